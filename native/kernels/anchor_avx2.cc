@@ -1,0 +1,1 @@
+namespace cnn2mlp { int kernelsAvx2Anchor = 0; }

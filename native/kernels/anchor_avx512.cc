@@ -1,0 +1,1 @@
+namespace cnn2mlp { int kernelsAvx512Anchor = 0; }

@@ -1,0 +1,5 @@
+/** cnn2mlp: public API. Re-exports only. */
+export type * from './model/types.js';
+export { Cnn2MlpError, type Cnn2MlpErrorCode } from './errors.js';
+export { cpuInfo, setIsa, type IsaName } from './runtime.js';
+export { planModel, type Plan, type PlanOp } from './model/plan.js';

@@ -1,0 +1,140 @@
+/**
+ * The only importer of the compiled addon, and the typed declaration of everything C++ exposes.
+ * Every other module goes through `native()`; nothing else loads the `.node` file.
+ * Arguments here are already validated by the TS layer; C++ checks them again.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { Cnn2MlpError } from './errors.js';
+
+/** Opaque, type-tagged native handles: passing one kind where another is expected is a TypeError. */
+export interface NativeCnnHandle {
+  readonly __nativeCnn: unique symbol;
+}
+export interface NativeMlpHandle {
+  readonly __nativeMlp: unique symbol;
+}
+
+export type IsaName = 'scalar' | 'avx2' | 'avx512';
+
+export interface NativeCpuInfo {
+  vendor: string;
+  brand: string;
+  logicalCores: number;
+  supportedIsas: IsaName[];
+  bestIsa: IsaName;
+  activeIsa: IsaName;
+}
+
+/** One MLP layer as native code describes it. */
+export interface NativeMlpLayerInfo {
+  format: 'dense' | 'csr';
+  rows: number;
+  cols: number;
+  /** dense row stride in floats (cols rounded up to 16); 0 for csr */
+  ld: number;
+  /** stored entries: rows*cols for dense */
+  nnz: number;
+  weightBytes: number;
+  bytes: number;
+  act: number;
+  activation: string;
+  alpha: number;
+  min: number;
+  max: number;
+}
+
+export interface NativeMlpInfo {
+  inputSize: number;
+  outputSize: number;
+  bytes: number;
+  layers: NativeMlpLayerInfo[];
+}
+
+/** A layer handed to mlpFromLayers (copied into native memory). */
+export interface NativeLayerInput {
+  format: 0 | 1; // 0 dense (values row-major rows×cols), 1 csr
+  rows: number;
+  cols: number;
+  values: Float32Array;
+  rowPtr?: Float64Array; // csr: rows + 1 offsets
+  colIdx?: Int32Array; // csr: sorted per row
+  bias?: Float32Array;
+  act: number;
+  alpha?: number;
+  min?: number;
+  max?: number;
+}
+
+export interface NativeAddon {
+  // --- runtime (native/napi/runtime_info.cc, mlp_handle.cc) ---
+  cpuInfo(): NativeCpuInfo;
+  /** Forces a kernel family ('auto' = best); throws ERR_UNSUPPORTED when the CPU lacks it. Returns the active one. */
+  setIsa(isa: IsaName | 'auto'): IsaName;
+  residentBytes(): number;
+  availableMemoryBytes(): number;
+
+  // --- MLP handles (native/napi/mlp_handle.cc) ---
+  mlpFromLayers(inputSize: number, layers: NativeLayerInput[]): NativeMlpHandle;
+  mlpInfo(mlp: NativeMlpHandle): NativeMlpInfo;
+  /** dense: Float32Array(rowCount*cols); csr: rows relative to rowStart */
+  mlpReadRows(
+    mlp: NativeMlpHandle,
+    layer: number,
+    rowStart: number,
+    rowCount: number,
+  ): Float32Array | { rowPtr: Float64Array; colIdx: Int32Array; values: Float32Array };
+  mlpReadBias(mlp: NativeMlpHandle, layer: number): Float32Array;
+  mlpDispose(mlp: NativeMlpHandle): void;
+
+  // --- CNN (native/napi/cnn.cc) ---
+  /** Copies the plan's weights into native memory (records: plan.ts RECORD_SIZE doubles per op). */
+  cnnCreate(records: Float64Array, tensors: Float32Array[], layoutNchw: boolean, inputSize: number, outputSize: number): NativeCnnHandle;
+  /** input: batch × inputSize in the model's layout; output: batch × outputSize, written in place. */
+  cnnRun(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): Promise<void>;
+  cnnRunSync(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): void;
+  cnnDispose(cnn: NativeCnnHandle): void;
+
+  // --- MLP execution, files and machine probes (native/napi/mlp_run.cc, mlp_file.cc, probes.cc) ---
+  mlpRun(mlp: NativeMlpHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): Promise<void>;
+  mlpRunSync(mlp: NativeMlpHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): void;
+  mlpSave(mlp: NativeMlpHandle, path: string, metadataJson: string): Promise<void>;
+  mlpLoad(path: string): Promise<{ mlp: NativeMlpHandle; metadataJson: string }>;
+  /** STREAM-style read bandwidth in bytes/s over `bytes` of memory, best of `reps`. */
+  probeReadBandwidth(bytes: number, threads: number, reps: number): Promise<number>;
+  /** fp32 FMA peak in FLOP/s (2 per FMA lane) on `threads` threads with the active ISA. */
+  probeFmaPeak(threads: number, seconds: number): Promise<number>;
+
+  // --- conversion (native/napi/convert.cc) ---
+  // Declared by the converter: see src/convert/.
+  [fn: string]: unknown;
+}
+
+let cached: NativeAddon | undefined;
+
+function packageRoot(): string {
+  // dist/native.js and src/native.ts both sit one level below the package root.
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+/** Loads the addon once: prebuilds/ first, then build/Release; explains a failure and what to do. */
+export function native(): NativeAddon {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const root = packageRoot();
+  try {
+    const load = require('node-gyp-build') as (dir: string) => NativeAddon;
+    cached = load(root);
+  } catch (err) {
+    const msg = (err as Error).message ?? String(err);
+    throw new Cnn2MlpError(
+      'ERR_NATIVE',
+      `cnn2mlp: the native addon could not be loaded from ${root} (${msg.split('\n')[0]}). ` +
+        `No prebuilt binary matches ${process.platform}-${process.arch} (N-API 8), and no local build exists. ` +
+        `Build it with 'npm rebuild cnn2mlp' (needs python3, make and a C++17 compiler), or reinstall the package.`,
+      { cause: err },
+    );
+  }
+  return cached;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Native kernels use all cores per call; running files in parallel only adds noise.
+    fileParallelism: false,
+    pool: 'forks',
+  },
+});
