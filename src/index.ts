@@ -3,3 +3,4 @@ export type * from './model/types.js';
 export { Cnn2MlpError, type Cnn2MlpErrorCode } from './errors.js';
 export { cpuInfo, setIsa, type IsaName } from './runtime.js';
 export { planModel, type Plan, type PlanOp } from './model/plan.js';
+export { Mlp, type MlpMetadata, type MlpLayerInfo } from './mlp/mlp.js';
