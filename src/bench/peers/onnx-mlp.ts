@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
+import type { onnx as O } from 'onnx-proto';
 import type { Activation } from '../../model/types.js';
 import { Cnn2MlpError } from '../../errors.js';
 import type { PeerRunner } from './tfjs.js';
@@ -26,12 +27,12 @@ export interface StreamedDenseLayer {
   activation: Activation;
 }
 
-function activationNodes(a: Activation, input: string, output: string, i: number): onnx.INodeProto[] {
+function activationNodes(a: Activation, input: string, output: string, i: number): O.INodeProto[] {
   const spec = typeof a === 'string' ? { type: a } : a;
-  const node = (opType: string, attribute: onnx.IAttributeProto[] = [], extraInputs: string[] = []): onnx.INodeProto[] => [
+  const node = (opType: string, attribute: O.IAttributeProto[] = [], extraInputs: string[] = []): O.INodeProto[] => [
     { opType, input: [input, ...extraInputs], output: [output], name: `act${i}`, attribute },
   ];
-  const f = (name: string, v: number): onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v });
+  const f = (name: string, v: number): O.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: v });
   switch (spec.type) {
     case 'linear':
       return node('Identity');
@@ -73,8 +74,8 @@ export async function onnxMlp(layers: StreamedDenseLayer[], threads: number): Pr
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-ort-'));
   const dataName = 'weights.bin';
   const fd = fs.openSync(path.join(dir, dataName), 'w');
-  const initializer: onnx.ITensorProto[] = [];
-  const nodes: onnx.INodeProto[] = [];
+  const initializer: O.ITensorProto[] = [];
+  const nodes: O.INodeProto[] = [];
   let offset = 0;
   try {
     layers.forEach((l, i) => {
@@ -118,7 +119,7 @@ export async function onnxMlp(layers: StreamedDenseLayer[], threads: number): Pr
   } finally {
     fs.closeSync(fd);
   }
-  const vi = (name: string, n: number): onnx.IValueInfoProto => ({
+  const vi = (name: string, n: number): O.IValueInfoProto => ({
     name,
     type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: n }] } } },
   });
