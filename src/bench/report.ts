@@ -197,7 +197,21 @@ function versions(): Record<string, string> {
     try {
       out[name] = (require(`${name}/package.json`) as { version: string }).version;
     } catch {
-      out[name] = 'unknown';
+      // packages whose "exports" hide package.json: find it next to the resolved entry point
+      try {
+        let dir = path.dirname(require.resolve(name));
+        const pkg = (d: string) => {
+          try {
+            return JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')) as { name?: string; version?: string };
+          } catch {
+            return undefined;
+          }
+        };
+        while (pkg(dir)?.name !== name && dir !== path.dirname(dir)) dir = path.dirname(dir);
+        out[name] = pkg(dir)?.version ?? 'unknown';
+      } catch {
+        out[name] = 'unknown';
+      }
     }
   }
   try {

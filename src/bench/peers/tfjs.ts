@@ -16,7 +16,11 @@ export type TfjsBackend = 'cpu' | 'wasm';
 let tfMod: typeof TF | undefined;
 
 async function tf(): Promise<typeof TF> {
-  tfMod ??= await import('@tensorflow/tfjs');
+  if (!tfMod) {
+    tfMod = await import('@tensorflow/tfjs');
+    // PROD: no debug checks and no "install tfjs-node" banner (it cannot be installed here).
+    tfMod.env().set('PROD', true);
+  }
   return tfMod;
 }
 
