@@ -18,7 +18,7 @@ async function api(): Promise<Record<string, unknown>> {
 }
 
 function fn(obj: Record<string, unknown>, name: string): AnyFn | undefined {
-  return typeof obj[name] === 'function' ? (obj[name] as AnyFn) : undefined;
+  return name in obj && typeof obj[name] === 'function' ? (obj[name] as AnyFn) : undefined;
 }
 
 /** A runner times one call: input batch × inputSize → output batch × outputSize. */
