@@ -62,9 +62,10 @@ export async function cnnRunner(model: CnnModel, threads: number): Promise<Runne
   const compile = fn(a, 'compileCnn');
   const run = fn(a, 'runCnn');
   if (compile && run) {
+    // compileCnn copies the weights once; 'propagate' skips the input scan so the kernel is timed.
     const compiled = await compile(model);
     return {
-      run: async (input, batch) => (await run(compiled, input, { batch, threads })) as Float32Array,
+      run: async (input) => (await run(compiled, input, { threads, nonFinite: 'propagate' })) as Float32Array,
       dispose: () => compiled?.dispose?.(),
     };
   }
@@ -84,16 +85,30 @@ export async function cnnRunner(model: CnnModel, threads: number): Promise<Runne
 }
 
 /** Converts `model` to an MLP in `format` with the public convert(). */
-export async function convertModel(model: CnnModel, format: 'dense' | 'csr'): Promise<Mlp> {
+export async function convertModel(model: CnnModel, format: 'dense' | 'csr', maxBytes?: number): Promise<Mlp> {
   const convert = fn(await api(), 'convert');
   if (!convert) throw new Cnn2MlpError('ERR_UNSUPPORTED', 'convert is not in this build yet');
-  return (await convert(model, { format })) as Mlp;
+  return (await convert(model, maxBytes ? { format, maxBytes: Math.floor(maxBytes) } : { format })) as Mlp;
+}
+
+/** Exact counts from the public stats() (branch convert): the CNN and what each conversion builds. */
+export interface StatsTotals {
+  cnn: { macs: number; weights: number; biases: number };
+  dense: { weights: number; nonzeros: number; biases: number; macs: number; bytes: number };
+  csr: { weights: number; nonzeros: number; biases: number; macs: number; bytes: number };
+}
+
+export async function statsOf(model: CnnModel): Promise<StatsTotals | undefined> {
+  const stats = fn(await api(), 'stats');
+  if (!stats) return undefined;
+  const s = stats(model) as { totals: StatsTotals['cnn']; dense: { totals: StatsTotals['dense'] }; csr: { totals: StatsTotals['csr'] } };
+  return { cnn: s.totals, dense: s.dense.totals, csr: s.csr.totals };
 }
 
 /** Runs an MLP on `threads` threads (public runMlp, else the native mlpRun). */
 export async function mlpRunner(mlp: Mlp, threads: number): Promise<Runner> {
   const run = fn(await api(), 'runMlp');
-  if (run) return { run: async (input, batch) => (await run(mlp, input, { batch, threads })) as Float32Array, dispose: () => {} };
+  if (run) return { run: async (input) => (await run(mlp, input, { threads, nonFinite: 'propagate' })) as Float32Array, dispose: () => {} };
   const n = native();
   if (typeof (n as unknown as Record<string, unknown>).mlpRun !== 'function')
     throw new Cnn2MlpError('ERR_UNSUPPORTED', 'runMlp is not in this build yet');
@@ -164,6 +179,18 @@ export interface MachineLimits {
 
 /** Measures the machine's read bandwidth and FMA peak with the native probes. */
 export async function machineLimits(threadCounts: number[], quick: boolean): Promise<MachineLimits> {
+  const measure = fn(await api(), 'measureMachine');
+  const all = native().cpuInfo().logicalCores;
+  if (measure && threadCounts.every((t) => t === 1 || t === all)) {
+    // branch mlpkern's measureMachine(): 1 and all threads, 2 GiB buffer (256 MiB quick)
+    const m = (await measure({ quick })) as { readBandwidth: { threads1: number; threadsAll: number }; fmaPeak: { threads1: number; threadsAll: number }; bandwidthBytes: number };
+    const ts = [...new Set([1, all])];
+    return {
+      readBandwidth: ts.map((t) => ({ threads: t, bytesPerSecond: t === 1 ? m.readBandwidth.threads1 : m.readBandwidth.threadsAll })),
+      fmaPeak: ts.map((t) => ({ threads: t, flopsPerSecond: t === 1 ? m.fmaPeak.threads1 : m.fmaPeak.threadsAll })),
+      source: `measureMachine() (read buffer ${Math.round(m.bandwidthBytes / 2 ** 20)} MiB)`,
+    };
+  }
   const n = native() as unknown as Record<string, unknown>;
   if (typeof n.probeReadBandwidth !== 'function' || typeof n.probeFmaPeak !== 'function')
     throw new Cnn2MlpError('ERR_UNSUPPORTED', 'native probeReadBandwidth/probeFmaPeak are not in this build yet');
@@ -183,7 +210,7 @@ export async function seedModel(stride: 2 | 3, side = 80): Promise<{ model: CnnM
   const seed = fn(await api(), 'seedNetwork');
   if (seed && side === 80) {
     try {
-      return { model: (await seed({ stride })) as CnnModel, source: 'seedNetwork()' };
+      return { model: (await seed({ stride, seed: stride })) as CnnModel, source: `seedNetwork({ stride: ${stride}, seed: ${stride} })` };
     } catch {
       /* fall back to the local builder below */
     }

@@ -31,6 +31,7 @@ import {
   mlpRunner,
   randomArray,
   seedModel,
+  statsOf,
   threeConvNet,
   type MachineLimits,
   type Runner,
@@ -354,15 +355,30 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
     const input = randomArray(maxBatch * inSize, 7 + stride);
     const inputOf = (b: number) => input.subarray(0, b * inSize);
     progress.note(`${wl}: ${source}`);
+    // exact counts from stats() (branch convert) when present: the MLP rows then exist even when
+    // a conversion is skipped for memory; otherwise from the plan and the built MLPs.
+    const st = await statsOf(model).catch(() => undefined);
+    const cnnParams = st ? st.cnn.weights + st.cnn.biases : counts.weights;
     results.workloads.push({
       workload: wl,
       engine: 'cnn',
-      macs: counts.macs,
-      weights: counts.weights,
-      nonzeros: counts.weights,
-      bytes: counts.bytes,
+      macs: st ? st.cnn.macs : counts.macs,
+      weights: cnnParams,
+      nonzeros: cnnParams,
+      bytes: cnnParams * 4,
       published: quick ? undefined : { macs: SEED_PUBLISHED.cnn.macs, weights: SEED_PUBLISHED.cnn.weights, ms: SEED_PUBLISHED.cnn.ms },
     });
+    if (st)
+      for (const format of ['csr', 'dense'] as const)
+        results.workloads.push({
+          workload: wl,
+          engine: `mlp-${format}`,
+          macs: st[format].macs,
+          weights: st[format].weights + st[format].biases,
+          nonzeros: st[format].nonzeros + st[format].biases,
+          bytes: st[format].bytes,
+          published: quick ? undefined : { macs: SEED_PUBLISHED.mlp.macs, weights: SEED_PUBLISHED.mlp.weights, ms: SEED_PUBLISHED.mlp.ms },
+        });
     // activations each op reads and writes, per sample (fp32)
     const actBytes = counts.matrices.reduce((s, m) => s + (m.rows + m.cols) * 4, 0);
     const configs = batches.flatMap((b) => threads.map((t) => [b, t] as const));
@@ -438,8 +454,9 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
         tickAll('skipped');
         continue;
       }
+      let maxBytes: number | undefined;
       if (format === 'dense') {
-        const need = denseBytesEstimate(counts);
+        const need = st ? st.dense.bytes : denseBytesEstimate(counts);
         const free = await availableMemory();
         // keep 2 GB and a quarter of what is free for everyone else on the machine
         if (need > free * 0.75 - 2e9) {
@@ -447,16 +464,17 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
           tickAll('skipped');
           continue;
         }
+        maxBytes = free * 0.75 - 2e9;
       }
       let mlp: Mlp | undefined;
       try {
         const t0 = process.hrtime.bigint();
-        mlp = await convertModel(model, format);
+        mlp = await convertModel(model, format, maxBytes);
         const convertMs = Number(process.hrtime.bigint() - t0) / 1e6;
         progress.note(`${wl}: convert ${format} took ${fmtMs(convertMs)} ms, ${fmtBytes(mlp.bytes)}`);
         const nnz = mlp.layers.reduce((s, l) => s + l.nnz, 0);
         const weights = mlp.layers.reduce((s, l) => s + l.rows * l.cols + l.rows, 0);
-        results.workloads.push({
+        if (!st) results.workloads.push({
           workload: wl,
           engine: `mlp-${format}`,
           macs: nnz,

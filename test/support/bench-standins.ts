@@ -67,7 +67,8 @@ export async function convert(model: CnnModel, options: { format: 'dense' | 'csr
   return new Mlp(handle, { layout: model.layout, inputShape: model.inputShape, outputShape: [plan.outputSize] });
 }
 
-export async function runMlp(mlp: Mlp, input: Float32Array, options: { batch: number }): Promise<Float32Array> {
+export async function runMlp(mlp: Mlp, input: Float32Array): Promise<Float32Array> {
+  const options = { batch: input.length / mlp.inputSize };
   let x = input;
   mlp.layers.forEach((l, i) => {
     const w = native().mlpReadRows(mlp.handle, i, 0, l.rows);
@@ -88,12 +89,13 @@ export async function runMlp(mlp: Mlp, input: Float32Array, options: { batch: nu
 
 /** runCnn stand-in: the CNN evaluated through its own exact dense conversion. */
 export async function compileCnn(model: CnnModel): Promise<{ mlp: Mlp; dispose(): void }> {
+  // (the real compileCnn is synchronous; the bench awaits either)
   const mlp = await convert(model, { format: 'csr' });
   return { mlp, dispose: () => mlp.dispose() };
 }
 
-export async function runCnn(c: { mlp: Mlp }, input: Float32Array, options: { batch: number }): Promise<Float32Array> {
-  return runMlp(c.mlp, input, options);
+export async function runCnn(c: { mlp: Mlp }, input: Float32Array): Promise<Float32Array> {
+  return runMlp(c.mlp, input);
 }
 
 export { actName };
