@@ -510,29 +510,44 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
 
   async function ortCnnPeer(model: CnnModel, wl: string, counts: ReturnType<typeof cnnCounts>, actBytes: number): Promise<void> {
     // The ONNX export of a CnnModel belongs to branch cnn (src/bench/peers/onnx-cnn.ts); use it when it has landed.
-    let mod: Record<string, unknown>;
+    type OrtSession = { run(x: Float32Array, batch: number): Promise<Float32Array>; release(): unknown };
+    let make: ((m: CnnModel, threads: number) => Promise<OrtSession>) | undefined;
     try {
       const spec = './peers/onnx-cnn.js';
-      mod = (await import(spec)) as Record<string, unknown>;
+      make = ((await import(spec)) as { onnxCnnSession?: typeof make }).onnxCnnSession;
     } catch {
-      skip('peers', `${wl} ort-cnn`, 'src/bench/peers/onnx-cnn.ts (branch cnn) is not in this build');
-      return;
+      /* not landed */
     }
-    const make = Object.values(mod).find((v) => typeof v === 'function') as ((m: CnnModel, threads: number) => Promise<Runner>) | undefined;
-    if (!make) return skip('peers', `${wl} ort-cnn`, 'onnx-cnn.ts exports no runner factory');
+    if (typeof make !== 'function') return skip('peers', `${wl} ort-cnn`, 'onnxCnnSession (src/bench/peers/onnx-cnn.ts, branch cnn) is not in this build');
+    // That exporter handles relu/linear only: with a final softmax, ORT and the reference both run
+    // the logits model (the 29-way softmax is negligible next to the convolutions).
+    let peerModel = model;
+    let label = 'ort-cnn';
+    const last = model.layers[model.layers.length - 1];
+    const lastAct = last && 'activation' in last ? last.activation : undefined;
+    if ((typeof lastAct === 'string' ? lastAct : lastAct?.type) === 'softmax') {
+      peerModel = { ...model, layers: [...model.layers.slice(0, -1), { ...last, activation: 'linear' } as CnnModel['layers'][number]] };
+      label = 'ort-cnn (logits)';
+    }
     const maxBatch = Math.max(...batches);
     const inSize = model.inputShape.reduce((a, b) => a * b, 1);
     const input = randomArray(maxBatch * inSize, 99);
     for (const t of threads) {
-      let runner: Runner | undefined;
+      let session: OrtSession | undefined;
       try {
-        runner = await make(model, t);
-        const out = await runner.run(input, maxBatch);
-        const ref = avail.cnn ? await (async () => { const r = await cnnRunner(model, t); try { return { name: 'cnn2mlp-cnn', out: await r.run(input, maxBatch) }; } finally { r.dispose(); } })() : undefined;
-        if (ref) check(wl, 'ort-cnn', ref.name, out, ref.out, counts.maxFanIn, counts.layers);
+        session = await make(peerModel, t);
+        const out = await session.run(input, maxBatch);
+        if (avail.cnn) {
+          const r = await cnnRunner(peerModel, t);
+          try {
+            check(wl, `${label} t${t}`, 'cnn2mlp-cnn', out, await r.run(input, maxBatch), counts.maxFanIn, counts.layers);
+          } finally {
+            r.dispose();
+          }
+        }
         for (const b of batches) {
           const x = input.subarray(0, b * inSize);
-          const timing = await timeIt(() => runner!.run(x, b), timeOpts);
+          const timing = await timeIt(() => session!.run(x, b), timeOpts);
           const m = record({ section: 'peers', workload: wl, engine: 'ort-cnn', batch: b, threads: t, flops: 2 * counts.macs * b, bytes: counts.bytes + actBytes * b, timing });
           const mine = results.measurements.find((x) => x.workload === wl && x.engine === 'cnn2mlp-cnn' && x.batch === b && x.threads === t);
           if (mine) results.peerRatios.push({ workload: wl, peer: 'ort-cnn', engine: 'cnn2mlp-cnn', batch: b, threads: t, peerMs: m.timing.medianMs, cnn2mlpMs: mine.timing.medianMs, ratio: mine.timing.medianMs / m.timing.medianMs });
@@ -540,7 +555,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
       } catch (e) {
         skip('peers', `${wl} ort-cnn t${t}`, errMsg(e));
       } finally {
-        runner?.dispose();
+        await session?.release();
       }
     }
   }
@@ -558,7 +573,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
         try {
           runner = await make(t);
           const out = await runner.run(input, maxBatch);
-          check(wl, name, 'cnn2mlp-mlp-dense', out, mlpOut, fanIn, mlp.layers.length);
+          check(wl, `${name} t${t}`, 'cnn2mlp-mlp-dense', out, mlpOut, fanIn, mlp.layers.length);
           for (const b of batches) {
             const x = input.subarray(0, b * inSize);
             const timing = await timeIt(() => runner!.run(x, b), timeOpts);
