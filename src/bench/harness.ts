@@ -101,12 +101,15 @@ export class Progress {
   #total: number;
   readonly #quiet: boolean;
   readonly #stream: NodeJS.WriteStream;
+  readonly #onLine: ((line: string) => void) | undefined;
 
-  constructor(total: number, options: { quiet?: boolean; stream?: NodeJS.WriteStream } = {}) {
+  /** `onLine`: a host (the CLI) takes every progress line instead of a bar or stderr. */
+  constructor(total: number, options: { quiet?: boolean; stream?: NodeJS.WriteStream; onLine?: (line: string) => void } = {}) {
     this.#total = total;
     this.#quiet = options.quiet ?? false;
     this.#stream = options.stream ?? process.stderr;
-    if (!this.#quiet && this.#stream.isTTY) {
+    this.#onLine = options.onLine;
+    if (!this.#quiet && !this.#onLine && this.#stream.isTTY) {
       this.#bar = new SingleBar(
         { format: 'bench [{bar}] {value}/{total} {step}', stream: this.#stream, hideCursor: true, clearOnComplete: true },
         Presets.shades_classic,
@@ -125,14 +128,16 @@ export class Progress {
   tick(label: string): void {
     this.#done++;
     if (this.#quiet) return;
-    if (this.#bar) this.#bar.update(this.#done, { step: label });
+    if (this.#onLine) this.#onLine(`[${this.#done}/${this.#total}] ${label}`);
+    else if (this.#bar) this.#bar.update(this.#done, { step: label });
     else this.#stream.write(`[${this.#done}/${this.#total}] ${label}\n`);
   }
 
   /** A free-form note (skips, reasons); printed above the bar. */
   note(msg: string): void {
     if (this.#quiet) return;
-    if (this.#bar) {
+    if (this.#onLine) this.#onLine(msg);
+    else if (this.#bar) {
       this.#bar.stop();
       this.#stream.write(`${msg}\n`);
       this.#bar.start(this.#total, this.#done, { step: '' });

@@ -63,8 +63,10 @@ export interface BenchOptions {
   budgetMs?: number;
   /** largest dense MLP the sweep converts, bytes; default 4 GB (quick 64 MB) */
   sweepDenseBudgetBytes?: number;
-  /** do not print tables (the caller prints) */
+  /** do not print anything on stdout (the caller prints `summary` or `results`) */
   noPrint?: boolean;
+  /** progress lines go here instead of a bar / stderr (e.g. the CLI's own output) */
+  onProgress?: (line: string) => void;
 }
 
 /** One timed configuration. Throughputs are per call; `flops` = 2 × MACs × batch. */
@@ -153,6 +155,8 @@ export interface BenchResults {
 
 export interface BenchRun {
   results: BenchResults;
+  /** the Markdown report (the tables runBenchmarks prints) */
+  summary: string;
   files: { json: string; markdown: string; svgs: string[] };
 }
 
@@ -263,7 +267,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
   const budgetMs = options.budgetMs ?? (quick ? 60 : 1500);
   const usePeers = options.peers ?? true;
   const outDir = path.resolve(options.outDir ?? path.join(packageRoot(), 'bench', 'results'));
-  const progress = new Progress(0, { quiet: options.silent ?? false });
+  const progress = new Progress(0, { quiet: options.silent ?? false, onLine: options.onProgress });
   const timeOpts: TimeOptions = { warmup: quick ? 1 : 2, budgetMs, minReps: quick ? 3 : 5, maxReps: quick ? 50 : 500 };
 
   const avail = await availability();
@@ -763,9 +767,11 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
   writeAtomic(`${base}.json`, JSON.stringify(results, null, 2));
   writeAtomic(`${base}.md`, markdown);
   const files = { json: `${base}.json`, markdown: `${base}.md`, svgs };
-  if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
-  else if (!options.noPrint) process.stdout.write(`${markdown}\nWrote ${files.json}, ${files.markdown} and ${svgs.length} SVG plot(s).\n`);
-  return { results, files };
+  if (options.noPrint) {
+    /* the caller prints */
+  } else if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+  else process.stdout.write(`${markdown}\nWrote ${files.json}, ${files.markdown} and ${svgs.length} SVG plot(s).\n`);
+  return { results, summary: markdown, files };
 }
 
 /** Largest density at which CSR is still faster than dense, interpolated in log density; null if never/always. */
