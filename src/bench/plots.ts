@@ -20,7 +20,10 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** One kernel/configuration on the roofline. */
 export interface RooflinePoint {
+  /** engine (colour) */
   label: string;
+  /** configuration, e.g. 'b1' / 'b32' (shape) */
+  config?: string;
   /** FLOP per byte of memory traffic (weights + activations read/written once) */
   intensity: number;
   gflops: number;
@@ -58,8 +61,8 @@ export function rooflineSpec(points: RooflinePoint[], peakGflops: number, bandwi
         encoding: {
           x: { field: 'intensity', type: 'quantitative', scale: { type: 'log' } },
           y: { field: 'gflops', type: 'quantitative', scale: { type: 'log' } },
-          color: { field: 'label', type: 'nominal', title: 'kernel / config' },
-          shape: { field: 'label', type: 'nominal' },
+          color: { field: 'label', type: 'nominal', title: 'engine' },
+          shape: { field: 'config', type: 'nominal', title: 'config' },
         },
       },
     ],
