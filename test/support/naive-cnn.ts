@@ -6,18 +6,21 @@
 import { planModel, FLAG_COUNT_INCLUDE_PAD, FLAG_FLATTEN_CHW, OP, type ResolvedActivation } from '../../src/model/plan.js';
 import type { CnnModel } from '../../src/model/types.js';
 
-function applyAct(v: Float64Array, a: ResolvedActivation): void {
+/** Applies `a` to v; softmax runs over each group of `channels` consecutive values (the channel axis). */
+function applyAct(v: Float64Array, a: ResolvedActivation, channels: number): void {
   switch (a.name) {
     case 'linear':
       return;
-    case 'softmax': {
-      let m = -Infinity;
-      for (const x of v) m = Math.max(m, x);
-      let s = 0;
-      for (let i = 0; i < v.length; i++) s += v[i] = Math.exp(v[i] - m);
-      for (let i = 0; i < v.length; i++) v[i] /= s;
+    case 'softmax':
+      for (let g = 0; g < v.length; g += channels) {
+        const u = v.subarray(g, g + channels);
+        let m = -Infinity;
+        for (const x of u) m = Math.max(m, x);
+        let s = 0;
+        for (let i = 0; i < u.length; i++) s += u[i] = Math.exp(u[i] - m);
+        for (let i = 0; i < u.length; i++) u[i] /= s;
+      }
       return;
-    }
   }
   for (let i = 0; i < v.length; i++) {
     const x = v[i];
@@ -160,7 +163,7 @@ export function naiveCnn(model: CnnModel, input: Float32Array, batch: number): F
         default:
           throw new Error(`naive-cnn: op ${op.op}`);
       }
-      applyAct(nxt, op.activation);
+      applyAct(nxt, op.activation, OC);
       cur = nxt;
     }
     const o = out.subarray(b * plan.outputSize, (b + 1) * plan.outputSize);
