@@ -6,3 +6,4 @@ export { planModel, type Plan, type PlanOp } from './model/plan.js';
 export { Mlp, type MlpMetadata, type MlpLayerInfo } from './mlp/mlp.js';
 export { loadOnnx, ONNX_SUPPORTED_OPS } from './formats/onnx.js';
 export { cnnToOnnx, exportOnnx, type ExportOnnxOptions } from './formats/onnx-export.js';
+export { loadTfjs, TFJS_SUPPORTED_LAYERS } from './formats/tfjs.js';
