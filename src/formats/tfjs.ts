@@ -66,7 +66,7 @@ function readWeights(manifest: unknown, dir: string): Map<string, { shape: numbe
       if (dtype !== 'float32') throw unsupported(`weight '${w.name}' has dtype ${describe(dtype)}; only float32 is supported`);
       let count = 1;
       for (const d of w.shape) {
-        if (!Number.isInteger(d) || (d as number) < 0 || (d as number) > 2 ** 31) throw bad(`weight '${w.name}' has an invalid dimension ${describe(d)} (shape ${JSON.stringify(w.shape)})`);
+        if (!Number.isInteger(d) || (d as number) < 0 || (d as number) > 2 ** 31) throw bad(`weight '${w.name}' has an invalid dimension ${JSON.stringify(d)} (shape ${JSON.stringify(w.shape)})`);
         count *= d as number;
       }
       if (count > 2 ** 31) throw bad(`weight '${w.name}' has ${count} elements (shape ${JSON.stringify(w.shape)}), which is absurd`);
