@@ -1,5 +1,7 @@
 /** cnn2mlp: public API. Re-exports only. */
 export type * from './model/types.js';
+export { convert, type ConvertOptions } from './convert/convert.js';
+export { stats, type CnnStats, type CnnLayerStats, type MlpStats, type MlpLayerStats } from './convert/stats.js';
 export { Cnn2MlpError, type Cnn2MlpErrorCode } from './errors.js';
 export { cpuInfo, setIsa, type IsaName } from './runtime.js';
 export { planModel, type Plan, type PlanOp } from './model/plan.js';
