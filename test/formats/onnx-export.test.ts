@@ -10,6 +10,9 @@ import * as ort from 'onnxruntime-node';
 import { cnnToOnnx, exportOnnx } from '../../src/formats/onnx-export.js';
 import { loadOnnx } from '../../src/formats/onnx.js';
 import { Mlp } from '../../src/mlp/mlp.js';
+import { convert } from '../../src/convert/convert.js';
+import { runMlp } from '../../src/mlp/run.js';
+import { ChainBuilder, i, ints, s } from '../support/onnx-builders.js';
 import { native, type NativeLayerInput } from '../../src/native.js';
 import type { CnnModel } from '../../src/model/types.js';
 import { naiveCnn } from '../support/naive-cnn.js';
@@ -112,6 +115,28 @@ describe('exportOnnx', () => {
     expect(res.output.dims).toEqual([batch, mlp.outputSize]);
     expectClose(res.output.data as Float32Array, naiveMlp(layers, input, batch));
     mlp.dispose();
+  });
+
+  it('a converted CNN (ONNX in → convert dense and csr → exportOnnx) runs in onnxruntime like runMlp and like the source graph', async () => {
+    const g = new ChainBuilder([1, 3, 12, 12]);
+    g.op('Conv', [g.init([8, 3, 3, 3], rand(216, 1, 0.4)), g.init([8], rand(8, 2, 0.1))], { strides: ints([2, 2]), auto_pad: s('SAME_UPPER') }).op('Relu');
+    g.op('Conv', [g.init([8, 8, 3, 3], rand(576, 3, 0.2))], { pads: ints([1, 1, 1, 1]) }).op('LeakyRelu');
+    g.op('MaxPool', [], { kernel_shape: ints([2, 2]), strides: ints([2, 2]) }).op('Flatten');
+    g.op('Gemm', [g.init([10, 72], rand(720, 4, 0.2)), g.init([10], rand(10, 5))], { transB: i(1) }).op('Softmax', [], { axis: i(1) });
+    const src = g.bytes();
+    const batch = 4;
+    const input = rand(batch * 432, 8);
+    const fromGraph = await runOrt(src, input, [batch, 3, 12, 12]);
+    for (const format of ['dense', 'csr'] as const) {
+      const mlp = await convert(loadOnnx(src), { format });
+      const file = path.join(tmp, `converted-${format}.onnx`);
+      await exportOnnx(mlp, file, { externalThreshold: 4096, chunkBytes: 5000 });
+      const exported = await runOrt(file, input, [batch, mlp.inputSize]);
+      const ours = await runMlp(mlp, input);
+      expectClose(exported, ours);
+      expectClose(exported, fromGraph);
+      mlp.dispose();
+    }
   });
 
   it('refuses a disposed MLP and a bad data file name', async () => {

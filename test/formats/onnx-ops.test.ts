@@ -4,6 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadOnnx } from '../../src/formats/onnx.js';
+import { runCnn } from '../../src/cnn/cnn.js';
+import { convert } from '../../src/convert/convert.js';
+import { runMlp } from '../../src/mlp/run.js';
 import { naiveCnn } from '../support/naive-cnn.js';
 import { ChainBuilder, f, i, ints, rand, s } from '../support/onnx-builders.js';
 import { expectClose, runOrt } from '../support/compare.js';
@@ -139,7 +142,7 @@ const cases: Case[] = [
   }],
 ];
 
-describe('loadOnnx agrees with onnxruntime-node', () => {
+describe('loadOnnx → naive reference, runCnn, convert (dense, csr) → runMlp all agree with onnxruntime-node', () => {
   it.each(cases)('%s', async (_name, build) => {
     const g = build();
     const bytes = g.bytes();
@@ -148,7 +151,15 @@ describe('loadOnnx agrees with onnxruntime-node', () => {
     const perSample = g.inDims.slice(1).reduce((a, b) => a * b, 1);
     const input = rand(B * perSample, 99, 1);
     const expected = await runOrt(bytes, input, [B, ...g.inDims.slice(1)]);
-    const actual = naiveCnn(model, input, B);
-    expectClose(actual, expected);
+    expectClose(naiveCnn(model, input, B), expected);
+    expectClose(await runCnn(model, input), expected);
+    for (const format of ['dense', 'csr'] as const) {
+      const mlp = await convert(model, { format });
+      try {
+        expectClose(await runMlp(mlp, input), expected);
+      } finally {
+        mlp.dispose();
+      }
+    }
   });
 });

@@ -9,6 +9,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { loadTfjs } from '../../src/formats/tfjs.js';
+import { runCnn } from '../../src/cnn/cnn.js';
+import { convert } from '../../src/convert/convert.js';
+import { runMlp } from '../../src/mlp/run.js';
+import type { CnnModel } from '../../src/model/types.js';
 import { naiveCnn } from '../support/naive-cnn.js';
 import { expectClose } from '../support/compare.js';
 import { rand } from '../support/onnx-builders.js';
@@ -51,10 +55,24 @@ async function trainBriefly(model: tf.LayersModel, inShape: number[], classes: n
   y.dispose();
 }
 
+/** The loaded model through the naive reference, runCnn, and convert (dense and CSR) → runMlp. */
+async function expectAllAgree(model: CnnModel, input: Float32Array, batch: number, expected: ArrayLike<number>): Promise<void> {
+  expectClose(naiveCnn(model, input, batch), expected);
+  expectClose(await runCnn(model, input), expected);
+  for (const format of ['dense', 'csr'] as const) {
+    const mlp = await convert(model, { format });
+    try {
+      expectClose(await runMlp(mlp, input), expected);
+    } finally {
+      mlp.dispose();
+    }
+  }
+}
+
 // Tolerance: tfjs computes in float32 (sums of ≤ 3·3·8 = 72 terms per conv, 200-term dense) against
 // our float64 reference: ~sqrt(K)·6e-8·Σ|terms| ≲ 1e-5 per layer over 4 layers; atol/rtol 1e-4 holds
 // with margin and fails on any layout, padding or weight-order mistake.
-describe('loadTfjs agrees with tfjs predict', () => {
+describe('loadTfjs → naive reference, runCnn, convert → runMlp agree with tfjs predict', () => {
   it('Sequential: Conv2D, DepthwiseConv2D, BatchNormalization, LeakyReLU, ZeroPadding2D, pools, ReLU(max), Activation, Dropout, Flatten, Dense', async () => {
     const inShape = [10, 9, 3];
     const m = tf.sequential();
@@ -80,7 +98,7 @@ describe('loadTfjs agrees with tfjs predict', () => {
     const batch = 3;
     const input = rand(batch * 270, 11);
     const expected = (m.predict(tf.tensor(input, [batch, ...inShape])) as tf.Tensor).dataSync();
-    expectClose(naiveCnn(model, input, batch), expected);
+    await expectAllAgree(model, input, batch, expected);
   });
 
   it('functional chain: InputLayer, Conv2D dilated (frozen), GlobalAveragePooling2D, Dense sigmoid; and GlobalMaxPooling2D', async () => {
@@ -97,7 +115,7 @@ describe('loadTfjs agrees with tfjs predict', () => {
       const model = loadTfjs(file);
       const input = rand(2 * 98, 12);
       const expected = (m.predict(tf.tensor(input, [2, 7, 7, 2])) as tf.Tensor).dataSync();
-      expectClose(naiveCnn(model, input, 2), expected);
+      await expectAllAgree(model, input, 2, expected);
     }
   });
 });
