@@ -5,6 +5,7 @@
  * OIHW to HWIO, Gemm/MatMul weights to [in, out]; Gemm's alpha/beta are folded into weights/bias.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Cnn2MlpError, describe } from '../errors.js';
 import { poolOrConvAxis } from '../model/plan.js';
@@ -46,6 +47,7 @@ export const ONNX_SUPPORTED_OPS = [
 export const ONNX_MIN_OPSET = 7;
 export const ONNX_MAX_OPSET = 21;
 const MAX_DIM = 1 << 24;
+const LITTLE_ENDIAN = os.endianness() === 'LE';
 const MAX_TENSOR_ELEMENTS = 2 ** 32; // 16 GiB of float32: beyond that a "weight" is not a CNN's
 
 /** A decoded initializer: float data as Float32Array, integer data as numbers. */
@@ -108,7 +110,8 @@ function readExternal(t: TensorProto, byteCount: number, ctx: Ctx, what: string)
   try {
     const size = fs.fstatSync(fd).size;
     if (offset + byteCount > size) throw bad(`${what}: external data file '${file}' has ${size} bytes, but the tensor needs bytes ${offset}..${offset + byteCount}`);
-    const out = new Uint8Array(byteCount);
+    // Read straight into a Float32Array-sized buffer (one copy of the tensor in memory, not two).
+    const out = new Uint8Array(new ArrayBuffer(byteCount));
     let done = 0;
     while (done < byteCount) {
       const n = fs.readSync(fd, out, done, Math.min(byteCount - done, 1 << 30), offset + done);
@@ -136,7 +139,14 @@ function decodeTensor(t: TensorProto, ctx: Ctx, what: string): Tensor {
     const bytes = raw();
     if (bytes) {
       if (bytes.length !== count * 4) throw bad(`${label} has ${bytes.length} bytes of raw data, but dims [${dims.join(', ')}] need ${count * 4}`);
-      // raw_data is little-endian float32; DataView reads it correctly on any host.
+      // raw_data is little-endian float32: on little-endian hosts the bytes are used as they are
+      // (external data was read into its own aligned buffer), elsewhere DataView swaps them.
+      if (LITTLE_ENDIAN) {
+        if (external && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return { name, dims, data: new Float32Array(bytes.buffer) };
+        const out = new Float32Array(count);
+        new Uint8Array(out.buffer).set(bytes);
+        return { name, dims, data: out };
+      }
       const out = new Float32Array(count);
       const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       for (let i = 0; i < count; i++) out[i] = dv.getFloat32(i * 4, true);

@@ -133,10 +133,12 @@ function chainLayers(topology: Json): { layers: KLayer[]; inputShape?: unknown }
       if (!Array.isArray(nodes)) throw bad(`layer '${l.name}' has malformed inbound_nodes`);
       if (nodes.length > 1) throw unsupported(`layer '${l.name}' is called ${nodes.length} times (shared layer); only chains are supported`);
       if (nodes.length === 0) continue;
-      const inbound = nodes[0] as unknown[];
+      // Keras 2 / TF.js: [[name, nodeIndex, tensorIndex, kwargs], ...]; Keras 3: {args: [keras tensor], kwargs}
+      const node0 = nodes[0] as unknown;
+      const inbound = isObj(node0) && Array.isArray(node0.args) ? node0.args : (node0 as unknown[]);
       if (!Array.isArray(inbound) || inbound.length !== 1)
         throw unsupported(`layer '${l.name}' (${l.class_name}) has ${Array.isArray(inbound) ? inbound.length : '?'} inputs; only chain models are supported (no merges such as Add or Concatenate)`);
-      const src = Array.isArray(inbound[0]) ? inbound[0][0] : undefined;
+      const src = inboundName(inbound[0]);
       if (typeof src !== 'string' || !byName.has(src)) throw bad(`layer '${l.name}' reads from unknown layer ${describe(src)}`);
       consumers.set(src, [...(consumers.get(src) ?? []), l.name]);
     }
@@ -159,6 +161,13 @@ function chainLayers(topology: Json): { layers: KLayer[]; inputShape?: unknown }
     return { layers: chain };
   }
   throw unsupported(`model class ${describe(cls)}; supported: Sequential, Model/Functional`);
+}
+
+/** The source layer name of one inbound tensor reference (Keras 2 array or Keras 3 keras_history). */
+function inboundName(ref: unknown): unknown {
+  if (Array.isArray(ref)) return ref[0];
+  if (isObj(ref) && isObj(ref.config) && Array.isArray(ref.config.keras_history)) return ref.config.keras_history[0];
+  return undefined;
 }
 
 function pairOf(v: unknown, what: string, def?: Pair): Pair {

@@ -207,6 +207,29 @@ describe('TF.js: malformed files', () => {
     expect(m.layers[0]).toMatchObject({ type: 'dense', units: 2 });
   });
 
+  it('a Keras 3 style functional topology (inbound_nodes as {args: [keras tensor]}) loads', () => {
+    const file = writeTfjs(path.join(tmp, 'tf-k3'), (j) => {
+      j.modelTopology = {
+        class_name: 'Functional',
+        config: {
+          name: 'k3',
+          layers: [
+            { name: 'in', class_name: 'InputLayer', config: { batch_shape: [null, 3], name: 'in' }, inbound_nodes: [] },
+            { name: 'd', class_name: 'Dense', config: { name: 'd', units: 2 }, inbound_nodes: [{ args: [{ class_name: '__keras_tensor__', config: { keras_history: ['in', 0, 0] } }], kwargs: {} }] },
+          ],
+          input_layers: [['in', 0, 0]],
+          output_layers: [['d', 0, 0]],
+        },
+      };
+    });
+    const m = loadTfjs(file);
+    expect(m.inputShape).toEqual([3]);
+    // Dense 3 → 2 with kernel [3, 2] then bias, as stored: y = x · W + b
+    const w = rand(8, 1);
+    const y = naiveCnn(m, Float32Array.of(1, 2, 3), 1);
+    for (let u = 0; u < 2; u++) expect(y[u]).toBeCloseTo(w[u] + 2 * w[2 + u] + 3 * w[4 + u] + w[6 + u], 6);
+  });
+
   it('missing weight shard → ERR_BAD_FILE', () => {
     const file = writeTfjs(path.join(tmp, 'tf-missing'), (j) => j.weightsManifest[0].paths.push('w2.bin'));
     expectError(() => loadTfjs(file), 'ERR_BAD_FILE', /cannot read weight shard/, /w2\.bin/);

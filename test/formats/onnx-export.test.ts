@@ -113,7 +113,12 @@ describe('exportOnnx', () => {
     const res = await session.run({ input: new ort.Tensor('float32', input, [batch, mlp.inputSize]) });
     await session.release();
     expect(res.output.dims).toEqual([batch, mlp.outputSize]);
-    expectClose(res.output.data as Float32Array, naiveMlp(layers, input, batch));
+    const want = naiveMlp(layers, input, batch);
+    expectClose(res.output.data as Float32Array, want);
+    // and our own loader reads the exported file back (external data included) as dense layers
+    const back = loadOnnx(file);
+    expect(back.layers.filter((l) => l.type === 'dense').length).toBe(layers.length);
+    expectClose(naiveCnn(back, input, batch), want, 1e-6, 1e-6);
     mlp.dispose();
   });
 
