@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Cnn2MlpError, describe } from '../errors.js';
-import { poolOrConvAxis } from '../model/plan.js';
+import { planModel, poolOrConvAxis } from '../model/plan.js';
 import type { Activation, CnnModel, Layer, Padding } from '../model/types.js';
 import { DTYPE_NAMES, onnx, toNum, type OnnxNs } from './onnx-proto.js';
 
@@ -365,7 +365,18 @@ function modelFromProto(model: OnnxNs.IModelProto, ctx: Ctx): CnnModel {
     if (node.domain && node.domain !== 'ai.onnx') throw unsupported(`${where} is in custom domain '${node.domain}'; supported: ${ONNX_SUPPORTED_OPS.join(', ')}`);
     shape = translate(node, where, opset, shape, layers, constant, isConst);
   }
-  return { name: graph.name || undefined, layout: 'NCHW', inputShape, layers };
+  return validated({ name: graph.name || undefined, layout: 'NCHW', inputShape, layers }, 'ONNX');
+}
+
+/** Runs planModel once so shape errors (a window larger than its input, non-finite weights…) surface at load time. */
+export function validated(model: CnnModel, format: string): CnnModel {
+  try {
+    planModel(model);
+  } catch (err) {
+    if (err instanceof Cnn2MlpError) throw new Cnn2MlpError(err.code, `${format}: the model does not describe a runnable CNN: ${err.message}`, { cause: err });
+    throw err;
+  }
+  return model;
 }
 
 const SELU_ALPHA = 1.67326319217681884765625;

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Cnn2MlpError, describe } from '../errors.js';
+import { validated } from './onnx.js';
 import type { Activation, CnnModel, Layer, Pair, Padding } from '../model/types.js';
 
 export const TFJS_SUPPORTED_LAYERS = [
@@ -402,5 +403,5 @@ export function loadTfjs(modelJsonPath: string): CnnModel {
   const unused = [...weights.keys()].filter((k) => !used.has(k));
   if (unused.length) throw bad(`weights ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? '…' : ''} belong to no supported layer parameter; the model.json and its weights disagree`);
   const name = isObj(json.modelTopology.config) && typeof json.modelTopology.config.name === 'string' ? json.modelTopology.config.name : undefined;
-  return { name, layout: 'NHWC', inputShape, layers: out };
+  return validated({ name, layout: 'NHWC', inputShape, layers: out }, 'TF.js');
 }

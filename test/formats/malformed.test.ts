@@ -122,6 +122,15 @@ describe('ONNX: malformed files', () => {
     expectError(() => loadOnnx(pad.bytes()), 'ERR_UNSUPPORTED', /mode 'reflect'/, /only constant zero padding/);
   });
 
+  it('NaN weights and a kernel larger than its input are caught at load time', () => {
+    const g = convGraph();
+    g.inits[1].floatData = [0, NaN, 1];
+    expectError(() => loadOnnx(g.bytes()), 'ERR_INVALID_MODEL', /does not describe a runnable CNN/, /bias\[1\] is NaN/);
+    const big = new ChainBuilder([1, 1, 2, 2]);
+    big.op('Conv', [big.init([1, 1, 3, 3], rand(9, 1))]);
+    expectError(() => loadOnnx(big.bytes()), 'ERR_INVALID_MODEL', /larger than the padded input/);
+  });
+
   it('opset outside 7..21 → ERR_UNSUPPORTED', () => {
     const g = convGraph();
     g.opset = 6;
