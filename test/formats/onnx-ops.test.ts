@@ -76,6 +76,12 @@ const cases: Case[] = [
     g.op('Gemm', [g.init([8, 8], rand(64, 25, 4))]).op('Clip', [g.init([], Float32Array.of(-0.5))]);
     return g.op('Clip', ['', g.init([], Float32Array.of(0.75))]);
   }],
+  ['Constant nodes: Reshape shape and Clip bounds (opset 12), Constant placed before its consumer', () => {
+    const g = new ChainBuilder([1, 2, 3, 3], 12);
+    const shape = g.constNode([2], [1, -1], { raw: true });
+    conv(g, 2, 2, [2, 2], {}, 1, true, 70).op('Reshape', [shape]);
+    return g.op('Clip', [g.constNode([], Float32Array.of(-0.1)), g.constNode([], Float32Array.of(0.2))]);
+  }],
   ['Softmax opset 11 (axis default 1)', () => {
     const g = new ChainBuilder([1, 6], 11);
     return g.op('Gemm', [g.init([6, 5], rand(30, 26, 3))]).op('Softmax');

@@ -69,6 +69,14 @@ export class ChainBuilder {
     return name;
   }
 
+  /** Adds a Constant node holding the tensor (how many exporters store shapes and clip bounds); returns its output. */
+  constNode(dims: number[], data: Float32Array | number[], opts: TensorOpts = {}): string {
+    const name = `k${this.k++}`;
+    const T = onnx.AttributeProto.AttributeType;
+    this.nodes.push({ name: `Constant_${name}`, opType: 'Constant', input: [], output: [name], attribute: [{ name: 'value', type: T.TENSOR, t: tensorProto(name, dims, data, opts) }] });
+    return name;
+  }
+
   /** Adds `opType(cur, ...consts)`; '' leaves an optional input empty. */
   op(opType: string, consts: string[] = [], attrs: Record<string, AttrValue> = {}, extraOutputs = 0): this {
     const out = `t${this.k++}`;
