@@ -172,8 +172,14 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
   const g = new GraphBuilder();
   let cur = inputName;
   const n = mlp.layers.length;
+  const placed = mlp.layers.map((l, li) => place(li, l.rows * l.cols * 4));
+  if (inlineBytes > INLINE_LIMIT)
+    throw new Cnn2MlpError('ERR_TOO_LARGE', `exportOnnx: ${inlineBytes} bytes of weights would be stored inside the model, but an ONNX protobuf is limited to 2 GiB; lower options.externalThreshold`);
+  const rowsPerChunk = (l: Mlp['layers'][number]) =>
+    Math.max(1, Math.min(l.rows, Math.floor(chunkBytes / Math.max(1, l.cols * 4)), Math.floor(2 ** 28 / Math.max(1, l.cols))));
+
   mlp.layers.forEach((l, li) => {
-    const e = place(li, l.rows * l.cols * 4);
+    const e = placed[li];
     const wName = `layer${li}_weight`;
     const wProto: OnnxNs.ITensorProto = { name: wName, dims: [l.rows, l.cols], dataType: FLOAT };
     if (e) {
@@ -183,7 +189,13 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
         { key: 'offset', value: String(e.offset) },
         { key: 'length', value: String(e.bytes) },
       ];
-    } else wProto.rawData = leBytes(denseRows(nat, handle, li, l, 0, l.rows));
+    } else {
+      // inline (small by construction: ≤ threshold and ≤ 1.5 GiB in all), still read in row chunks
+      const all = new Float32Array(l.rows * l.cols);
+      const step = rowsPerChunk(l);
+      for (let r = 0; r < l.rows; r += step) all.set(denseRows(nat, handle, li, l, r, Math.min(step, l.rows - r)), r * l.cols);
+      wProto.rawData = leBytes(all);
+    }
     g.inits.push(wProto);
     const bias = nat.mlpReadBias(handle, li);
     const bName = g.floats([l.rows], bias, `layer${li}_bias`);
@@ -193,8 +205,6 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
     const act: ResolvedActivation = { name: l.activation as ResolvedActivation['name'], code: l.act, alpha: l.alpha, min: l.min, max: l.max };
     if (l.act !== 0) cur = emitActivation(g, cur, act, -1, last ? outputName : undefined);
   });
-  if (inlineBytes > INLINE_LIMIT)
-    throw new Cnn2MlpError('ERR_TOO_LARGE', `exportOnnx: ${inlineBytes} bytes of weights would be stored inside the model, but an ONNX protobuf is limited to 2 GiB; lower options.externalThreshold`);
 
   const graph: OnnxNs.IGraphProto = {
     name: mlp.metadata?.source?.name ? String(mlp.metadata.source.name) : 'cnn2mlp_mlp',
@@ -219,9 +229,9 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
         for (const e of ext) {
           pos = e.offset; // gaps before aligned offsets read back as zeros
           const l = mlp.layers[e.layer];
-          const rowsPerChunk = Math.max(1, Math.min(l.rows, Math.floor(chunkBytes / Math.max(1, l.cols * 4)), Math.floor(2 ** 28 / Math.max(1, l.cols))));
-          for (let r = 0; r < l.rows; r += rowsPerChunk) {
-            const count = Math.min(rowsPerChunk, l.rows - r);
+          const step = rowsPerChunk(l);
+          for (let r = 0; r < l.rows; r += step) {
+            const count = Math.min(step, l.rows - r);
             const chunk = leBytes(denseRows(nat, handle, e.layer, l, r, count));
             let off = 0;
             while (off < chunk.length) {
