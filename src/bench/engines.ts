@@ -1,25 +1,19 @@
 /**
- * The benchmark's view of cnn2mlp itself: CNN and MLP runners, conversion, the seed network and
- * the machine probes, resolved at run time from the public API (src/index.ts) or, for runners, the
- * declared native surface (src/native.ts). Pieces that have not landed yet are reported as
- * `undefined` with a reason, and the report skips the rows that need them instead of failing.
+ * The benchmark's view of cnn2mlp itself: CNN and MLP runners, conversion with exact counts, the
+ * seed network and the machine limits, each a thin wrapper over the public pieces (compileCnn /
+ * runCnn, convert / stats, runMlp, measureMachine, seedNetwork) so the report times exactly what a
+ * user calls.
  */
 import { native, type NativeMlpHandle } from '../native.js';
 import { planModel } from '../model/plan.js';
 import type { Activation, CnnModel } from '../model/types.js';
-import type { Mlp } from '../mlp/mlp.js';
-import { Cnn2MlpError } from '../errors.js';
-
-type AnyFn = (...args: any[]) => any; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** Exported functions of the public API, by name (loaded lazily so missing pieces are not import errors). */
-async function api(): Promise<Record<string, unknown>> {
-  return (await import('../index.js')) as Record<string, unknown>;
-}
-
-function fn(obj: Record<string, unknown>, name: string): AnyFn | undefined {
-  return name in obj && typeof obj[name] === 'function' ? (obj[name] as AnyFn) : undefined;
-}
+import { Mlp } from '../mlp/mlp.js';
+import { compileCnn, runCnn } from '../cnn/cnn.js';
+import { convert } from '../convert/convert.js';
+import { stats } from '../convert/stats.js';
+import { runMlp } from '../mlp/run.js';
+import { seedNetwork } from '../model/seed.js';
+import { measureMachine } from './machine.js';
 
 /** A runner times one call: input batch × inputSize → output batch × outputSize. */
 export interface Runner {
@@ -27,7 +21,7 @@ export interface Runner {
   dispose(): void;
 }
 
-/** Which cnn2mlp pieces this build has; `missing` says why one is not available. */
+/** Which native pieces this build of the addon has (a stale build/ may lack newer exports). */
 export interface Availability {
   cnn: boolean;
   convert: boolean;
@@ -38,60 +32,40 @@ export interface Availability {
 }
 
 export async function availability(): Promise<Availability> {
-  const a = await api();
   const n = native() as unknown as Record<string, unknown>;
   const has = (name: string) => typeof n[name] === 'function';
   const out: Availability = {
-    cnn: !!(fn(a, 'runCnn') || has('cnnRun')),
-    convert: !!fn(a, 'convert'),
-    mlpRun: !!(fn(a, 'runMlp') || has('mlpRun')),
+    cnn: has('cnnRun'),
+    convert: has('convertBuild'),
+    mlpRun: has('mlpRun'),
     probes: has('probeReadBandwidth') && has('probeFmaPeak'),
-    seedNetwork: !!fn(a, 'seedNetwork'),
+    seedNetwork: true,
     missing: [],
   };
-  if (!out.cnn) out.missing.push('runCnn (branch cnn) is not in this build');
-  if (!out.convert) out.missing.push('convert (branch convert) is not in this build');
-  if (!out.mlpRun) out.missing.push('runMlp (branch mlpkern) is not in this build');
-  if (!out.probes) out.missing.push('native probeReadBandwidth/probeFmaPeak (branch mlpkern) are not in this build');
+  const rebuild = "is not in the loaded addon (run 'npm run build:native')";
+  if (!out.cnn) out.missing.push(`runCnn: native cnnRun ${rebuild}`);
+  if (!out.convert) out.missing.push(`convert: native convertBuild ${rebuild}`);
+  if (!out.mlpRun) out.missing.push(`runMlp: native mlpRun ${rebuild}`);
+  if (!out.probes) out.missing.push(`machine probes: native probeReadBandwidth/probeFmaPeak ${rebuild}`);
   return out;
 }
 
-/** Compiles `model` for repeated runs on `threads` threads (public compileCnn/runCnn, else the native cnnRun). */
+/** Compiles `model` once for repeated runCnn calls on `threads` threads. */
 export async function cnnRunner(model: CnnModel, threads: number): Promise<Runner> {
-  const a = await api();
-  const compile = fn(a, 'compileCnn');
-  const run = fn(a, 'runCnn');
-  if (compile && run) {
-    // compileCnn copies the weights once; 'propagate' skips the input scan so the kernel is timed.
-    const compiled = await compile(model);
-    return {
-      run: async (input) => (await run(compiled, input, { threads, nonFinite: 'propagate' })) as Float32Array,
-      dispose: () => compiled?.dispose?.(),
-    };
-  }
-  const n = native();
-  if (typeof (n as unknown as Record<string, unknown>).cnnRun !== 'function')
-    throw new Cnn2MlpError('ERR_UNSUPPORTED', 'runCnn is not in this build yet');
-  const plan = planModel(model);
-  const handle = n.cnnCreate(plan.records, plan.tensors, model.layout === 'NCHW', plan.inputSize, plan.outputSize);
+  const compiled = compileCnn(model);
   return {
-    async run(input, batch) {
-      const out = new Float32Array(batch * plan.outputSize);
-      await n.cnnRun(handle, input, batch, threads, out);
-      return out;
-    },
-    dispose: () => n.cnnDispose(handle),
+    // 'propagate' skips the input scan: the kernel and the call are timed, not the validation
+    run: (input) => runCnn(compiled, input, { threads, nonFinite: 'propagate' }),
+    dispose: () => compiled.dispose(),
   };
 }
 
-/** Converts `model` to an MLP in `format` with the public convert(). */
+/** convert(model, { format }), refusing beyond maxBytes before allocating. */
 export async function convertModel(model: CnnModel, format: 'dense' | 'csr', maxBytes?: number): Promise<Mlp> {
-  const convert = fn(await api(), 'convert');
-  if (!convert) throw new Cnn2MlpError('ERR_UNSUPPORTED', 'convert is not in this build yet');
-  return (await convert(model, maxBytes ? { format, maxBytes: Math.floor(maxBytes) } : { format })) as Mlp;
+  return convert(model, maxBytes ? { format, maxBytes: Math.max(1, Math.floor(maxBytes)) } : { format });
 }
 
-/** Exact counts from the public stats() (branch convert): the CNN and what each conversion builds. */
+/** Exact counts from stats(): the CNN and what each conversion builds. */
 export interface StatsTotals {
   cnn: { macs: number; weights: number; biases: number };
   dense: { weights: number; nonzeros: number; biases: number; macs: number; bytes: number };
@@ -99,27 +73,13 @@ export interface StatsTotals {
 }
 
 export async function statsOf(model: CnnModel): Promise<StatsTotals | undefined> {
-  const stats = fn(await api(), 'stats');
-  if (!stats) return undefined;
-  const s = stats(model) as { totals: StatsTotals['cnn']; dense: { totals: StatsTotals['dense'] }; csr: { totals: StatsTotals['csr'] } };
+  const s = stats(model);
   return { cnn: s.totals, dense: s.dense.totals, csr: s.csr.totals };
 }
 
-/** Runs an MLP on `threads` threads (public runMlp, else the native mlpRun). */
+/** runMlp on `threads` threads. */
 export async function mlpRunner(mlp: Mlp, threads: number): Promise<Runner> {
-  const run = fn(await api(), 'runMlp');
-  if (run) return { run: async (input) => (await run(mlp, input, { threads, nonFinite: 'propagate' })) as Float32Array, dispose: () => {} };
-  const n = native();
-  if (typeof (n as unknown as Record<string, unknown>).mlpRun !== 'function')
-    throw new Cnn2MlpError('ERR_UNSUPPORTED', 'runMlp is not in this build yet');
-  return {
-    async run(input, batch) {
-      const out = new Float32Array(batch * mlp.outputSize);
-      await n.mlpRun(mlp.handle, input, batch, threads, out);
-      return out;
-    },
-    dispose: () => {},
-  };
+  return { run: (input) => runMlp(mlp, input, { threads, nonFinite: 'propagate' }), dispose: () => {} };
 }
 
 /** Builds an Mlp from raw layers (dense values row-major or CSR), for the density crossover. */
@@ -130,7 +90,6 @@ export async function mlpFromLayers(
     | { format: 'csr'; rows: number; cols: number; rowPtr: Float64Array; colIdx: Int32Array; values: Float32Array; bias: Float32Array; act?: number }
   >,
 ): Promise<Mlp> {
-  const { Mlp: MlpClass } = await import('../mlp/mlp.js');
   const handle: NativeMlpHandle = native().mlpFromLayers(
     inputSize,
     layers.map((l) => ({
@@ -144,7 +103,7 @@ export async function mlpFromLayers(
       act: l.act ?? 0,
     })),
   );
-  return new MlpClass(handle, { layout: 'NHWC', inputShape: [inputSize], outputShape: [layers[layers.length - 1].rows] });
+  return new Mlp(handle, { layout: 'NHWC', inputShape: [inputSize], outputShape: [layers[layers.length - 1].rows] });
 }
 
 /** Dense layer i of an MLP, streamed in row blocks (for the peers). */
@@ -177,45 +136,22 @@ export interface MachineLimits {
   source: string;
 }
 
-/** Measures the machine's read bandwidth and FMA peak with the native probes. */
-export async function machineLimits(threadCounts: number[], quick: boolean): Promise<MachineLimits> {
-  const measure = fn(await api(), 'measureMachine');
+/** Measures the machine's read bandwidth and FMA peak (measureMachine: 1 and all threads). */
+export async function machineLimits(_threadCounts: number[], quick: boolean): Promise<MachineLimits> {
   const all = native().cpuInfo().logicalCores;
-  if (measure && threadCounts.every((t) => t === 1 || t === all)) {
-    // branch mlpkern's measureMachine(): 1 and all threads, 2 GiB buffer (256 MiB quick)
-    const m = (await measure({ quick })) as { readBandwidth: { threads1: number; threadsAll: number }; fmaPeak: { threads1: number; threadsAll: number }; bandwidthBytes: number };
-    const ts = [...new Set([1, all])];
-    return {
-      readBandwidth: ts.map((t) => ({ threads: t, bytesPerSecond: t === 1 ? m.readBandwidth.threads1 : m.readBandwidth.threadsAll })),
-      fmaPeak: ts.map((t) => ({ threads: t, flopsPerSecond: t === 1 ? m.fmaPeak.threads1 : m.fmaPeak.threadsAll })),
-      source: `measureMachine() (read buffer ${Math.round(m.bandwidthBytes / 2 ** 20)} MiB)`,
-    };
-  }
-  const n = native() as unknown as Record<string, unknown>;
-  if (typeof n.probeReadBandwidth !== 'function' || typeof n.probeFmaPeak !== 'function')
-    throw new Cnn2MlpError('ERR_UNSUPPORTED', 'native probeReadBandwidth/probeFmaPeak are not in this build yet');
-  const nat = native();
-  // 1 GiB streams well past every cache level (quick: 64 MiB, still past L2 and most L3 slices).
-  const bytes = quick ? 64 << 20 : 1 << 30;
-  const out: MachineLimits = { readBandwidth: [], fmaPeak: [], source: 'native probeReadBandwidth / probeFmaPeak' };
-  for (const t of threadCounts) {
-    out.readBandwidth.push({ threads: t, bytesPerSecond: await nat.probeReadBandwidth(bytes, t, quick ? 3 : 10) });
-    out.fmaPeak.push({ threads: t, flopsPerSecond: await nat.probeFmaPeak(t, quick ? 0.05 : 0.5) });
-  }
-  return out;
+  const m = await measureMachine({ quick });
+  const ts = [...new Set([1, all])];
+  return {
+    readBandwidth: ts.map((t) => ({ threads: t, bytesPerSecond: t === 1 ? m.readBandwidth.threads1 : m.readBandwidth.threadsAll })),
+    fmaPeak: ts.map((t) => ({ threads: t, flopsPerSecond: t === 1 ? m.fmaPeak.threads1 : m.fmaPeak.threadsAll })),
+    source: `measureMachine() (read buffer ${Math.round(m.bandwidthBytes / 2 ** 20)} MiB)`,
+  };
 }
 
-/** The seed network (public seedNetwork when present, else the benchmark's own builder). */
+/** The seed network: seedNetwork() at 80×80, else the same architecture at another side. */
 export async function seedModel(stride: 2 | 3, side = 80): Promise<{ model: CnnModel; source: string }> {
-  const seed = fn(await api(), 'seedNetwork');
-  if (seed && side === 80) {
-    try {
-      return { model: (await seed({ stride, seed: stride })) as CnnModel, source: `seedNetwork({ stride: ${stride}, seed: ${stride} })` };
-    } catch {
-      /* fall back to the local builder below */
-    }
-  }
-  return { model: threeConvNet({ side, stride, filters: [32, 64, 64], dense: [1024, 29], seed: stride }), source: 'bench threeConvNet()' };
+  if (side === 80) return { model: seedNetwork({ stride, seed: stride }), source: `seedNetwork({ stride: ${stride}, seed: ${stride} })` };
+  return { model: threeConvNet({ side, stride, filters: [32, 64, 64], dense: [1024, 29], seed: stride }), source: `bench threeConvNet(side ${side})` };
 }
 
 /** Deterministic PRNG (mulberry32) → uniform [0, 1). */

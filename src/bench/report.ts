@@ -38,6 +38,7 @@ import {
 } from './engines.js';
 import { tfjsCnn, tfjsMlp, useTfjsBackend, type TfjsBackendInfo } from './peers/tfjs.js';
 import { onnxMlp } from './peers/onnx-mlp.js';
+import { ortCnn } from './peers/ort-cnn.js';
 
 export type BenchModel = 'seed2' | 'seed3' | 'sweep' | 'crossover';
 
@@ -63,7 +64,8 @@ export interface BenchOptions {
   budgetMs?: number;
   /** largest dense MLP the sweep converts, bytes; default 4 GB (quick 64 MB) */
   sweepDenseBudgetBytes?: number;
-  /** do not print anything on stdout (the caller prints `summary` or `results`) */
+  /** do not print anything on stdout (the caller prints `summary` or `results`); default: true
+   *  when `onProgress` is given (a host such as the CLI prints), false otherwise */
   noPrint?: boolean;
   /** progress lines go here instead of a bar / stderr (e.g. the CLI's own output) */
   onProgress?: (line: string) => void;
@@ -513,38 +515,18 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
   }
 
   async function ortCnnPeer(model: CnnModel, wl: string, counts: ReturnType<typeof cnnCounts>, actBytes: number): Promise<void> {
-    // The ONNX export of a CnnModel belongs to branch cnn (src/bench/peers/onnx-cnn.ts); use it when it has landed.
-    type OrtSession = { run(x: Float32Array, batch: number): Promise<Float32Array>; release(): unknown };
-    let make: ((m: CnnModel, threads: number) => Promise<OrtSession>) | undefined;
-    try {
-      const spec = './peers/onnx-cnn.js';
-      make = ((await import(spec)) as { onnxCnnSession?: typeof make }).onnxCnnSession;
-    } catch {
-      /* not landed */
-    }
-    if (typeof make !== 'function') return skip('peers', `${wl} ort-cnn`, 'onnxCnnSession (src/bench/peers/onnx-cnn.ts, branch cnn) is not in this build');
-    // That exporter handles relu/linear only: with a final softmax, ORT and the reference both run
-    // the logits model (the 29-way softmax is negligible next to the convolutions).
-    let peerModel = model;
-    let label = 'ort-cnn';
-    const last = model.layers[model.layers.length - 1];
-    const lastAct = last && 'activation' in last ? last.activation : undefined;
-    if ((typeof lastAct === 'string' ? lastAct : lastAct?.type) === 'softmax') {
-      peerModel = { ...model, layers: [...model.layers.slice(0, -1), { ...last, activation: 'linear' } as CnnModel['layers'][number]] };
-      label = 'ort-cnn (logits)';
-    }
     const maxBatch = Math.max(...batches);
     const inSize = model.inputShape.reduce((a, b) => a * b, 1);
     const input = randomArray(maxBatch * inSize, 99);
     for (const t of threads) {
-      let session: OrtSession | undefined;
+      let session: Runner | undefined;
       try {
-        session = await make(peerModel, t);
+        session = await ortCnn(model, t);
         const out = await session.run(input, maxBatch);
         if (avail.cnn) {
-          const r = await cnnRunner(peerModel, t);
+          const r = await cnnRunner(model, t);
           try {
-            check(wl, `${label} t${t}`, 'cnn2mlp-cnn', out, await r.run(input, maxBatch), counts.maxFanIn, counts.layers);
+            check(wl, `ort-cnn t${t}`, 'cnn2mlp-cnn', out, await r.run(input, maxBatch), counts.maxFanIn, counts.layers);
           } finally {
             r.dispose();
           }
@@ -559,7 +541,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
       } catch (e) {
         skip('peers', `${wl} ort-cnn t${t}`, errMsg(e));
       } finally {
-        await session?.release();
+        session?.dispose();
       }
     }
   }
@@ -768,7 +750,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
   writeAtomic(`${base}.json`, JSON.stringify(results, null, 2));
   writeAtomic(`${base}.md`, markdown);
   const files = { json: `${base}.json`, markdown: `${base}.md`, svgs };
-  if (options.noPrint) {
+  if (options.noPrint ?? options.onProgress !== undefined) {
     /* the caller prints */
   } else if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
   else process.stdout.write(`${markdown}\nWrote ${files.json}, ${files.markdown} and ${svgs.length} SVG plot(s).\n`);

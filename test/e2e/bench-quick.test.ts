@@ -46,21 +46,43 @@ describe('bench --quick', () => {
     }
   });
 
-  it('all equivalence checks passed, and every piece present was checked against another engine', () => {
+  it('all equivalence checks passed, and every engine was checked against another before timing', () => {
     const r = run.results;
-    expect(r.checks.length).toBeGreaterThan(0);
+    expect(r.meta.available).toMatchObject({ cnn: true, convert: true, mlpRun: true, probes: true });
     for (const c of r.checks) expect(c, `${c.workload}: ${c.candidate} vs ${c.reference}`).toMatchObject({ passed: true });
-    const candidates = new Set(r.checks.map((c) => c.candidate.replace(/ t\d+$/, '')));
-    const references = new Set(r.checks.map((c) => c.reference));
-    // tfjs wasm vs tfjs cpu (or vs cnn2mlp's CNN when it has landed)
-    expect(candidates.has('tfjs-wasm-cnn')).toBe(true);
-    if (r.meta.available.cnn) expect(references.has('cnn2mlp-cnn')).toBe(true);
-    if (r.meta.available.convert && r.meta.available.mlpRun) {
-      expect(candidates.has('cnn2mlp-mlp-csr')).toBe(true);
-      expect(candidates.has('cnn2mlp-mlp-dense')).toBe(true);
-      expect(candidates.has('ort-mlp-dense')).toBe(true);
+    for (const wl of ['seed-s2', 'seed-s3']) {
+      const pairs = new Set(r.checks.filter((c) => c.workload === wl).map((c) => `${c.candidate.replace(/ t\d+$/, '')} vs ${c.reference}`));
+      for (const p of [
+        'tfjs-cpu-cnn vs cnn2mlp-cnn',
+        'tfjs-wasm-cnn vs cnn2mlp-cnn',
+        'ort-cnn vs cnn2mlp-cnn',
+        'cnn2mlp-mlp-csr vs cnn2mlp-cnn',
+        'cnn2mlp-mlp-dense vs cnn2mlp-cnn',
+        'ort-mlp-dense vs cnn2mlp-mlp-dense',
+        'tfjs-wasm-mlp-dense vs cnn2mlp-mlp-dense',
+      ])
+        expect(pairs.has(p), `${wl}: ${p}`).toBe(true);
+      // every timed engine of the workload appears in a check (as candidate or reference)
+      const checked = new Set(r.checks.filter((c) => c.workload === wl).flatMap((c) => [c.candidate.replace(/ t\d+$/, ''), c.reference]));
+      for (const m of r.measurements.filter((x) => x.workload === wl)) expect(checked.has(m.engine), `${wl} ${m.engine}`).toBe(true);
     }
-    if (r.meta.available.mlpRun) expect(r.checks.some((c) => c.workload.startsWith('crossover'))).toBe(true);
+    expect(r.checks.filter((c) => c.workload.startsWith('crossover')).length).toBe(4);
+    expect(r.checks.filter((c) => c.workload.startsWith('sweep')).length).toBe(6);
+  });
+
+  it('the tables are complete: seed rows for every batch × threads, peer ratios, slopes, crossover', () => {
+    const r = run.results;
+    const { batches, threads } = r.meta.options;
+    for (const wl of ['seed-s2', 'seed-s3'])
+      for (const engine of ['cnn2mlp-cnn', 'cnn2mlp-mlp-csr', 'cnn2mlp-mlp-dense'])
+        for (const b of batches)
+          for (const t of threads) expect(r.measurements.some((m) => m.workload === wl && m.engine === engine && m.batch === b && m.threads === t), `${wl} ${engine} b${b} t${t}`).toBe(true);
+    expect(r.peerRatios.length).toBeGreaterThan(0);
+    for (const p of r.peerRatios) expect(p.ratio).toBeCloseTo(p.cnn2mlpMs / p.peerMs, 10);
+    expect(Object.keys(r.scaling?.slopes ?? {}).sort()).toEqual(['cnn2mlp-cnn', 'cnn2mlp-mlp-csr', 'cnn2mlp-mlp-dense']);
+    expect(r.crossover?.map((c) => c.batch)).toEqual([1, 4]);
+    expect(r.machine?.fmaPeak.length).toBeGreaterThan(0);
+    expect(run.files.svgs.map((f) => f.replace(/^.*-/, '')).sort()).toEqual(['crossover.svg', 'roofline.svg', 'scaling.svg']);
   });
 
   it('exact counts of the quick seed net match a hand count', () => {
@@ -70,11 +92,12 @@ describe('bench --quick', () => {
     expect(cnn?.macs).toBe(macs);
   });
 
-  it('a missing piece is reported with a reason, never silently', () => {
-    const r = run.results;
-    if (!r.meta.available.cnn) expect(r.skipped.some((s) => /cnn2mlp CNN/.test(s.what))).toBe(true);
-    if (!r.meta.available.probes) expect(r.machine).toBeNull();
-    else expect(r.machine?.fmaPeak.length).toBeGreaterThan(0);
-    for (const s of r.skipped) expect(s.reason.length).toBeGreaterThan(0);
+  it('the Markdown report states the machine, versions and commit, and every section', () => {
+    const md = fs.readFileSync(run.files.markdown, 'utf8');
+    const m = run.results.meta;
+    for (const s of [m.cpu.brand, `Node ${m.node}`, m.git.commit.slice(0, 12), 'onnxruntime-node', '@tensorflow/tfjs-backend-wasm', m.cpu.activeIsa])
+      expect(md).toContain(s);
+    for (const h of ['## 1. Machine limits', "## 2. The seed's table", '## 3. Fraction', '## 4. Peers', '## 5. Scaling', '## 6. Dense vs CSR', '## 7. Equivalence'])
+      expect(md).toContain(h);
   });
 });
