@@ -3,12 +3,12 @@
  * View.toSVG() headless (renderer 'none', no canvas needed). Each builder returns the vega-lite
  * spec, so the report can keep the spec next to the SVG.
  */
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
 
-/** Renders a vega-lite spec to an SVG string. */
+/** Renders a vega-lite spec to an SVG string. vega and vega-lite are dev dependencies: loaded on
+ *  first use, so an installed package without them still runs the benchmarks (without plots). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   const compiled = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

@@ -56,7 +56,7 @@ export interface BenchOptions {
   json?: boolean;
   /** no progress output at all */
   silent?: boolean;
-  /** where results go; default bench/results/ under the package root */
+  /** where results go; default bench/results/ under the working directory */
   outDir?: string;
   /** run the peers (tfjs, onnxruntime-node); default true */
   peers?: boolean;
@@ -268,7 +268,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
   const threads = options.threads ?? [...new Set([1, allThreads])];
   const budgetMs = options.budgetMs ?? (quick ? 60 : 1500);
   const usePeers = options.peers ?? true;
-  const outDir = path.resolve(options.outDir ?? path.join(packageRoot(), 'bench', 'results'));
+  const outDir = path.resolve(options.outDir ?? path.join('bench', 'results')); // relative to the working directory
   const progress = new Progress(0, { quiet: options.silent ?? false, onLine: options.onProgress });
   const timeOpts: TimeOptions = { warmup: quick ? 1 : 2, budgetMs, minReps: quick ? 3 : 5, maxReps: quick ? 50 : 500 };
 
@@ -726,8 +726,12 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
   const svgs: string[] = [];
   const plot = async (name: string, spec: Parameters<typeof renderSvg>[0]) => {
     const file = `${base}-${name}.svg`;
-    writeAtomic(file, await renderSvg(spec));
-    svgs.push(file);
+    try {
+      writeAtomic(file, await renderSvg(spec));
+      svgs.push(file);
+    } catch (e) {
+      results.skipped.push({ section: 'plots', what: `${name}.svg`, reason: errMsg(e) });
+    }
   };
   const maxT = Math.max(...threads);
   const peak = peakAt(maxT);
