@@ -788,6 +788,26 @@ export function renderMarkdown(r: BenchResults, svgNames: string[] = []): string
   L.push(`- Mode: ${m.quick ? 'quick (CI-sized shapes)' : 'full'}; batches ${m.options.batches.join(', ')}; threads ${m.options.threads.join(', ')}; budget ${m.options.budgetMs} ms per configuration; run took ${(r.durationMs / 1000).toFixed(1)} s`);
   L.push(`- ${m.note}`, '');
 
+  // Headline: cnn2mlp ÷ peer time ratios, one row per workload × peer, one column per batch × threads.
+  if (r.peerRatios.length) {
+    const cfgs = [...new Set(r.peerRatios.map((p) => `b${p.batch} t${p.threads}`))].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    const keys = [...new Set(r.peerRatios.map((p) => `${p.workload}|${p.engine}|${p.peer}`))];
+    L.push('## Headline: cnn2mlp time ÷ peer time (below 1: cnn2mlp faster)', '');
+    L.push(
+      table(
+        ['workload', 'cnn2mlp engine', 'peer', ...cfgs],
+        keys.map((k) => {
+          const [wl, engine, peer] = k.split('|');
+          return [wl, engine, peer, ...cfgs.map((c) => {
+            const p = r.peerRatios.find((x) => x.workload === wl && x.engine === engine && x.peer === peer && `b${x.batch} t${x.threads}` === c);
+            return p ? p.ratio.toFixed(2) : '–';
+          })];
+        }),
+      ),
+      '',
+    );
+  }
+
   L.push('## 1. Machine limits', '');
   if (r.machine)
     L.push(
