@@ -110,6 +110,29 @@ double buildRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e) {
   return b * sc + (s.rowShift ? s.rowShift[r] : 0.0);
 }
 
+// Entries of row r when no two taps can land on the same column (see collisionFree): the tap
+// count pushed through the map, with no row built.
+int64_t countRow(const LayerSpec& s, int64_t r) {
+  const int64_t o = s.rowLogical ? s.rowLogical[r] : r;
+  int64_t n = 0;
+  if (s.prim == PrimExplicit) return s.csrPtr[o + 1] - s.csrPtr[o];
+  if (!s.hasMap && s.prim == PrimDense) return s.op.inC;
+  forEachTap(s, o, [&](int64_t i, double) { n += s.hasMap ? s.map.off[i + 1] - s.map.off[i] : 1; });
+  return n;
+}
+
+// True when every row's taps reach distinct columns: P's taps of one row are distinct logical
+// inputs, so this holds when no column appears twice in the map (explicit CSR rows arrive merged).
+bool collisionFree(const LayerSpec& s) {
+  if (s.prim == PrimExplicit || !s.hasMap) return true;
+  std::vector<uint8_t> seen(size_t(s.cols), 0);
+  for (int64_t k = 0; k < s.map.off[s.map.n]; k++) {
+    if (seen[s.map.unit[k]]) return false;
+    seen[s.map.unit[k]] = 1;
+  }
+  return true;
+}
+
 struct Progress {
   const BuildOptions& opt;
   std::atomic<int64_t> done{0};
@@ -194,13 +217,18 @@ std::shared_ptr<Mlp> buildMlp(int64_t inputSize, const std::vector<LayerSpec>& l
     } else {
       auto rp = Buffer::allocate(size_t(s.rows + 1) * 8, "CSR row pointers");
       int64_t* rowPtr = rp->as<int64_t>();
+      const bool fast = collisionFree(s);
       parallelFor(chunks, threads, [&](int64_t c, int worker) {
         prog.check();
         auto [r0, r1] = rangeOf(c);
         auto& e = scratch[worker];
         for (int64_t r = r0; r < r1; r++) {
-          buildRow(s, r, e);
-          rowPtr[r + 1] = int64_t(e.size());
+          if (fast) {
+            rowPtr[r + 1] = countRow(s, r);
+          } else {
+            buildRow(s, r, e);
+            rowPtr[r + 1] = int64_t(e.size());
+          }
         }
         prog.add(r1 - r0);
       });
