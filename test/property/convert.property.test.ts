@@ -73,11 +73,24 @@ async function check(model: CnnModel, batch: number, seed: number) {
 
 describe('convert: MLP(x) == CNN(x) for random CNNs', () => {
   it('holds for every layer kind, both layouts, dense and csr', async () => {
+    const seen = new Set<string>();
     await fc.assert(
       fc.asyncProperty(arbCnnCase, async ({ model, batch, inputSeed }) => {
         await check(model, batch, inputSeed);
+        seen.add(model.layout);
+        if (batch > 1) seen.add('batch>1');
+        for (const l of model.layers) {
+          seen.add(l.type);
+          if (l.type === 'conv2d' && (l.groups ?? 1) > 1) seen.add('groups');
+          if (l.type === 'conv2d' && (l.dilation?.[0] ?? 1) > 1) seen.add('dilation');
+          if (l.type === 'avgPool2d' && l.countIncludePad) seen.add('countIncludePad');
+          if ((l.type === 'avgPool2d' || l.type === 'maxPool2d') && l.ceilMode) seen.add('ceilMode');
+        }
       }),
       { numRuns: 150, seed: 20261125 },
     );
+    // The run really covered what it claims to (fixed seed, so this is deterministic).
+    for (const k of ['NHWC', 'NCHW', 'batch>1', 'conv2d', 'groups', 'dilation', 'maxPool2d', 'avgPool2d', 'countIncludePad', 'ceilMode', 'globalMaxPool2d', 'globalAvgPool2d', 'batchNorm', 'zeroPad2d', 'prelu', 'activation', 'flatten', 'dense'])
+      expect(seen.has(k), k).toBe(true);
   });
 });
