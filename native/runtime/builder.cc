@@ -208,6 +208,9 @@ std::shared_ptr<Mlp> buildMlp(int64_t inputSize, const std::vector<LayerSpec>& l
         for (int64_t r = r0; r < r1; r++) {
           bias[r] = float(buildRow(s, r, e));
           float* row = v + r * l.ld;
+          // Write every page of the row, zeros included: untouched anonymous pages would read as
+          // the shared zero page, making the matrix look resident and dense GEMV unrealistically fast.
+          for (int64_t k = 0; k < l.ld; k += 1024) row[k] = 0.f;
           for (const auto& x : e) row[x.first] = float(x.second);
         }
         prog.add(r1 - r0);
