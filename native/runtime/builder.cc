@@ -39,7 +39,9 @@ double forEachTap(const LayerSpec& s, int64_t o, Tap&& tap) {
       return s.bias ? double(s.bias[co]) : 0.0;
     }
     case PrimDense: {
-      for (int64_t i = 0; i < p.inC; i++) tap(i, double(s.weights[i * p.outC + o]));
+      // weightsT: [out, in] (transposed once per layer by buildMlp, so a row reads contiguously)
+      const float* w = s.weightsT + o * p.inC;
+      for (int64_t i = 0; i < p.inC; i++) tap(i, double(w[i]));
       return s.bias ? double(s.bias[o]) : 0.0;
     }
     case PrimAvgPool: {
@@ -183,7 +185,22 @@ std::shared_ptr<Mlp> buildMlp(int64_t inputSize, const std::vector<LayerSpec>& l
   auto mlp = std::make_shared<Mlp>();
   mlp->inputSize = inputSize;
   int64_t bytesSoFar = 0;
-  for (const auto& s : layers) {
+  for (const auto& spec : layers) {
+    LayerSpec s = spec;
+    std::shared_ptr<Buffer> transposed;
+    if (s.prim == PrimDense) {
+      // dense weights are [in, out]; a row needs a column of them. Transpose once in 64×64 tiles.
+      const int64_t in = s.op.inC, out = s.op.outC;
+      transposed = Buffer::allocate(size_t(in) * size_t(out) * 4, "transposed dense weights");
+      float* t = transposed->as<float>();
+      const int64_t tilesOut = (out + 63) / 64, tilesIn = (in + 63) / 64;
+      parallelFor(tilesOut * tilesIn, threads, [&](int64_t tile, int) {
+        const int64_t o0 = (tile / tilesIn) * 64, i0 = (tile % tilesIn) * 64;
+        for (int64_t i = i0; i < std::min(in, i0 + 64); i++)
+          for (int64_t o = o0; o < std::min(out, o0 + 64); o++) t[o * in + i] = s.weights[i * out + o];
+      });
+      s.weightsT = t;
+    }
     MlpLayer l;
     l.rows = s.rows;
     l.cols = s.cols;
