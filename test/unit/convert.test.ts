@@ -103,6 +103,16 @@ describe('convert: hand-picked cases', () => {
     await agree(model);
   });
 
+  it('edge placements: softmax after a max pool, batch-norm last, NCHW spatial output, vector input', async () => {
+    await agree({ layout: 'NHWC', inputShape: [3, 3, 4], layers: [{ type: 'globalMaxPool2d' }, { type: 'activation', activation: 'softmax' }] });
+    const c = (cin: number, f: number, act: 'relu' | 'linear', seed: number) => ({ type: 'conv2d' as const, filters: f, kernelSize: [2, 2] as [number, number], weights: seededUniform(4 * cin * f, seed), activation: act });
+    await agree({ layout: 'NCHW', inputShape: [2, 4, 5], layers: [c(2, 3, 'relu', 1), bn(3, 2)] });
+    const spatial = await agree({ layout: 'NCHW', inputShape: [2, 4, 5], layers: [c(2, 3, 'relu', 3)] });
+    expect(spatial.csr.length).toBe(1); // the NCHW output order is the layer's row order, no extra layer
+    await agree({ layout: 'NHWC', inputShape: [6], layers: [bn(6, 4), { type: 'dense', units: 3, weights: seededUniform(18, 5), activation: 'sigmoid' }, { type: 'prelu', alpha: new Float32Array([0.3]) }] });
+    await agree({ layout: 'NCHW', inputShape: [2, 3, 3], layers: [{ type: 'flatten' }] });
+  });
+
   it('refuses what has no exact MLP form, naming the layer', async () => {
     const model: CnnModel = {
       layout: 'NHWC',
