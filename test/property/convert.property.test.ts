@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { convert, runMlp } from '../../src/index.js';
+import { convert, runCnn, runMlp } from '../../src/index.js';
 import { OP, planModel } from '../../src/model/plan.js';
 import type { CnnModel } from '../../src/model/types.js';
 import { readMlp, runMlpRef } from '../support/mlp-ref.js';
@@ -56,6 +56,7 @@ async function check(model: CnnModel, batch: number, seed: number) {
     return;
   }
   const want = naiveCnn(model, x, batch);
+  const cnn = Float64Array.from(await runCnn(model, x)); // the native direct-convolution runtime
   for (const format of ['dense', 'csr'] as const) {
     const mlp = await convert(model, { format });
     try {
@@ -64,7 +65,9 @@ async function check(model: CnnModel, batch: number, seed: number) {
       expectClose(runMlpRef(readMlp(mlp), x, batch), want, `${what} (float64 reference evaluator)`);
       // runMlp accumulates in float32: a row of K ≤ ~600 terms adds ≤ K·2^-24·Σ|w·x| (≈ 4e-5 of
       // the magnitude) per layer on top of the weight rounding above, well inside the same bound.
-      expectClose(Float64Array.from(await runMlp(mlp, x)), want, `${what} (runMlp)`);
+      const y = Float64Array.from(await runMlp(mlp, x));
+      expectClose(y, want, `${what} (runMlp vs naive CNN)`);
+      expectClose(y, cnn, `${what} (runMlp vs runCnn)`);
     } finally {
       mlp.dispose();
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { convert, stats } from '../../src/index.js';
 import { native } from '../../src/native.js';
+import { seedNetwork } from '../../src/index.js';
 import { seedModel } from '../support/seed-model.js';
 
 /** Counts the stored entries of every layer of a built MLP by reading its rows back (independent of stats()). */
@@ -40,7 +41,7 @@ const HAND = {
 describe('stats(model) closed forms vs hand arithmetic vs built matrices (seed network)', () => {
   for (const stride of [2, 3] as const) {
     it(`stride ${stride}`, async () => {
-      const model = seedModel(stride);
+      const model = seedNetwork({ stride, seed: 1 });
       const s = stats(model);
       const hand = HAND[stride];
       expect(s.totals.convMacs).toBe(hand.convMacs);
