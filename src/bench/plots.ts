@@ -43,7 +43,7 @@ export function rooflineSpec(points: RooflinePoint[], peakGflops: number, bandwi
     ceiling.push({ x, y: Math.min(peakGflops, bandwidthGBs * x), ceiling: 'min(peak, bandwidth × intensity)' });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
+    title: { text: title, subtitle: `ceilings: FMA peak ${peakGflops.toFixed(1)} GFLOP/s, read bandwidth ${bandwidthGBs.toFixed(1)} GB/s (ridge at ${ridge.toFixed(1)} FLOP/byte)` },
     width: 560,
     height: 360,
     layer: [
@@ -61,7 +61,7 @@ export function rooflineSpec(points: RooflinePoint[], peakGflops: number, bandwi
         encoding: {
           x: { field: 'intensity', type: 'quantitative', scale: { type: 'log' } },
           y: { field: 'gflops', type: 'quantitative', scale: { type: 'log' } },
-          color: { field: 'label', type: 'nominal', title: 'engine' },
+          color: { field: 'label', type: 'nominal', title: 'engine', legend: { labelLimit: 400 } },
           shape: { field: 'config', type: 'nominal', title: 'config' },
         },
       },
@@ -91,7 +91,7 @@ export function scalingSpec(points: ScalingPoint[], slopes: Record<string, numbe
     encoding: {
       x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'input side n (n×n×3)' },
       y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'median ms per sample (batch 1)' },
-      color: { field: 'series', type: 'nominal', title: 'engine (fitted log-log slope)' },
+      color: { field: 'series', type: 'nominal', title: 'engine (fitted log-log slope)', legend: { labelLimit: 400, titleLimit: 400 } },
     },
   };
 }
