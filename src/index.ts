@@ -18,3 +18,4 @@ export {
   type CheckpointVariables,
   type LoadCheckpointOptions,
 } from './formats/checkpoint.js';
+export { exportOpenCv, type ExportOpenCvOptions, type OpenCvExportInfo } from './formats/opencv.js';
