@@ -185,7 +185,7 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
     buf = [];
     bufLen = 0;
     bytes += Buffer.byteLength(s);
-    if (!ws.write(s)) await Promise.race([once(ws, 'drain'), once(ws, 'error')]);
+    if (!ws.write(s)) await once(ws, 'drain'); // rejects if the stream errors meanwhile
     if (failed) throw failed;
   };
   // Appends are synchronous; callers await maybeFlush() between rows so each number costs no await.
