@@ -11,9 +11,10 @@
 import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { Cnn2MlpError, describe } from '../errors.js';
-import { poolOrConvAxis, planModel } from '../model/plan.js';
+import { layoutShape, planModel } from '../model/plan.js';
 import type {
   Activation,
+  ActivationLayer,
   CnnModel,
   FlattenLayer,
   GlobalPoolLayer,
@@ -23,7 +24,6 @@ import type {
   Pair,
   Pool2dLayer,
   ZeroPad2dLayer,
-  ActivationLayer,
 } from '../model/types.js';
 import { openBundle, readFloat32, readTensorBytes, type Bundle, type BundleTensor } from './tf/bundle.js';
 import { architectureFromMetaGraph } from './tf/graph.js';
@@ -229,17 +229,27 @@ async function buildModel(bundle: Bundle, arch: CheckpointArchitecture): Promise
   if (typeof arch !== 'object' || arch === null || !Array.isArray(arch.layers))
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an architecture { inputShape, layers } for architecture but received ${describe(arch)}`);
   const layout = arch.layout ?? 'NHWC';
-  // planModel validates the input shape and layout; use it on an empty-layer probe for the message.
-  if (!Array.isArray(arch.inputShape) || !(arch.inputShape.length === 1 || arch.inputShape.length === 3) || !arch.inputShape.every((d) => Number.isInteger(d) && d > 0))
-    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected architecture.inputShape to be [H, W, C] or [N] of positive integers but received ${describe(arch.inputShape)}`);
-  let shape: number[] =
-    arch.inputShape.length === 1 ? [...arch.inputShape] : layout === 'NHWC' ? [...arch.inputShape] : [arch.inputShape[1], arch.inputShape[2], arch.inputShape[0]];
-  // `shape` is [h, w, c] or [n] while we walk.
+  // Each layer is validated and shaped by planModel on its own (weightless layers as they are,
+  // weighted ones once their variables are read), so strides, padding, pool windows and
+  // activations get planModel's checks and messages, re-labelled with the layer's real index.
+  let shape = planModel({ layout, inputShape: arch.inputShape, layers: [{ type: 'flatten' }] }).inputShape;
   const layers: Layer[] = [];
 
   for (let i = 0; i < arch.layers.length; i++) {
     const spec = arch.layers[i];
-    const where = `layer ${i} (${spec?.type ?? '?'}${spec?.name ? ` '${spec.name}'` : ''})`;
+    const label = spec?.name ?? (spec as { scope?: string } | undefined)?.scope;
+    const where = `layer ${i} (${typeof spec?.type === 'string' ? spec.type : '?'}${label ? ` '${label}'` : ''})`;
+    const add = (layer: Layer) => {
+      let plan;
+      try {
+        plan = planModel({ layout, inputShape: layoutShape(shape, layout), layers: [layer] });
+      } catch (err) {
+        if (err instanceof Cnn2MlpError) throw new Cnn2MlpError(err.code, err.message.replace(/^layer 0 \([^)]*\)/, where), { cause: err });
+        throw err;
+      }
+      layers.push(layer);
+      shape = plan.outputShape;
+    };
     const mismatch = (what: string, t: BundleTensor, expected: (number | string)[]): never => {
       throw new Cnn2MlpError(
         'ERR_INVALID_MODEL',
@@ -249,7 +259,7 @@ async function buildModel(bundle: Bundle, arch: CheckpointArchitecture): Promise
     const variable = async (explicit: string | null | undefined, scope: string | undefined, leaf: string, role: string, optional: boolean) => {
       if (explicit === null) return undefined;
       const name = explicit ?? (scope !== undefined ? `${scope}/${leaf}` : undefined);
-      if (name === undefined) throw new Cnn2MlpError('ERR_INVALID_ARG', `${where}: name its ${role} variable (give scope or ${leaf})`);
+      if (typeof name !== 'string') throw new Cnn2MlpError('ERR_INVALID_ARG', `${where}: name its ${role} variable (give scope or ${leaf})`);
       const t = findVariable(bundle, name);
       if (!t) {
         if (optional && explicit === undefined) return undefined;
@@ -257,70 +267,59 @@ async function buildModel(bundle: Bundle, arch: CheckpointArchitecture): Promise
       }
       return { t, values: await readFloat32(bundle, t) };
     };
-    const spatial = () => {
-      if (shape.length !== 3) throw new Cnn2MlpError('ERR_INVALID_MODEL', `${where}: needs a spatial input but receives a vector of ${shape[0]}`);
-      return shape as [number, number, number];
-    };
+    if (typeof spec !== 'object' || spec === null) throw new Cnn2MlpError('ERR_INVALID_ARG', `${where}: Expected a layer object but received ${describe(spec)}`);
     switch (spec.type) {
       case 'conv2d': {
-        const [h, w, c] = spatial();
-        const k = await variable(spec.kernel, spec.scope, 'kernel', 'kernel', false);
-        const ks = k!.t.shape;
-        const expected = [spec.kernelSize?.[0] ?? ks[0] ?? '?', spec.kernelSize?.[1] ?? ks[1] ?? '?', c, spec.filters ?? ks[3] ?? '?'];
-        if (ks.length !== 4 || ks.some((d, j) => d !== expected[j])) mismatch('kernel', k!.t, expected);
-        const filters = ks[3];
+        if (shape.kind !== 'spatial') throw new Cnn2MlpError('ERR_INVALID_MODEL', `${where}: needs a spatial input but receives a vector of ${shape.n}`);
+        const k = (await variable(spec.kernel, spec.scope, 'kernel', 'kernel', false))!;
+        const ks = k.t.shape;
+        const expected = [spec.kernelSize?.[0] ?? ks[0] ?? '?', spec.kernelSize?.[1] ?? ks[1] ?? '?', shape.c, spec.filters ?? ks[3] ?? '?'];
+        if (ks.length !== 4 || ks.some((d, j) => d !== expected[j])) mismatch('kernel', k.t, expected);
         const b = await variable(spec.bias, spec.scope, 'bias', 'bias', true);
-        if (b && (b.t.shape.length !== 1 || b.t.shape[0] !== filters)) mismatch('bias', b.t, [filters]);
-        const strides = spec.strides ?? [1, 1];
-        const dilation = spec.dilation ?? [1, 1];
-        const padding = spec.padding ?? 'valid';
-        const ah = poolOrConvAxis(h, ks[0], strides[0], dilation[0], padding, 0, false, where);
-        const aw = poolOrConvAxis(w, ks[1], strides[1], dilation[1], padding, 1, false, where);
-        layers.push({
+        if (b && (b.t.shape.length !== 1 || b.t.shape[0] !== ks[3])) mismatch('bias', b.t, [ks[3]]);
+        add({
           type: 'conv2d',
-          name: spec.name ?? spec.scope ?? k!.t.name,
-          filters,
+          name: spec.name ?? spec.scope ?? k.t.name,
+          filters: ks[3],
           kernelSize: [ks[0], ks[1]],
-          strides,
-          padding,
-          dilation,
-          weights: k!.values,
+          strides: spec.strides ?? [1, 1],
+          padding: spec.padding ?? 'valid',
+          dilation: spec.dilation ?? [1, 1],
+          weights: k.values,
           ...(b ? { bias: b.values } : {}),
           ...(spec.activation !== undefined ? { activation: spec.activation } : {}),
         });
-        shape = [ah.out, aw.out, filters];
         break;
       }
       case 'dense': {
-        if (shape.length !== 1)
-          throw new Cnn2MlpError('ERR_INVALID_MODEL', `${where}: needs a vector input but receives ${shape.join('×')}; add a flatten layer before it`);
-        const n = shape[0];
-        const k = await variable(spec.kernel, spec.scope, 'kernel', 'kernel', false);
-        const ks = k!.t.shape;
+        if (shape.kind !== 'vector')
+          throw new Cnn2MlpError('ERR_INVALID_MODEL', `${where}: needs a vector input but receives ${shape.h}×${shape.w}×${shape.c}; add a flatten layer before it`);
+        const n = shape.n;
+        const k = (await variable(spec.kernel, spec.scope, 'kernel', 'kernel', false))!;
+        const ks = k.t.shape;
         const units = spec.units ?? (spec.transposeKernel ? ks[0] : ks[1]) ?? '?';
         const expected = spec.transposeKernel ? [units, n] : [n, units];
-        if (ks.length !== 2 || ks.some((d, j) => d !== expected[j])) mismatch('kernel', k!.t, expected);
+        if (ks.length !== 2 || ks.some((d, j) => d !== expected[j])) mismatch('kernel', k.t, expected);
         const u = units as number;
-        let weights = k!.values;
+        let weights = k.values;
         if (spec.transposeKernel) {
           weights = new Float32Array(n * u);
-          for (let o = 0; o < u; o++) for (let j = 0; j < n; j++) weights[j * u + o] = k!.values[o * n + j];
+          for (let o = 0; o < u; o++) for (let j = 0; j < n; j++) weights[j * u + o] = k.values[o * n + j];
         }
         const b = await variable(spec.bias, spec.scope, 'bias', 'bias', true);
         if (b && (b.t.shape.length !== 1 || b.t.shape[0] !== u)) mismatch('bias', b.t, [u]);
-        layers.push({
+        add({
           type: 'dense',
-          name: spec.name ?? spec.scope ?? k!.t.name,
+          name: spec.name ?? spec.scope ?? k.t.name,
           units: u,
           weights,
           ...(b ? { bias: b.values } : {}),
           ...(spec.activation !== undefined ? { activation: spec.activation } : {}),
         });
-        shape = [u];
         break;
       }
       case 'batchNorm': {
-        const c = shape[shape.length - 1];
+        const c = shape.kind === 'spatial' ? shape.c : shape.n;
         const get = async (explicit: string | null | undefined, leaf: string, optional: boolean) => {
           const v = await variable(explicit, spec.scope, leaf, leaf, optional);
           if (v && (v.t.shape.length !== 1 || v.t.shape[0] !== c)) mismatch(leaf, v.t, [c]);
@@ -330,9 +329,9 @@ async function buildModel(bundle: Bundle, arch: CheckpointArchitecture): Promise
         const beta = await get(spec.beta, 'beta', true);
         const mean = (await get(spec.mean, 'moving_mean', false))!;
         const variance = (await get(spec.variance, 'moving_variance', false))!;
-        layers.push({
+        add({
           type: 'batchNorm',
-          name: spec.name ?? spec.scope,
+          ...(spec.name ?? spec.scope ? { name: spec.name ?? spec.scope } : {}),
           mean,
           variance,
           ...(gamma ? { gamma } : {}),
@@ -342,35 +341,13 @@ async function buildModel(bundle: Bundle, arch: CheckpointArchitecture): Promise
         break;
       }
       case 'maxPool2d':
-      case 'avgPool2d': {
-        const [h, w, c] = spatial();
-        const k = spec.poolSize;
-        const s = spec.strides ?? k;
-        const d = spec.dilation ?? [1, 1];
-        const ah = poolOrConvAxis(h, k[0], s[0], d[0], spec.padding ?? 'valid', 0, spec.ceilMode === true, where);
-        const aw = poolOrConvAxis(w, k[1], s[1], d[1], spec.padding ?? 'valid', 1, spec.ceilMode === true, where);
-        layers.push({ ...spec });
-        shape = [ah.out, aw.out, c];
-        break;
-      }
+      case 'avgPool2d':
       case 'globalAvgPool2d':
       case 'globalMaxPool2d':
-        shape = [spatial()[2]];
-        layers.push({ ...spec });
-        break;
       case 'flatten':
-        shape = [shape.reduce((a, b) => a * b, 1)];
-        layers.push({ ...spec });
-        break;
-      case 'zeroPad2d': {
-        const [h, w, c] = spatial();
-        const p = spec.padding;
-        shape = [h + p[0] + p[1], w + p[2] + p[3], c];
-        layers.push({ ...spec });
-        break;
-      }
+      case 'zeroPad2d':
       case 'activation':
-        layers.push({ ...spec });
+        add({ ...spec } as Layer);
         break;
       default:
         throw new Cnn2MlpError(
@@ -380,6 +357,6 @@ async function buildModel(bundle: Bundle, arch: CheckpointArchitecture): Promise
     }
   }
   const model: CnnModel = { ...(arch.name ? { name: arch.name } : {}), layout, inputShape: [...arch.inputShape], layers };
-  planModel(model); // full validation (activations, finite weights, sizes) with its own messages
+  planModel(model); // whole-model rules (softmax only last, a model has layers)
   return model;
 }

@@ -286,17 +286,52 @@ describe.skipIf(!TF1 || !TF2)('malformed checkpoints give a clear Cnn2MlpError',
     await expectCode(
       loadCheckpoint(tf2, wrongInput),
       'ERR_INVALID_MODEL',
-      /layer 0 \(conv2d\): kernel 'layer_with_weights-0\/kernel\/\.ATTRIBUTES\/VARIABLE_VALUE' has shape \[3, 3, 1, 32\] but the architecture expects \[3, 3, 3, 32\]/,
+      /layer 0 \(conv2d 'layer_with_weights-0'\): kernel 'layer_with_weights-0\/kernel\/\.ATTRIBUTES\/VARIABLE_VALUE' has shape \[3, 3, 1, 32\] but the architecture expects \[3, 3, 3, 32\]/,
     );
     // Dropping the second pool makes the flatten 11·11·32 = 3872 wide instead of 800.
     const noPool = { ...KERAS_ARCH, layers: KERAS_ARCH.layers.filter((_, i) => i !== 3) };
-    await expectCode(loadCheckpoint(tf2, noPool), 'ERR_INVALID_MODEL', /layer 4 \(dense\): kernel .* has shape \[800, 100\] but the architecture expects \[3872, 100\]/);
+    await expectCode(loadCheckpoint(tf2, noPool), 'ERR_INVALID_MODEL', /layer 4 \(dense 'layer_with_weights-2'\): kernel .* has shape \[800, 100\] but the architecture expects \[3872, 100\]/);
     const swapped = { ...KERAS_ARCH, layers: KERAS_ARCH.layers.map((l, i) => (i === 2 ? { ...l, scope: 'layer_with_weights-0' } : l)) };
-    await expectCode(loadCheckpoint(tf2, swapped), 'ERR_INVALID_MODEL', /layer 2 \(conv2d\).*\[3, 3, 1, 32\] but the architecture expects \[3, 3, 32, 32\]/);
+    await expectCode(loadCheckpoint(tf2, swapped), 'ERR_INVALID_MODEL', /layer 2 \(conv2d 'layer_with_weights-0'\).*\[3, 3, 1, 32\] but the architecture expects \[3, 3, 32, 32\]/);
     const unknown = { ...KERAS_ARCH, layers: [{ type: 'conv2d' as const, scope: 'conv9' }] };
     await expectCode(loadCheckpoint(tf2, unknown), 'ERR_INVALID_MODEL', /no variable 'conv9\/kernel'/);
     const slot = { ...KERAS_ARCH, layers: [{ type: 'conv2d' as const, kernel: 'optimizer/iter' }] };
     await expectCode(loadCheckpoint(tf2, slot), 'ERR_UNSUPPORTED', /'optimizer\/iter\/\.ATTRIBUTES\/VARIABLE_VALUE' .* is DT_INT64/);
+  });
+
+  it('an architecture with malformed layers gets planModel\'s checks, labelled with the real layer index', async () => {
+    const badPool = { ...KERAS_ARCH, layers: KERAS_ARCH.layers.map((l, i) => (i === 3 ? { type: 'maxPool2d' as const, poolSize: [2, 0] as [number, number] } : l)) };
+    await expectCode(loadCheckpoint(tf2, badPool), 'ERR_INVALID_MODEL', /^layer 3 \(maxPool2d\): Expected poolSize to be a pair of integers ≥ 1/);
+    const bigPool = { ...KERAS_ARCH, layers: KERAS_ARCH.layers.map((l, i) => (i === 3 ? { type: 'maxPool2d' as const, poolSize: [12, 12] as [number, number] } : l)) };
+    await expectCode(loadCheckpoint(tf2, bigPool), 'ERR_INVALID_MODEL', /^layer 3 \(maxPool2d\): the height window \(12 .*\) is larger than the padded input \(11\)/);
+    const badAct = { ...KERAS_ARCH, layers: KERAS_ARCH.layers.map((l, i) => (i === 0 ? { ...l, activation: 'swish' } : l)) } as CheckpointArchitecture;
+    await expectCode(loadCheckpoint(tf2, badAct), 'ERR_INVALID_MODEL', /^layer 0 \(conv2d 'layer_with_weights-0'\): unknown activation/);
+    await expectCode(loadCheckpoint(tf2, { inputShape: [28, -1, 1], layers: [] }), 'ERR_INVALID_MODEL', /inputShape/);
+    await expectCode(loadCheckpoint(tf2, { inputShape: [800], layers: [{ type: 'dense' } as never] }), 'ERR_INVALID_ARG', /layer 0 \(dense\): name its kernel variable/);
+    await expectCode(loadCheckpoint(tf2, { inputShape: [800], layers: [{ type: 'lstm' } as never] }), 'ERR_INVALID_ARG', /unknown layer type string 'lstm'/);
+  });
+
+  it('random byte flips in the .meta graph never crash: the graph loads identically or a Cnn2MlpError says why', async () => {
+    const meta = await readFile(`${tf1}.meta`);
+    const p = path.join(tmp, 'metafuzz');
+    for (const f of ['index', 'data-00000-of-00001']) await copyFile(`${tf1}.${f}`, `${p}.${f}`);
+    const good = await loadCheckpoint(tf1);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(meta.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 8 }), async (flips) => {
+        const bad = Buffer.from(meta);
+        for (const [at, xor] of flips) bad[at] ^= xor;
+        await writeFile(`${p}.meta`, bad);
+        try {
+          const m = await loadCheckpoint(p);
+          expect(m.layers.map((l) => l.type)).toEqual(good.layers.map((l) => l.type));
+        } catch (err) {
+          expect(err).toBeInstanceOf(Cnn2MlpError);
+        }
+      }),
+      { numRuns: 60, seed: 11 },
+    );
+    await writeFile(`${p}.meta`, meta.subarray(0, 1000));
+    await expectCode(loadCheckpoint(p), 'ERR_BAD_FILE', /not a MetaGraphDef|holds no graph/);
   });
 
   it('random byte flips in the index never crash: each load succeeds identically or throws a Cnn2MlpError', async () => {
