@@ -30,7 +30,7 @@ try {
     const values = new Float32Array(n * n);
     for (let i = 0; i < values.length; i++) values[i] = Math.fround(Math.sin(i) / n);
     using mlp = new Mlp(native().mlpFromLayers(n, [{ format: 0, rows: n, cols: n, values, act: 1 }]), { layout: 'NHWC', inputShape: [n], outputShape: [n] });
-    for (const ext of ['yml', 'xml']) {
+    for (const ext of ['yml', 'xml', 'xml.gz']) {
       const file = path.join(dir, `m.${ext}`);
       const t0 = performance.now();
       await exportOpenCv(mlp, file);

@@ -1,5 +1,6 @@
 /**
- * Export an Mlp as OpenCV `cv::ml::ANN_MLP` storage (YAML for .yml/.yaml, XML for .xml), the
+ * Export an Mlp as OpenCV `cv::ml::ANN_MLP` storage (YAML for .yml/.yaml, XML for .xml; a further
+ * .gz gzips it, which OpenCV's FileStorage reads directly), the
  * form `cv::ml::ANN_MLP::load()` reads (OpenCV 4.x modules/ml/src/ann_mlp.cpp read()/read_params()):
  *
  *   opencv_ml_ann_mlp: format 3, layer_sizes [n0, …, nL], activation_function (IDENTITY, RELU,
@@ -19,8 +20,10 @@
  * the output shift. Opt-in encodings for mixed MLPs, see ExportOpenCvOptions.
  */
 import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { once } from 'node:events';
+import { rename, stat, unlink } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { Cnn2MlpError, describe } from '../errors.js';
 import { native } from '../native.js';
 import { ACT } from '../model/plan.js';
@@ -55,6 +58,7 @@ export interface OpenCvExportInfo {
    *  'logits': the MLP's pre-softmax values (possibly as pairs, see outputPairs). */
   output: 'direct' | 'pairs';
   logits: boolean;
+  /** size of the written file */
   bytes: number;
 }
 
@@ -83,8 +87,8 @@ function fmt(v: number): string {
  * OpenCV's single activation cannot express the MLP exactly and no opt-in encoding applies.
  */
 export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCvOptions = {}): Promise<OpenCvExportInfo> {
-  if (typeof path !== 'string' || !/\.(ya?ml|xml)$/i.test(path))
-    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a path ending in .yml, .yaml or .xml for path but received ${describe(path)}`);
+  if (typeof path !== 'string' || !/\.(ya?ml|xml)(\.gz)?$/i.test(path))
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a path ending in .yml, .yaml or .xml (optionally .gz) for path but received ${describe(path)}`);
   const linearLayers = options.linearLayers ?? 'refuse';
   const softmax = options.softmax ?? 'refuse';
   if (linearLayers !== 'refuse' && linearLayers !== 'reluPair')
@@ -170,30 +174,23 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
   const invOutScale: number[] = []; // y = x·a + b  ⇔  x = y·(1/a) − b/a (OpenCV keeps it for training)
   for (let o = 0; o < nOut; o++) invOutScale.push(1 / outScale[2 * o], -outScale[2 * o + 1] / outScale[2 * o]);
 
-  const xml = /\.xml$/i.test(path);
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const ws = createWriteStream(tmp);
-  let failed: Error | undefined;
-  ws.on('error', (e) => (failed = e));
+  const xml = /\.xml(\.gz)?$/i.test(path);
+  const gzip = /\.gz$/i.test(path);
+  // The text is produced by a synchronous generator, pulled by the stream pipeline (so memory is
+  // bounded by one ~1 MiB string plus one weight block) and written to a temporary file.
   let buf: string[] = [];
   let bufLen = 0;
   let bytes = 0;
-  const flush = async () => {
-    if (failed) throw failed;
-    if (bufLen === 0) return;
-    const s = buf.join('');
-    buf = [];
-    bufLen = 0;
-    bytes += Buffer.byteLength(s);
-    if (!ws.write(s)) await once(ws, 'drain'); // rejects if the stream errors meanwhile
-    if (failed) throw failed;
-  };
-  // Appends are synchronous; callers await maybeFlush() between rows so each number costs no await.
   const put = (s: string) => {
     buf.push(s);
     bufLen += s.length;
   };
-  const maybeFlush = () => (bufLen > 1 << 20 ? flush() : undefined);
+  const take = () => {
+    const s = buf.join('');
+    buf = [];
+    bufLen = 0;
+    return s;
+  };
   // A sequence of doubles, in OpenCV's own layout: YAML one "- v" per line; XML 4 per line.
   let col = 0;
   const num = (v: number, indent: string) => {
@@ -202,17 +199,16 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
       col = (col + 1) % 4;
     } else put(`\n${indent}- ${fmt(v)}`);
   };
-  const seq = async (name: string, values: number[]) => {
+  function* seq(name: string, values: number[]) {
     col = 0;
     put(xml ? `\n  <${name}>` : `\n   ${name}:`);
     for (let i = 0; i < values.length; i++) {
       num(values[i], xml ? '    ' : '      ');
-      if (i % 4096 === 4095) await maybeFlush();
+      if (bufLen > 1 << 20) yield take();
     }
     if (xml) put(`</${name}>`);
-  };
-
-  try {
+  }
+  function* text(): Generator<string> {
     put(xml ? '<?xml version="1.0"?>\n<opencv_storage>\n<opencv_ml_ann_mlp>' : '%YAML:1.0\n---\nopencv_ml_ann_mlp:');
     const scalar = (k: string, v: string) => put(xml ? `\n  <${k}>${v}</${k}>` : `\n   ${k}: ${v}`);
     scalar('format', '3');
@@ -224,27 +220,39 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
     }
     const sig = activation === 'SIGMOID_SYM';
     for (const [k, v] of [['min_val', sig ? -0.95 : 0], ['max_val', sig ? 0.95 : 0], ['min_val1', sig ? -0.98 : 0], ['max_val1', sig ? 0.98 : 0]] as const) scalar(k, fmt(v));
-    await seq('input_scale', inScale);
-    await seq('output_scale', outScale);
-    await seq('inv_output_scale', invOutScale);
+    yield* seq('input_scale', inScale);
+    yield* seq('output_scale', outScale);
+    yield* seq('inv_output_scale', invOutScale);
     put(xml ? '\n  <weights>' : '\n   weights:');
-    for (let li = 0; li < L; li++) await writeLayer(li);
+    for (let li = 0; li < L; li++) yield* layerText(li);
     put(xml ? '</weights></opencv_ml_ann_mlp>\n</opencv_storage>\n' : '\n');
-    await flush();
-    ws.end();
-    await once(ws, 'close');
-    if (failed) throw failed;
+    yield take();
+  }
+
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    const out = createWriteStream(tmp);
+    await (gzip ? pipeline(Readable.from(text()), createGzip(), out) : pipeline(Readable.from(text()), out));
     await rename(tmp, path);
+    bytes = (await stat(path)).size;
   } catch (err) {
-    ws.destroy();
     await unlink(tmp).catch(() => {});
     if (err instanceof Cnn2MlpError) throw err;
     throw new Cnn2MlpError('ERR_BAD_FILE', `exportOpenCv: could not write ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return { format: xml ? 'xml' : 'yaml', activation, fParam1, fParam2, layerSizes, output: last.outPair ? 'pairs' : 'direct', logits: softmax === 'logits' && layers[L - 1].act === ACT.softmax, bytes };
+  return {
+    format: xml ? 'xml' : 'yaml',
+    activation,
+    fParam1,
+    fParam2,
+    layerSizes,
+    output: last.outPair ? 'pairs' : 'direct',
+    logits: softmax === 'logits' && layers[L - 1].act === ACT.softmax,
+    bytes,
+  };
 
   /** One layer: OpenCV row i (input i) = column i of our W, so gather blocks of columns. */
-  async function writeLayer(li: number) {
+  function* layerText(li: number): Generator<string> {
     const s = specs[li];
     const { rows: R, cols: C } = s;
     const R2 = s.outPair ? 2 * R : R;
@@ -282,7 +290,7 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
             num(w * scale, indent);
           }
           if (s.outPair) for (let o = 0; o < R; o++) num(-block[base + o] * scale, indent);
-          await maybeFlush();
+          if (bufLen > 1 << 20) yield take();
         }
       }
     }

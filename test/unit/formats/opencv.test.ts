@@ -103,7 +103,7 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
       using mlp = randomMlp(c.sizes, c.acts, 100 + i, c.csr);
       const x = inputs(n, c.sizes[0], 200 + i);
       const want = naiveMlp(mlp, x, n);
-      for (const ext of ['yml', 'xml']) {
+      for (const ext of ['yml', 'xml', i % 2 ? 'xml.gz' : 'yaml.gz']) {
         const file = path.join(tmp, `case${i}.${ext}`);
         const info = await exportOpenCv(mlp, file, c.opts);
         expect(info.activation, c.name).toBe(c.activation);
