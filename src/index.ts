@@ -1,9 +1,6 @@
 /** cnn2mlp: public API. Re-exports only. */
 export type * from './model/types.js';
 export { Cnn2MlpError, type Cnn2MlpErrorCode } from './errors.js';
-export { cpuInfo, setIsa, type IsaName } from './runtime.js';
-export { planModel, type Plan, type PlanOp } from './model/plan.js';
-export { Mlp, type MlpMetadata, type MlpLayerInfo } from './mlp/mlp.js';
 export {
   isOptimizerState,
   loadCheckpoint,
@@ -19,3 +16,6 @@ export {
   type LoadCheckpointOptions,
 } from './formats/checkpoint.js';
 export { exportOpenCv, type ExportOpenCvOptions, type OpenCvExportInfo } from './formats/opencv.js';
+export { cpuInfo, setIsa, type IsaName } from './runtime.js';
+export { planModel, type Plan, type PlanOp } from './model/plan.js';
+export { Mlp, type MlpMetadata, type MlpLayerInfo } from './mlp/mlp.js';

@@ -77,8 +77,9 @@ interface LayerSpec {
 }
 
 function fmt(v: number): string {
+  if (!Number.isFinite(v)) throw new Cnn2MlpError('ERR_NON_FINITE', `exportOpenCv: a value to write is ${v}`);
   const s = String(v); // shortest text that parses back to the same double (the float32 value, exactly)
-  return /[.eEn]/.test(s) ? s : `${s}.`;
+  return /[.e]/.test(s) ? s : `${s}.`; // OpenCV writes reals with a '.'; keep them reals
 }
 
 /**
