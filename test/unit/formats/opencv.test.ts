@@ -125,7 +125,9 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
     const b = path.join(tmp, 'small-chunks.yml');
     await exportOpenCv(mlp, a);
     await exportOpenCv(mlp, b, { chunkBytes: 4096 }); // 4096/4/70 = 14 columns per block, 3 rows per read
-    expect(await readFile(b)).toEqual(await readFile(a));
+    const [ta, tb] = [await readFile(a, 'utf8'), await readFile(b, 'utf8')];
+    expect(ta.length).toBeGreaterThan(300 * 70 * 10);
+    expect(tb === ta).toBe(true); // (string compare: vitest's deep equality on 700 KB buffers is slow)
   });
 
   it("refuses what OpenCV's single activation cannot express, saying why and what to pass", async () => {
