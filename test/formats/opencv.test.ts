@@ -1,17 +1,17 @@
 /**
  * exportOpenCv checked by real OpenCV: cv2.ml.ANN_MLP_load + predict (python3-opencv) on the
- * exported YAML/XML, against a naive float64 evaluation of the same MLP.
+ * exported YAML/XML, against the naive float64 evaluation of the same MLP (test/support/mlp-ref.ts).
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Mlp, exportOpenCv, loadCheckpoint, type ExportOpenCvOptions } from '../../../src/index.js';
-import { Cnn2MlpError } from '../../../src/errors.js';
-import { native, type NativeLayerInput } from '../../../src/native.js';
-import { naiveMlp } from '../../helpers/naive-mlp.js';
-import { opencvPredict, opencvPython } from '../../helpers/opencv-python.js';
-import { sharedFixture } from '../../helpers/shared-fixtures.js';
+import { Mlp, exportOpenCv, loadCheckpoint, type ExportOpenCvOptions } from '../../src/index.js';
+import { Cnn2MlpError } from '../../src/errors.js';
+import { native, type NativeLayerInput } from '../../src/native.js';
+import { readMlp, runMlpRef } from '../support/mlp-ref.js';
+import { opencvPredict, opencvPython } from '../helpers/opencv-python.js';
+import { sharedFixture } from '../helpers/shared-fixtures.js';
 
 const HAVE_CV = opencvPython() !== null;
 
@@ -102,7 +102,7 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
     for (const [i, c] of cases.entries()) {
       using mlp = randomMlp(c.sizes, c.acts, 100 + i, c.csr);
       const x = inputs(n, c.sizes[0], 200 + i);
-      const want = naiveMlp(mlp, x, n);
+      const want = runMlpRef(readMlp(mlp), x, n);
       for (const ext of ['yml', 'xml', i % 2 ? 'xml.gz' : 'yaml.gz']) {
         const file = path.join(tmp, `case${i}.${ext}`);
         const info = await exportOpenCv(mlp, file, c.opts);
@@ -170,7 +170,7 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
     using mlp = new Mlp(native().mlpFromLayers(800, layers), { layout: 'NHWC', inputShape: [800], outputShape: [10] });
     const n = 4;
     const x = Float32Array.from(inputs(n, 800, 9), (v) => Math.abs(v) / 2); // post-ReLU-like features in [0, 1)
-    const probs = naiveMlp(mlp, x, n);
+    const probs = runMlpRef(readMlp(mlp), x, n);
     const file = path.join(tmp, 'keras-head.xml');
     const info = await exportOpenCv(mlp, file, { softmax: 'logits', linearLayers: 'reluPair' });
     expect(info).toMatchObject({ activation: 'RELU', output: 'pairs', logits: true, layerSizes: [800, 100, 20] });

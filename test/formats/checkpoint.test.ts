@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { loadCheckpoint, openCheckpoint, type CheckpointArchitecture } from '../../../src/index.js';
-import { Cnn2MlpError } from '../../../src/errors.js';
-import { crc32c, crc32cUpdate, maskCrc } from '../../../src/formats/crc32c.js';
-import { sharedFixture } from '../../helpers/shared-fixtures.js';
-import { writeTable } from '../../helpers/tf-table-writer.js';
+import { loadCheckpoint, openCheckpoint, type CheckpointArchitecture } from '../../src/index.js';
+import { Cnn2MlpError } from '../../src/errors.js';
+import { crc32c, crc32cUpdate, maskCrc } from '../../src/formats/crc32c.js';
+import { sharedFixture } from '../helpers/shared-fixtures.js';
+import { writeTable } from '../helpers/tf-table-writer.js';
 
 const TF1 = sharedFixture('tf-checkpoint/mnist-tflayers-estimator');
 const TF2 = sharedFixture('tf-checkpoint/mnist-keras-tf2-objectbased');
