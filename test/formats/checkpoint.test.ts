@@ -9,9 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { loadCheckpoint, openCheckpoint, type CheckpointArchitecture } from '../../src/index.js';
 import { Cnn2MlpError } from '../../src/errors.js';
+import { planModel } from '../../src/model/plan.js';
+import { seedNetwork } from '../../src/model/seed.js';
 import { crc32c, crc32cUpdate, maskCrc } from '../../src/formats/crc32c.js';
 import { sharedFixture } from '../helpers/shared-fixtures.js';
 import { writeTable } from '../helpers/tf-table-writer.js';
+import { encodeEntry, encodeHeader, writeCheckpoint } from '../helpers/tf-checkpoint-writer.js';
 
 const TF1 = sharedFixture('tf-checkpoint/mnist-tflayers-estimator');
 const TF2 = sharedFixture('tf-checkpoint/mnist-keras-tf2-objectbased');
@@ -187,21 +190,11 @@ describe.skipIf(!TF1 || !TF2)('malformed checkpoints give a clear Cnn2MlpError',
    *  `edit` applied to the entries, next to a copy of the TF1 data shard and graph. */
   async function rebuiltTf1(name: string, edit: (t: Expected['tensors'][number]) => void = () => {}, compressionType = 0) {
     const exp = await expectedStats(TF1!);
-    const v = (n: number) => {
-      const out: number[] = [];
-      while (n >= 0x80) out.push((n % 128) | 0x80), (n = Math.floor(n / 128));
-      return [...out, n];
-    };
-    const field = (tag: number, body: number[]) => [tag, ...v(body.length), ...body];
-    const dtypes: Record<string, number> = { DT_FLOAT: 1, DT_INT64: 9 };
-    const entries = [{ key: '', value: Uint8Array.from([0x08, ...v(exp.header.num_shards), ...field(0x1a, [0x08, 1])]) }];
+    const entries = [{ key: '', value: encodeHeader(exp.header.num_shards) }];
     for (const t0 of exp.tensors) {
       const t = structuredClone(t0);
       edit(t);
-      const shape = field(0x12, t.shape.flatMap((d) => field(0x12, [0x08, ...v(d)])));
-      const crc = Number(t.crc32c_masked);
-      const value = [0x08, dtypes[t.dtype], ...shape, ...(t.shard_id ? [0x18, ...v(t.shard_id)] : []), 0x20, ...v(t.offset), 0x28, ...v(t.size), 0x35, crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24];
-      entries.push({ key: t.name, value: Uint8Array.from(value) });
+      entries.push({ key: t.name, value: encodeEntry({ dtype: t.dtype, shape: t.shape, shard: t.shard_id, offset: t.offset, size: t.size, crc32cMasked: Number(t.crc32c_masked) }) });
     }
     const prefix = path.join(tmp, name);
     await writeFile(`${prefix}.index`, writeTable(entries, { compressionType }));
@@ -354,5 +347,47 @@ describe.skipIf(!TF1 || !TF2)('malformed checkpoints give a clear Cnn2MlpError',
       }),
       { numRuns: 150, seed: 7 },
     );
+  });
+});
+
+describe("the seed's own path, done right: its network from a checkpoint, with an explicit architecture", () => {
+  it('stride 3 (80→27→9→3), variables whose names sort out of order, two shards, optimiser slots: loads exactly seedNetwork', async () => {
+    const seed = seedNetwork({ stride: 3, seed: 5 });
+    // Scopes chosen so that ordering layers by name (what the seed's script did) would be wrong:
+    // "layer_10" < "layer_13" < "layer_9" as strings.
+    const scopes = ['layer_9', 'layer_10', 'layer_11', 'layer_12', 'layer_13'];
+    const weighted = seed.layers.filter((l) => l.type === 'conv2d' || l.type === 'dense') as { weights: Float32Array; bias: Float32Array; filters?: number; units?: number }[];
+    const shapes = [[3, 3, 3, 32], [3, 3, 32, 64], [3, 3, 64, 64], [576, 1024], [1024, 29]];
+    const tensors = weighted.flatMap((l, i) => [
+      { name: `${scopes[i]}/kernel`, shape: shapes[i], data: l.weights, shard: 1 },
+      { name: `${scopes[i]}/bias`, shape: [shapes[i][shapes[i].length - 1]], data: l.bias, shard: 1 },
+      { name: `${scopes[i]}/kernel/Adam`, shape: shapes[i], data: new Float32Array(l.weights.length).fill(0.5), shard: 0 },
+    ]);
+    tensors.push({ name: 'global_step', shape: [], data: BigInt64Array.of(1234n) as never, shard: 0 });
+    const tmp = await mkdtemp(path.join(tmpdir(), 'cnn2mlp-seed-'));
+    try {
+      const prefix = path.join(tmp, 'seed.ckpt');
+      await writeCheckpoint(prefix, tensors, 2);
+      const model = await loadCheckpoint(prefix, {
+        name: 'seed-stride3',
+        inputShape: [80, 80, 3],
+        layers: [
+          { type: 'conv2d', name: 'conv1', scope: 'layer_9', strides: [3, 3], padding: 'same', activation: 'relu' },
+          { type: 'conv2d', name: 'conv2', scope: 'layer_10', strides: [3, 3], padding: 'same', activation: 'relu' },
+          { type: 'conv2d', name: 'conv3', scope: 'layer_11', strides: [3, 3], padding: 'same', activation: 'relu' },
+          { type: 'flatten', name: 'flatten' },
+          { type: 'dense', name: 'dense1', scope: 'layer_12', activation: 'relu' },
+          { type: 'dense', name: 'dense2', scope: 'layer_13' },
+        ],
+      });
+      const strip = (m: typeof model) => m.layers.map(({ ...l }) => ({ ...l, dilation: undefined }));
+      expect(strip(model)).toEqual(strip(seed));
+      expect(planModel(model).ops.map((o) => [o.outH, o.outW, o.outC])).toEqual([[27, 27, 32], [9, 9, 64], [3, 3, 64], [1, 1, 576], [1, 1, 1024], [1, 1, 29]]);
+      // A stride the checkpoint cannot have had: the dense kernel no longer fits, and the error says so.
+      const stride2 = { inputShape: [80, 80, 3], layers: [0, 1, 2].map((i) => ({ type: 'conv2d' as const, scope: scopes[i], strides: [2, 2] as [number, number], padding: 'same' as const })) };
+      await expectCode(loadCheckpoint(prefix, { ...stride2, layers: [...stride2.layers, { type: 'flatten' }, { type: 'dense', scope: 'layer_12' }] }), 'ERR_INVALID_MODEL', /layer 4 \(dense 'layer_12'\): kernel 'layer_12\/kernel' has shape \[576, 1024\] but the architecture expects \[6400, 1024\]/);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });
