@@ -2,7 +2,7 @@
  * exportOpenCv checked by real OpenCV: cv2.ml.ANN_MLP_load + predict (python3-opencv) on the
  * exported YAML/XML, against the naive float64 evaluation of the same MLP (test/support/mlp-ref.ts).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,26 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
     const [ta, tb] = [await readFile(a, 'utf8'), await readFile(b, 'utf8')];
     expect(ta.length).toBeGreaterThan(300 * 70 * 10);
     expect(tb === ta).toBe(true); // (string compare: vitest's deep equality on 700 KB buffers is slow)
+  });
+
+  it('reports progress up to the total, and an abort leaves no file behind', async () => {
+    using mlp = randomMlp([600, 500, 10], [ACT.relu, ACT.relu], 21);
+    const file = path.join(tmp, 'progress.yml');
+    const seen: [number, number][] = [];
+    await exportOpenCv(mlp, file, { onProgress: (d, t) => seen.push([d, t]) });
+    const total = 601 * 500 + 501 * 10; // (inputs + 1 bias row) × outputs, per layer
+    expect(seen.length).toBeGreaterThan(3); // ~10 MB of text, reported about every MiB
+    expect(seen.every(([, t]) => t === total)).toBe(true);
+    expect(seen.every(([d], i) => i === 0 || d >= seen[i - 1][0])).toBe(true);
+    expect(seen[seen.length - 1][0]).toBe(total);
+    const ac = new AbortController();
+    const aborted = path.join(tmp, 'aborted.yml');
+    const err = await exportOpenCv(mlp, aborted, { signal: ac.signal, onProgress: () => ac.abort() }).catch((e) => e);
+    expect(err).toBeInstanceOf(Cnn2MlpError);
+    expect(err.code).toBe('ERR_ABORTED');
+    expect((await readdir(tmp)).filter((f) => f.startsWith('aborted'))).toEqual([]);
+    mlp.dispose();
+    await expect(exportOpenCv(mlp, file)).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
   });
 
   it("refuses what OpenCV's single activation cannot express, saying why and what to pass", async () => {
