@@ -148,17 +148,17 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
   if (nonlinear.length > 1 || alphas.length > 1)
     refuse(`it mixes ${[...nonlinear, ...alphas.map((a) => `leakyRelu alpha ${a}`)].join(', ')}`);
   const family = (nonlinear.length > 0 ? nonlinear[0] : 'linear') as Kind;
-  const hasLinear = kinds.includes('linear');
-  if (hasLinear && family !== 'linear') {
-    if (family !== 'relu' && family !== 'leaky')
-      refuse(`layers ${kinds.map((k, i) => (k === 'linear' ? i : -1)).filter((i) => i >= 0).join(', ')} are linear among ${family} layers and only relu/leakyRelu networks have an exact pair encoding`);
+  const alpha = family === 'leaky' ? alphas[0] : 0;
+  const linearAt = kinds.map((k, i) => (k === 'linear' ? i : -1)).filter((i) => i >= 0);
+  if (linearAt.length > 0 && family !== 'linear') {
+    if ((family !== 'relu' && family !== 'leaky') || alpha === -1)
+      refuse(`layers ${linearAt.join(', ')} are linear among ${family === 'leaky' ? `leakyRelu(${alpha})` : family} layers and only relu/leakyRelu(α ≠ −1) networks have an exact pair encoding`);
     if (linearLayers !== 'reluPair')
       refuse(
-        `layers ${kinds.map((k, i) => (k === 'linear' ? i : -1)).filter((i) => i >= 0).join(', ')} are linear among ${family === 'leaky' ? 'leakyRelu' : 'relu'} layers; ` +
+        `layers ${linearAt.join(', ')} are linear among ${family === 'leaky' ? 'leakyRelu' : 'relu'} layers; ` +
           `pass { linearLayers: 'reluPair' } to export each linear output y exactly as two units [f(y), f(−y)] (OpenCV then returns 2k outputs: y = out[:k] − out[k:])`,
       );
   }
-  const alpha = family === 'leaky' ? alphas[0] : 0;
   const pairScale = 1 / (1 + alpha);
 
   const specs: LayerSpec[] = layers.map((l, i) => ({

@@ -156,7 +156,7 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
       [[ACT.relu, ACT.tanh], /mixes relu, tanh/],
       [[ACT.relu, ACT.linear], /layers 1 are linear among relu layers; pass \{ linearLayers: 'reluPair' \}/],
       [[ACT.relu, ACT.softmax], /output layer is softmax.*softmax: 'logits'/],
-      [[ACT.tanh, ACT.linear], /linear among tanh layers and only relu\/leakyRelu networks have an exact pair encoding/],
+      [[ACT.tanh, ACT.linear], /linear among tanh layers and only relu\/leakyRelu\(α ≠ −1\) networks have an exact pair encoding/],
     ];
     for (const [acts, re] of cases) {
       using mlp = randomMlp([4, 5, 3], acts, 3);
