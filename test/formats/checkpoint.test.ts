@@ -2,7 +2,7 @@
  * TensorFlow V2 checkpoints: the real fixtures (TF 1.5 Estimator with .meta, TF 2.1 Keras object-based
  * in two shards) against the independent verifier's expected-stats.json, and malformed copies.
  */
-import { copyFile, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -245,6 +245,16 @@ describe.skipIf(!TF1 || !TF2)('malformed checkpoints give a clear Cnn2MlpError',
     index[200] ^= 0x01; // inside the single data block (bytes 0..672)
     await writeFile(`${p}.index`, index);
     await expectCode(openCheckpoint(p), 'ERR_BAD_FILE', /data block at offset 0: crc32c mismatch/);
+  });
+
+  it("a directory's `checkpoint` state file resolves to its prefix, also when it names another machine's absolute path", async () => {
+    const dir = path.join(tmp, 'statefile');
+    await mkdir(dir);
+    for (const f of ['index', 'data-00000-of-00002', 'data-00001-of-00002']) await copyFile(`${tf2}.${f}`, path.join(dir, `cp.ckpt.${f}`));
+    await writeFile(path.join(dir, 'checkpoint'), 'model_checkpoint_path: "/home/someone/training_1/cp.ckpt"\nall_model_checkpoint_paths: "/home/someone/training_1/cp.ckpt"\n');
+    expect((await loadCheckpoint(dir, KERAS_ARCH)).layers).toHaveLength(7);
+    await writeFile(path.join(dir, 'checkpoint'), 'all_model_checkpoint_paths: "cp.ckpt"\n');
+    await expectCode(loadCheckpoint(dir, KERAS_ARCH), 'ERR_BAD_FILE', /names no model_checkpoint_path/);
   });
 
   it('a missing shard', async () => {
