@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import protobuf from 'protobufjs';
 import { loadCheckpoint, openCheckpoint, type CheckpointArchitecture } from '../../src/index.js';
 import { Cnn2MlpError } from '../../src/errors.js';
 import { planModel } from '../../src/model/plan.js';
@@ -54,6 +55,14 @@ const KERAS_ARCH: CheckpointArchitecture = {
     { type: 'dense', scope: 'layer_with_weights-3', activation: 'softmax' },
   ],
 };
+
+/** Deterministic numbers in [-1, 1). */
+function rng(seed: number) {
+  return () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 31 - 1;
+  };
+}
 
 async function expectCode(p: Promise<unknown>, code: string, pattern: RegExp) {
   const err = await p.then(
@@ -396,6 +405,92 @@ describe("the seed's own path, done right: its network from a checkpoint, with a
       // A stride the checkpoint cannot have had: the dense kernel no longer fits, and the error says so.
       const stride2 = { inputShape: [80, 80, 3], layers: [0, 1, 2].map((i) => ({ type: 'conv2d' as const, scope: scopes[i], strides: [2, 2] as [number, number], padding: 'same' as const })) };
       await expectCode(loadCheckpoint(prefix, { ...stride2, layers: [...stride2.layers, { type: 'flatten' }, { type: 'dense', scope: 'layer_12' }] }), 'ERR_INVALID_MODEL', /layer 4 \(dense 'layer_12'\): kernel 'layer_12\/kernel' has shape \[576, 1024\] but the architecture expects \[6400, 1024\]/);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the .meta graph reader on a synthetic TF1 graph', () => {
+  // A MetaGraphDef written here with protobufjs from its own minimal schema (field numbers from
+  // tensorflow/core/protobuf/meta_graph.proto and framework/{graph,node_def,attr_value,tensor,tensor_shape}.proto).
+  const root = protobuf.parse(`
+    syntax = "proto3";
+    message Dim { int64 size = 1; }
+    message Shape { repeated Dim dim = 2; }
+    message Tensor { int32 dtype = 1; Shape tensor_shape = 2; bytes tensor_content = 4; repeated int32 int_val = 7; }
+    message List { repeated bytes s = 2; repeated int64 i = 3; }
+    message Attr { oneof value { List list = 1; bytes s = 2; int64 i = 3; float f = 4; bool b = 5; int32 type = 6; Shape shape = 7; Tensor tensor = 8; } }
+    message Node { string name = 1; string op = 2; repeated string input = 3; map<string, Attr> attr = 5; }
+    message Graph { repeated Node node = 1; }
+    message Meta { Graph graph_def = 2; }
+  `, { keepCase: true }).root;
+  const Meta = root.lookupType('Meta');
+  const s = (v: string) => ({ s: Buffer.from(v) });
+  const ints = (...i: number[]) => ({ list: { i } });
+  const int32Const = (name: string, values: number[]) => ({
+    name,
+    op: 'Const',
+    attr: { value: { tensor: { dtype: 3, tensor_shape: { dim: [{ size: values.length }] }, tensor_content: Buffer.from(Int32Array.from(values).buffer) } } },
+  });
+  const variable = (name: string) => [
+    { name, op: 'VariableV2', attr: {} },
+    { name: `${name}/read`, op: 'Identity', input: [name] },
+  ];
+
+  it('Placeholder input, strided VALID conv, Relu6, SAME avg pool, flatten Reshape, MatMul(transpose_b) + Add bias, softmax; gradients ignored', async () => {
+    const r = rng(3);
+    const kernel = Float32Array.from({ length: 3 * 3 * 2 * 4 }, r);
+    const cbias = Float32Array.from({ length: 4 }, r);
+    const dkernelT = Float32Array.from({ length: 5 * 16 }, r); // [units=5, in=16]
+    const dbias = Float32Array.from({ length: 5 }, r);
+    const nodes = [
+      { name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: [{ size: -1 }, { size: 9 }, { size: 9 }, { size: 2 }] } } } },
+      ...variable('net/conv/kernel'),
+      ...variable('net/conv/bias'),
+      { name: 'net/conv/Conv2D', op: 'Conv2D', input: ['x', 'net/conv/kernel/read'], attr: { strides: ints(1, 2, 2, 1), padding: s('VALID'), data_format: s('NHWC') } },
+      { name: 'net/conv/BiasAdd', op: 'BiasAdd', input: ['net/conv/Conv2D', 'net/conv/bias/read'], attr: { data_format: s('NHWC') } },
+      { name: 'net/conv/Relu6', op: 'Relu6', input: ['net/conv/BiasAdd'] },
+      { name: 'gradients/net/conv/Relu6_grad/Relu6Grad', op: 'Relu6Grad', input: ['gradients/x', 'net/conv/Relu6'] },
+      { name: 'net/pool/AvgPool', op: 'AvgPool', input: ['net/conv/Relu6'], attr: { ksize: ints(1, 3, 3, 1), strides: ints(1, 2, 2, 1), padding: s('SAME') } },
+      int32Const('net/flat/shape', [-1, 16]),
+      { name: 'net/flat', op: 'Reshape', input: ['net/pool/AvgPool', 'net/flat/shape'] },
+      ...variable('net/fc/weights'),
+      ...variable('net/fc/biases'),
+      { name: 'net/fc/MatMul', op: 'MatMul', input: ['net/flat', 'net/fc/weights/read'], attr: { transpose_b: { b: true } } },
+      { name: 'net/fc/add', op: 'Add', input: ['net/fc/MatMul', 'net/fc/biases/read'] },
+      { name: 'net/probs', op: 'Softmax', input: ['net/fc/add'] },
+    ];
+    const tmp = await mkdtemp(path.join(tmpdir(), 'cnn2mlp-graph-'));
+    try {
+      const prefix = path.join(tmp, 'model.ckpt');
+      await writeCheckpoint(prefix, [
+        { name: 'net/conv/kernel', shape: [3, 3, 2, 4], data: kernel },
+        { name: 'net/conv/bias', shape: [4], data: cbias },
+        { name: 'net/fc/weights', shape: [5, 16], data: dkernelT },
+        { name: 'net/fc/biases', shape: [5], data: dbias },
+      ]);
+      await writeFile(`${prefix}.meta`, Meta.encode(Meta.fromObject({ graph_def: { node: nodes } })).finish());
+      const model = await loadCheckpoint(prefix);
+      expect(model.inputShape).toEqual([9, 9, 2]);
+      const summary = model.layers.map((l) => {
+        const { weights, bias, ...rest } = l as unknown as Record<string, unknown>;
+        return { ...rest, ...(weights ? { weights } : {}), ...(bias ? { bias } : {}) };
+      });
+      // dense weights come back as [in, out]: the transpose of the stored [5, 16]
+      const dense = new Float32Array(16 * 5);
+      for (let o = 0; o < 5; o++) for (let i = 0; i < 16; i++) dense[i * 5 + o] = dkernelT[o * 16 + i];
+      expect(summary).toEqual([
+        { type: 'conv2d', name: 'net/conv', filters: 4, kernelSize: [3, 3], strides: [2, 2], dilation: [1, 1], padding: 'valid', activation: 'relu6', weights: kernel, bias: cbias },
+        { type: 'avgPool2d', name: 'net/pool', poolSize: [3, 3], strides: [2, 2], padding: 'same' },
+        { type: 'flatten', name: 'net/flat' },
+        { type: 'dense', name: 'net/fc', units: 5, weights: dense, bias: dbias, activation: 'softmax' },
+      ]);
+      expect(planModel(model).ops.map((o) => [o.outH, o.outW, o.outC])).toEqual([[4, 4, 4], [2, 2, 4], [1, 1, 16], [1, 1, 5]]);
+      // NCHW graphs are refused, naming the node.
+      const nchw = nodes.map((n) => (n.op === 'Conv2D' ? { ...n, attr: { ...n.attr, data_format: s('NCHW') } } : n));
+      await writeFile(`${prefix}.meta`, Meta.encode(Meta.fromObject({ graph_def: { node: nchw } })).finish());
+      await expectCode(loadCheckpoint(prefix), 'ERR_UNSUPPORTED', /'net\/conv\/Conv2D' uses data_format NCHW/);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }
