@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { convert, exportOpenCv, loadCheckpoint, runCnn, type CheckpointArchitecture } from '../../src/index.js';
-import { runMlp } from '../../src/mlp/run.js';
+import { convert, exportOpenCv, loadCheckpoint, runCnn, runMlp, type CheckpointArchitecture } from '../../src/index.js';
 import { opencvPredict, opencvPython } from '../helpers/opencv-python.js';
 import { sharedFixture } from '../helpers/shared-fixtures.js';
 
