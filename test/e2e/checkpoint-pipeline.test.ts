@@ -11,25 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { convert, exportOpenCv, loadCheckpoint, runCnn, runMlp, type CheckpointArchitecture } from '../../src/index.js';
+import { convert, exportOpenCv, loadCheckpoint, runCnn, runMlp } from '../../src/index.js';
 import { opencvPredict, opencvPython } from '../helpers/opencv-python.js';
-import { sharedFixture } from '../helpers/shared-fixtures.js';
-
-const TF1 = sharedFixture('tf-checkpoint/mnist-tflayers-estimator');
-const TF2 = sharedFixture('tf-checkpoint/mnist-keras-tf2-objectbased');
-
-const KERAS_ARCH: CheckpointArchitecture = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: 'conv2d', scope: 'layer_with_weights-0', activation: 'relu' },
-    { type: 'maxPool2d', poolSize: [2, 2] },
-    { type: 'conv2d', scope: 'layer_with_weights-1', activation: 'relu' },
-    { type: 'maxPool2d', poolSize: [2, 2] },
-    { type: 'flatten' },
-    { type: 'dense', scope: 'layer_with_weights-2', activation: 'relu' },
-    { type: 'dense', scope: 'layer_with_weights-3', activation: 'softmax' },
-  ],
-};
+import { KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../helpers/tf-checkpoint-fixtures.js';
 
 const N = 16;
 function images(): Float32Array {
@@ -65,8 +49,8 @@ describe.skipIf(!TF1 || !TF2)('real checkpoints through runCnn, convert, runMlp 
   // The Keras model's max-pool stages are 21632 × 21632 matrices: dense they would take ~1.9 GB,
   // so it is converted to CSR only; the TF 1.5 model in both formats.
   const cases = [
-    ['TF 1.5 Estimator (.meta graph)', () => loadCheckpoint(path.join(TF1!, 'model.ckpt-20000')), ['dense', 'csr']],
-    ['TF 2.1 Keras (explicit architecture)', () => loadCheckpoint(path.join(TF2!, 'training_1', 'cp.ckpt'), KERAS_ARCH), ['csr']],
+    ['TF 1.5 Estimator (.meta graph)', () => loadCheckpoint(TF1_PREFIX!), ['dense', 'csr']],
+    ['TF 2.1 Keras (explicit architecture)', () => loadCheckpoint(TF2_PREFIX!, KERAS_ARCH), ['csr']],
   ] as const;
   for (const [label, load, formats] of cases) {
     it(`${label}: the converted MLP (${formats.join(' and ')}) matches runCnn`, async () => {
@@ -90,7 +74,7 @@ describe.skipIf(!TF1 || !TF2)('real checkpoints through runCnn, convert, runMlp 
   it.skipIf(!opencvPython())('the TF 1.5 checkpoint trunk, converted and exported to OpenCV, matches runCnn', async () => {
     const tmp = await mkdtemp(path.join(tmpdir(), 'cnn2mlp-ckcv-'));
     try {
-      const model = await loadCheckpoint(path.join(TF1!, 'model.ckpt-20000'), {
+      const model = await loadCheckpoint(TF1_PREFIX!, {
         inputShape: [12, 12, 1],
         layers: [
           { type: 'conv2d', scope: 'conv2d', padding: 'same', activation: 'relu' },

@@ -13,14 +13,10 @@ import { Cnn2MlpError } from '../../src/errors.js';
 import { planModel } from '../../src/model/plan.js';
 import { seedNetwork } from '../../src/model/seed.js';
 import { crc32c, crc32cUpdate, maskCrc } from '../../src/formats/crc32c.js';
-import { sharedFixture } from '../helpers/shared-fixtures.js';
+import { KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../helpers/tf-checkpoint-fixtures.js';
 import { writeTable } from '../helpers/tf-table-writer.js';
 import { encodeEntry, encodeHeader, writeCheckpoint } from '../helpers/tf-checkpoint-writer.js';
 
-const TF1 = sharedFixture('tf-checkpoint/mnist-tflayers-estimator');
-const TF2 = sharedFixture('tf-checkpoint/mnist-keras-tf2-objectbased');
-const TF1_PREFIX = TF1 && path.join(TF1, 'model.ckpt-20000');
-const TF2_PREFIX = TF2 && path.join(TF2, 'training_1', 'cp.ckpt');
 
 interface Expected {
   header: { num_shards: number };
@@ -42,19 +38,6 @@ interface Expected {
 }
 const expectedStats = async (dir: string): Promise<Expected> => JSON.parse(await readFile(path.join(dir, 'expected-stats.json'), 'utf8'));
 
-/** The Keras model as classify_image.py defines it (SOURCE.md): Keras defaults — stride 1, valid padding. */
-const KERAS_ARCH: CheckpointArchitecture = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: 'conv2d', scope: 'layer_with_weights-0', activation: 'relu' },
-    { type: 'maxPool2d', poolSize: [2, 2] },
-    { type: 'conv2d', scope: 'layer_with_weights-1', activation: 'relu' },
-    { type: 'maxPool2d', poolSize: [2, 2] },
-    { type: 'flatten' },
-    { type: 'dense', scope: 'layer_with_weights-2', activation: 'relu' },
-    { type: 'dense', scope: 'layer_with_weights-3', activation: 'softmax' },
-  ],
-};
 
 /** Deterministic numbers in [-1, 1). */
 function rng(seed: number) {

@@ -11,7 +11,7 @@ import { Cnn2MlpError } from '../../src/errors.js';
 import { native, type NativeLayerInput } from '../../src/native.js';
 import { readMlp, runMlpRef } from '../support/mlp-ref.js';
 import { opencvPredict, opencvPython } from '../helpers/opencv-python.js';
-import { sharedFixture } from '../helpers/shared-fixtures.js';
+import { TF2, TF2_PREFIX } from '../helpers/tf-checkpoint-fixtures.js';
 
 const HAVE_CV = opencvPython() !== null;
 
@@ -170,9 +170,8 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
     await expect(exportOpenCv(mlp, path.join(tmp, 'no-such-dir', 'x.yml'))).rejects.toMatchObject({ code: 'ERR_BAD_FILE' });
   });
 
-  const TF2 = sharedFixture('tf-checkpoint/mnist-keras-tf2-objectbased');
   it.skipIf(!TF2)('the dense head of the real Keras checkpoint (800→100 relu→10 softmax), exported as logits in relu pairs', async () => {
-    const model = await loadCheckpoint(path.join(TF2!, 'training_1', 'cp.ckpt'), {
+    const model = await loadCheckpoint(TF2_PREFIX!, {
       inputShape: [800],
       layers: [
         { type: 'dense', scope: 'layer_with_weights-2', activation: 'relu' },
