@@ -28,6 +28,7 @@ struct ConvDesc {
   const float* packed;
   const float* bias;  // [outC], may be null (reference only)
   const float* biasPacked;  // [groups][nbG*16], zero padded; never null
+  const float* zeros;  // cinG zeros: what checked tiles read for taps in the padding
   Activation act;
 };
 

@@ -45,64 +45,119 @@ inline void storeAct(const Activation& a, float* p, R v, int n) {
     for (int i = 0; i < n; i++) p[i] = activate1(a, p[i]);
 }
 
+// Accumulates n consecutive reduction steps: input ip[r][k] (per pixel r) times the weight
+// vectors at wp + k·16 (+ block offsets). U independent partial sums per accumulator hide the FMA
+// latency when the tile has few accumulators (GEMV-like dense layers, one-pixel tiles).
+template <int RW, int NV, int U>
+inline void accumulate(R (&acc)[U][RW][NV], const float* const (&ip)[RW], const float* wp, int64_t n, int64_t blockStride) {
+  constexpr int VPB = kConvBlock / V::L;
+  int64_t k = 0;
+  for (; k + U <= n; k += U)
+    for (int u = 0; u < U; u++) {
+      R w[NV];
+      for (int j = 0; j < NV; j++) w[j] = V::load(wp + (j / VPB) * blockStride + (k + u) * kConvBlock + (j % VPB) * V::L);
+      for (int r = 0; r < RW; r++) {
+        const R a = V::bcast(ip[r][k + u]);
+        for (int j = 0; j < NV; j++) acc[u][r][j] = V::fma(a, w[j], acc[u][r][j]);
+      }
+    }
+  for (; k < n; k++) {
+    R w[NV];
+    for (int j = 0; j < NV; j++) w[j] = V::load(wp + (j / VPB) * blockStride + k * kConvBlock + (j % VPB) * V::L);
+    for (int r = 0; r < RW; r++) {
+      const R a = V::bcast(ip[r][k]);
+      for (int j = 0; j < NV; j++) acc[0][r][j] = V::fma(a, w[j], acc[0][r][j]);
+    }
+  }
+}
+
+// RW output pixels (ox0 … ox0+RW-1 of row oy) × NB blocks (b0 …) of group g. CHECKED tiles may hold
+// pixels whose taps fall in the padding: those taps read d.zeros instead.
 template <int RW, int NB, bool CHECKED>
 inline void tile(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t ox0, int64_t g, int64_t b0) {
   constexpr int VPB = kConvBlock / V::L;
   constexpr int NV = NB * VPB;
-  R acc[RW][NV];
-  for (int r = 0; r < RW; r++)
-    for (int j = 0; j < NV; j++) acc[r][j] = V::zero();
+  constexpr int U = RW * NV >= 8 ? 1 : (8 + RW * NV - 1) / (RW * NV);
+  R acc[U][RW][NV];
+  for (int u = 0; u < U; u++)
+    for (int r = 0; r < RW; r++)
+      for (int j = 0; j < NV; j++) acc[u][r][j] = V::zero();
   const int64_t cinG = d.cinG;
   const int64_t blockStride = int64_t(d.kh) * d.kw * cinG * kConvBlock;
   const float* wg = d.packed + (g * d.nbG + b0) * blockStride;
-  const float* inG = in + g * cinG;
-  const int64_t pixStride = int64_t(d.sw) * d.inPitch;
+  // Interior tiles with unit column dilation and one group read (kx, ci) as one contiguous run in
+  // both the input and the packed weights: one long reduction loop per kernel row.
+  const bool merge = !CHECKED && d.dw == 1 && cinG == d.inC && (d.kw == 1 || d.inPitch == d.inC);
   for (int ky = 0; ky < d.kh; ky++) {
     const int64_t iy = oy * d.sh - d.padT + int64_t(ky) * d.dh;
     if (iy < 0 || iy >= d.inH) continue;
+    const float* row = in + iy * d.inW * d.inPitch + g * cinG;
+    const float* wy = wg + int64_t(ky) * d.kw * cinG * kConvBlock;
+    if (merge) {
+      const float* ip[RW];
+      for (int r = 0; r < RW; r++) ip[r] = row + ((ox0 + r) * d.sw - d.padL) * d.inPitch;
+      accumulate<RW, NV, U>(acc, ip, wy, d.kw * cinG, blockStride);
+      continue;
+    }
     for (int kx = 0; kx < d.kw; kx++) {
-      const int64_t ix0 = ox0 * d.sw - d.padL + int64_t(kx) * d.dw;
-      if (CHECKED && (ix0 < 0 || ix0 >= d.inW)) continue;
-      const float* ip = inG + (iy * d.inW + ix0) * d.inPitch;
-      const float* wp = wg + (int64_t(ky) * d.kw + kx) * cinG * kConvBlock;
-      for (int64_t ci = 0; ci < cinG; ci++) {
-        R w[NV];
-        for (int j = 0; j < NV; j++) w[j] = V::load(wp + (j / VPB) * blockStride + ci * kConvBlock + (j % VPB) * V::L);
-        for (int r = 0; r < RW; r++) {
-          const R a = V::bcast(ip[r * pixStride + ci]);
-          for (int j = 0; j < NV; j++) acc[r][j] = V::fma(a, w[j], acc[r][j]);
+      const float* ip[RW];
+      bool any = !CHECKED;
+      for (int r = 0; r < RW; r++) {
+        const int64_t ix = (ox0 + r) * d.sw - d.padL + int64_t(kx) * d.dw;
+        if (CHECKED && (ix < 0 || ix >= d.inW)) {
+          ip[r] = d.zeros;
+        } else {
+          ip[r] = row + ix * d.inPitch;
+          any = true;
         }
       }
+      if (any) accumulate<RW, NV, U>(acc, ip, wy + int64_t(kx) * cinG * kConvBlock, cinG, blockStride);
     }
   }
+  for (int u = 1; u < U; u++)
+    for (int r = 0; r < RW; r++)
+      for (int j = 0; j < NV; j++) acc[0][r][j] = V::add(acc[0][r][j], acc[u][r][j]);
   const float* bias = d.biasPacked + (g * d.nbG + b0) * kConvBlock;
   for (int j = 0; j < NV; j++) {
     const int64_t o = b0 * kConvBlock + j * V::L;  // first channel of vector j within the group
     const int n = int(std::min<int64_t>(V::L, d.coutG - o));
     if (n <= 0) break;
     const R bv = V::load(bias + j * V::L);
-    for (int r = 0; r < RW; r++) storeAct(d.act, out + (oy * d.outW + ox0 + r) * d.outPitch + g * d.coutG + o, V::add(acc[r][j], bv), n);
+    for (int r = 0; r < RW; r++) storeAct(d.act, out + (oy * d.outW + ox0 + r) * d.outPitch + g * d.coutG + o, V::add(acc[0][r][j], bv), n);
   }
 }
 
-template <int RWN, int NB>
-inline void remainder(int r, const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t ox, int64_t g, int64_t b0) {
+template <int RWN, int NB, bool CHECKED>
+inline void tileOf(int w, const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t ox, int64_t g, int64_t b0) {
   if constexpr (RWN > 0) {
-    if (r == RWN)
-      tile<RWN, NB, false>(d, in, out, oy, ox, g, b0);
+    if (w == RWN)
+      tile<RWN, NB, CHECKED>(d, in, out, oy, ox, g, b0);
     else
-      remainder<RWN - 1, NB>(r, d, in, out, oy, ox, g, b0);
+      tileOf<RWN - 1, NB, CHECKED>(w, d, in, out, oy, ox, g, b0);
+  }
+}
+
+// Output columns [a, b) in tiles of at most RW pixels, split evenly (19 → 5,5,5,4 rather than
+// 6,6,6,1: a narrow tile costs nearly the weight traffic of a wide one).
+template <int NB, bool CHECKED>
+inline void columns(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t g, int64_t b0, int64_t a, int64_t b) {
+  constexpr int RW = RwFor(NB);
+  const int64_t n = b - a;
+  if (n <= 0) return;
+  const int64_t tiles = (n + RW - 1) / RW, base = n / tiles, extra = n % tiles;
+  int64_t ox = a;
+  for (int64_t t = 0; t < tiles; t++) {
+    const int w = int(base + (t < extra ? 1 : 0));
+    tileOf<RW, NB, CHECKED>(w, d, in, out, oy, ox, g, b0);
+    ox += w;
   }
 }
 
 template <int NB>
 inline void rowBlocks(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t g, int64_t b0, int64_t oxLo, int64_t oxHi) {
-  constexpr int RW = RwFor(NB);
-  for (int64_t ox = 0; ox < oxLo; ox++) tile<1, NB, true>(d, in, out, oy, ox, g, b0);
-  int64_t ox = oxLo;
-  for (; ox + RW <= oxHi; ox += RW) tile<RW, NB, false>(d, in, out, oy, ox, g, b0);
-  remainder<RW - 1, NB>(int(oxHi - ox), d, in, out, oy, ox, g, b0);
-  for (int64_t x = oxHi; x < d.outW; x++) tile<1, NB, true>(d, in, out, oy, x, g, b0);
+  columns<NB, true>(d, in, out, oy, g, b0, 0, oxLo);
+  columns<NB, false>(d, in, out, oy, g, b0, oxLo, oxHi);
+  columns<NB, true>(d, in, out, oy, g, b0, oxHi, d.outW);
 }
 
 inline void convRow(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1) {

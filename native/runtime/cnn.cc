@@ -56,6 +56,7 @@ void setupConv(Cnn& cnn, CnnOp& op, int64_t i, const std::vector<TensorView>& te
   for (int64_t g = 0; g < d.groups; g++)
     for (int64_t o = 0; o < d.coutG; o++) bp[g * d.nbG * kConvBlock + o] = bias[g * d.coutG + o];
   d.biasPacked = bp;
+  d.zeros = zeros(cnn, d.cinG, "zero row");
   if (!d.depthwise) {
     float* packed = zeros(cnn, d.groups * d.nbG * int64_t(d.kh) * d.kw * d.cinG * kConvBlock, "packed conv weights");
     packConvWeights(d, d.hwio, packed);
@@ -108,24 +109,64 @@ std::shared_ptr<Cnn> buildCnn(const double* records, int64_t numOps, const std::
   return cnn;
 }
 
+namespace {
+
+// A scratch buffer of at least n floats, from the cache when one is big enough.
+std::pair<size_t, std::unique_ptr<float[]>> takeScratch(const Cnn& cnn, size_t n) {
+  {
+    std::lock_guard<std::mutex> lock(cnn.scratchMu);
+    for (auto it = cnn.scratch.begin(); it != cnn.scratch.end(); ++it)
+      if (it->first >= n) {
+        auto b = std::move(*it);
+        cnn.scratch.erase(it);
+        return b;
+      }
+  }
+  return {n, std::unique_ptr<float[]>(new float[n])};
+}
+
+void giveScratch(const Cnn& cnn, std::pair<size_t, std::unique_ptr<float[]>> b) {
+  std::lock_guard<std::mutex> lock(cnn.scratchMu);
+  cnn.scratch.push_back(std::move(b));
+  // Keep the two largest: enough for two concurrent runs, bounded memory.
+  std::sort(cnn.scratch.begin(), cnn.scratch.end(), [](const auto& a, const auto& c) { return a.first > c.first; });
+  if (cnn.scratch.size() > 2) cnn.scratch.resize(2);
+}
+
+}  // namespace
+
 void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* out) {
   const ConvKernel& kernel = convKernelFor(activeIsa());
   const int64_t stride = cnn.maxSize;
-  std::unique_ptr<float[]> bufA(new float[size_t(batch * stride)]);
-  std::unique_ptr<float[]> bufB(new float[size_t(batch * stride)]);
-  float* cur = bufA.get();
-  float* nxt = bufB.get();
+  auto scratch = takeScratch(cnn, size_t(2 * batch * stride));
+  struct Return {
+    const Cnn& c;
+    std::pair<size_t, std::unique_ptr<float[]>>& s;
+    ~Return() { giveScratch(c, std::move(s)); }
+  } giveBack{cnn, scratch};
+  float* bufs[2] = {scratch.second.get(), scratch.second.get() + batch * stride};
+  int which = 0;
   const PlanOp& first = cnn.ops.front().p;
-  // Samples sit `stride` floats apart in the scratch buffers.
-  parallelFor(batch, threads, [&](int64_t n, int) {
-    const float* src = in + n * cnn.inputSize;
-    if (cnn.nchw)
-      chwToHwc(first.inH, first.inW, first.inC, src, cur + n * stride);
-    else
-      std::memcpy(cur + n * stride, src, size_t(cnn.inputSize) * sizeof(float));
-  });
-  for (const CnnOp& op : cnn.ops) {
+  const PlanOp& last = cnn.ops.back().p;
+  // Each op reads src (samples srcStride apart) and writes dst (dstStride apart). NHWC models read
+  // the caller's input directly and write the caller's output directly; NCHW ones transpose
+  // into and out of scratch.
+  const float* src = in;
+  int64_t srcStride = cnn.inputSize;
+  if (cnn.nchw) {
+    float* t = bufs[which];
+    parallelFor(batch, threads, [&](int64_t n, int) { chwToHwc(first.inH, first.inW, first.inC, in + n * cnn.inputSize, t + n * stride); });
+    src = t;
+    srcStride = stride;
+    which ^= 1;
+  }
+  const int64_t numOps = int64_t(cnn.ops.size());
+  for (int64_t i = 0; i < numOps; i++) {
+    const CnnOp& op = cnn.ops[size_t(i)];
     const PlanOp& p = op.p;
+    const bool direct = i == numOps - 1 && !cnn.nchw;
+    float* dst = direct ? out : bufs[which];
+    const int64_t dstStride = direct ? cnn.outputSize : stride;
     switch (p.op) {
       case OpConv2d: {
         const ConvDesc& d = op.conv;
@@ -136,32 +177,29 @@ void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* 
         parallelFor(batch * p.outH * uChunks, threads, [&](int64_t c, int) {
           const int64_t uc = c % uChunks, rest = c / uChunks;
           const int64_t oy = rest % p.outH, n = rest / p.outH;
-          fn(d, cur + n * stride, nxt + n * stride, oy, uc * per, std::min(units, (uc + 1) * per));
+          fn(d, src + n * srcStride, dst + n * dstStride, oy, uc * per, std::min(units, (uc + 1) * per));
         });
         break;
       }
       case OpDense: {
-        // The batch as a 1 × batch image of inC channels: rows of the GEMM become pixels, so the
-        // conv tile reuses each weight vector across several samples. Samples are `stride` apart,
-        // so the "image" has a pixel pitch of `stride` floats.
+        // The batch as a 1 × batch image: GEMM rows become pixels (pitch = the sample stride), so
+        // the conv tile reuses each weight vector across several samples. One 16-column block per
+        // chunk keeps that block's weights (inC × 64 bytes) cache-resident across the batch.
         ConvDesc d = op.conv;
         d.inW = d.outW = batch;
-        d.inPitch = d.outPitch = stride;
-        const int64_t units = d.nbG;
-        parallelFor(units, threads, [&](int64_t u, int) {
-          const ConvRowFn fn = kernel.general;
-          fn(d, cur, nxt, 0, u, u + 1);
-        });
+        d.inPitch = srcStride;
+        d.outPitch = dstStride;
+        parallelFor(d.nbG, threads, [&](int64_t u, int) { kernel.general(d, src, dst, 0, u, u + 1); });
         break;
       }
       case OpMaxPool:
       case OpAvgPool:
-        parallelFor(batch * p.outH, threads, [&](int64_t c, int) { poolRow(p, cur + (c / p.outH) * stride, nxt + (c / p.outH) * stride, c % p.outH); });
+        parallelFor(batch * p.outH, threads, [&](int64_t c, int) { poolRow(p, src + (c / p.outH) * srcStride, dst + (c / p.outH) * dstStride, c % p.outH); });
         break;
       default:
         parallelFor(batch, threads, [&](int64_t n, int) {
-          const float* s = cur + n * stride;
-          float* t = nxt + n * stride;
+          const float* s = src + n * srcStride;
+          float* t = dst + n * dstStride;
           switch (p.op) {
             case OpGlobalAvgPool:
             case OpGlobalMaxPool: globalPool(p, s, t); break;
@@ -175,17 +213,13 @@ void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* 
         });
     }
     if (p.act.code == ActSoftmax)
-      parallelFor(batch, threads, [&](int64_t n, int) { applyActivation(p.act, nxt + n * stride, p.outSize(), p.outC); });
-    std::swap(cur, nxt);
+      parallelFor(batch, threads, [&](int64_t n, int) { applyActivation(p.act, dst + n * dstStride, p.outSize(), p.outC); });
+    src = dst;
+    srcStride = dstStride;
+    if (!direct) which ^= 1;
   }
-  const PlanOp& last = cnn.ops.back().p;
-  parallelFor(batch, threads, [&](int64_t n, int) {
-    float* dst = out + n * cnn.outputSize;
-    if (cnn.nchw)
-      hwcToChw(last.outH, last.outW, last.outC, cur + n * stride, dst);
-    else
-      std::memcpy(dst, cur + n * stride, size_t(cnn.outputSize) * sizeof(float));
-  });
+  if (cnn.nchw)
+    parallelFor(batch, threads, [&](int64_t n, int) { hwcToChw(last.outH, last.outW, last.outC, src + n * srcStride, out + n * cnn.outputSize); });
 }
 
 }  // namespace cnn2mlp

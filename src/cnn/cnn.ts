@@ -20,6 +20,8 @@ export interface RunCnnOptions {
    * relu may hide them).
    */
   nonFinite?: 'reject' | 'propagate';
+  /** write the result here (length batch × outputSize) instead of a new array; it must not overlap x */
+  out?: Float32Array;
 }
 
 /** A model compiled for native execution: weights copied, shapes resolved. Dispose to free it early. */
@@ -123,20 +125,24 @@ function prepare(model: CnnModel | CompiledCnn, x: unknown, options: RunCnnOptio
       `Expected x to hold a whole number of samples of ${cnn.inputSize} values (shape ${shape}) but its length ${x.length} is ${x.length === 0 ? 'zero' : `not a multiple of ${cnn.inputSize}`}`,
     );
   if (nonFinite === 'reject') {
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      if (v - v !== 0) {
-        // v - v is NaN exactly for NaN and ±Infinity: one cheap test per element.
-        const sample = Math.floor(i / cnn.inputSize);
-        throw new Cnn2MlpError(
-          'ERR_NON_FINITE',
-          `x holds ${v} at sample ${sample}, element ${i - sample * cnn.inputSize} (index ${i}); inputs must be finite (pass { nonFinite: 'propagate' } to skip this check)`,
-        );
-      }
+    const i = native().findNonFinite(x);
+    if (i >= 0) {
+      const sample = Math.floor(i / cnn.inputSize);
+      throw new Cnn2MlpError(
+        'ERR_NON_FINITE',
+        `x holds ${x[i]} at sample ${sample}, element ${i - sample * cnn.inputSize} (index ${i}); inputs must be finite (pass { nonFinite: 'propagate' } to skip this check)`,
+      );
     }
   }
   const batch = x.length / cnn.inputSize;
-  return { cnn, batch, threads, out: new Float32Array(batch * cnn.outputSize) };
+  const out = options?.out;
+  if (out !== undefined) {
+    if (!(out instanceof Float32Array) || out.length !== batch * cnn.outputSize)
+      throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a Float32Array of length ${batch * cnn.outputSize} (batch ${batch} × ${cnn.outputSize}) for options.out but received ${describe(out)}`);
+    if (out.buffer === x.buffer && out.byteOffset < x.byteOffset + x.byteLength && x.byteOffset < out.byteOffset + out.byteLength)
+      throw new Cnn2MlpError('ERR_INVALID_ARG', 'options.out overlaps x; pass a separate output array');
+  }
+  return { cnn, batch, threads, out: out ?? new Float32Array(batch * cnn.outputSize) };
 }
 
 /**
