@@ -5,8 +5,8 @@
 //   hwio   [kh][kw][cinG][outC] as the model stores them (the reference and the depthwise kernel read it);
 //   packed [g][b][kh][kw][cinG][16]: per group, output channels in blocks of 16 (zero-padded past coutG),
 //          so a block's 16 weights for one tap and input channel are one aligned 64-byte vector.
-// A "unit" is one (group, 16-channel block) pair, u = g*nbG + b; a call computes one output row for a
-// range of units (or, for depthwise convs, the whole row: units are ignored).
+// A "unit" is one (group, 16-channel block) pair, u = g*nbG + b; a call computes output pixels
+// [p0, p1) (row-major p = oy*outW + ox) for a range of units (depthwise: all channels, units ignored).
 // Caller guarantees: shapes validated (runtime/plan.cc), buffers sized, biasPadded never null.
 #pragma once
 #include <cstdint>
@@ -32,8 +32,8 @@ struct ConvDesc {
   Activation act;
 };
 
-// Computes output row `oy` of one sample for units [u0, u1). Never allocates or throws.
-using ConvRowFn = void (*)(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
+// Computes output pixels [p0, p1) of one sample for units [u0, u1). Never allocates or throws.
+using ConvRowFn = void (*)(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
 
 struct ConvKernel {
   Isa isa;
@@ -41,6 +41,7 @@ struct ConvKernel {
   ConvRowFn general;
   ConvRowFn depthwise;
   int unitsPerTile;  // units one register tile covers (chunking hint)
+  int pixelsPerTile;  // widest register tile in pixels (chunking hint)
 };
 
 // The registry: one entry per ISA; convKernelFor picks the entry for `isa`.
@@ -50,10 +51,10 @@ const ConvKernel& convKernelFor(Isa isa);
 void packConvWeights(const ConvDesc& d, const float* hwio, float* dst);
 
 // Kernel variants (one per ISA file).
-void f32_conv2d_nhwc_ref(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
-void f32_conv2d_nhwc_6x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
-void f32_dwconv2d_nhwc_1x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
-void f32_conv2d_nhwc_6x16__avx2(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
-void f32_dwconv2d_nhwc_1x32__avx2(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
+void f32_conv2d_nhwc_ref(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
+void f32_conv2d_nhwc_6x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
+void f32_dwconv2d_nhwc_1x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
+void f32_conv2d_nhwc_6x16__avx2(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
+void f32_dwconv2d_nhwc_1x32__avx2(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
 
 }  // namespace cnn2mlp

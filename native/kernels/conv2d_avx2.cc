@@ -37,6 +37,6 @@ constexpr int RwFor(int) { return 6; }
 #undef CONV_NS
 
 namespace cnn2mlp {
-void f32_conv2d_nhwc_6x16__avx2(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1) { avx2conv::convRow(d, in, out, oy, u0, u1); }
-void f32_dwconv2d_nhwc_1x32__avx2(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1) { avx2conv::dwRow(d, in, out, oy, u0, u1); }
+void f32_conv2d_nhwc_6x16__avx2(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1) { avx2conv::convPixels(d, in, out, p0, p1, u0, u1); }
+void f32_dwconv2d_nhwc_1x32__avx2(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1) { avx2conv::dwPixels(d, in, out, p0, p1, u0, u1); }
 }  // namespace cnn2mlp

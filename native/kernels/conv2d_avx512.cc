@@ -39,6 +39,6 @@ constexpr int RwFor(int nb) { return nb >= 4 ? 6 : nb == 3 ? 7 : nb == 2 ? 12 : 
 #undef CONV_NS
 
 namespace cnn2mlp {
-void f32_conv2d_nhwc_6x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1) { avx512conv::convRow(d, in, out, oy, u0, u1); }
-void f32_dwconv2d_nhwc_1x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1) { avx512conv::dwRow(d, in, out, oy, u0, u1); }
+void f32_conv2d_nhwc_6x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1) { avx512conv::convPixels(d, in, out, p0, p1, u0, u1); }
+void f32_dwconv2d_nhwc_1x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1) { avx512conv::dwPixels(d, in, out, p0, p1, u0, u1); }
 }  // namespace cnn2mlp

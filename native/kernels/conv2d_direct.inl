@@ -71,10 +71,27 @@ inline void accumulate(R (&acc)[U][RW][NV], const float* const (&ip)[RW], const 
   }
 }
 
-// RW output pixels (ox0 … ox0+RW-1 of row oy) × NB blocks (b0 …) of group g. CHECKED tiles may hold
-// pixels whose taps fall in the padding: those taps read d.zeros instead.
+// Which output pixels have every tap inside the input (no padding taps): the fast path.
+struct Interior {
+  int64_t oyLo, oyHi, oxLo, oxHi;
+  explicit Interior(const ConvDesc& d) {
+    auto axis = [](int64_t out, int64_t in, int64_t pad, int64_t s, int64_t dil, int64_t k, int64_t* lo, int64_t* hi) {
+      *lo = std::min<int64_t>(out, (pad + s - 1) / s);
+      const int64_t num = in - 1 - (k - 1) * dil + pad;
+      *hi = num < 0 ? 0 : std::min<int64_t>(out, num / s + 1);
+      if (*hi < *lo) *hi = *lo;
+    };
+    axis(d.outH, d.inH, d.padT, d.sh, d.dh, d.kh, &oyLo, &oyHi);
+    axis(d.outW, d.inW, d.padL, d.sw, d.dw, d.kw, &oxLo, &oxHi);
+  }
+  bool has(int64_t oy, int64_t ox) const { return oy >= oyLo && oy < oyHi && ox >= oxLo && ox < oxHi; }
+};
+
+// RW consecutive output pixels p … p+RW-1 in row-major (oy, ox) order — a tile may wrap onto the
+// next row, so narrow outputs still fill it — × NB blocks (b0 …) of group g. CHECKED tiles may
+// hold pixels whose taps fall in the padding: those taps read d.zeros instead.
 template <int RW, int NB, bool CHECKED>
-inline void tile(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t ox0, int64_t g, int64_t b0) {
+inline void tile(const ConvDesc& d, const float* in, float* out, int64_t p, int64_t g, int64_t b0) {
   constexpr int VPB = kConvBlock / V::L;
   constexpr int NV = NB * VPB;
   constexpr int U = RW * NV >= 8 ? 1 : (8 + RW * NV - 1) / (RW * NV);
@@ -85,17 +102,31 @@ inline void tile(const ConvDesc& d, const float* in, float* out, int64_t oy, int
   const int64_t cinG = d.cinG;
   const int64_t blockStride = int64_t(d.kh) * d.kw * cinG * kConvBlock;
   const float* wg = d.packed + (g * d.nbG + b0) * blockStride;
+  const float* inG = in + g * cinG;
+  int64_t iy0[RW], ix0[RW];  // input coordinates of tap (0, 0) of each pixel
+  {
+    int64_t oy = p / d.outW, ox = p - oy * d.outW;  // one division per tile, then step
+    for (int r = 0; r < RW; r++) {
+      iy0[r] = oy * d.sh - d.padT;
+      ix0[r] = ox * d.sw - d.padL;
+      if (++ox == d.outW) ox = 0, oy++;
+    }
+  }
   // Interior tiles with unit column dilation and one group read (kx, ci) as one contiguous run in
   // both the input and the packed weights: one long reduction loop per kernel row.
   const bool merge = !CHECKED && d.dw == 1 && cinG == d.inC && (d.kw == 1 || d.inPitch == d.inC);
   for (int ky = 0; ky < d.kh; ky++) {
-    const int64_t iy = oy * d.sh - d.padT + int64_t(ky) * d.dh;
-    if (iy < 0 || iy >= d.inH) continue;
-    const float* row = in + iy * d.inW * d.inPitch + g * cinG;
     const float* wy = wg + int64_t(ky) * d.kw * cinG * kConvBlock;
+    int64_t iy[RW];
+    bool anyRow = !CHECKED;
+    for (int r = 0; r < RW; r++) {
+      iy[r] = iy0[r] + int64_t(ky) * d.dh;
+      if (CHECKED && iy[r] >= 0 && iy[r] < d.inH) anyRow = true;
+    }
+    if (!anyRow) continue;
     if (merge) {
       const float* ip[RW];
-      for (int r = 0; r < RW; r++) ip[r] = row + ((ox0 + r) * d.sw - d.padL) * d.inPitch;
+      for (int r = 0; r < RW; r++) ip[r] = inG + (iy[r] * d.inW + ix0[r]) * d.inPitch;
       accumulate<RW, NV, U>(acc, ip, wy, d.kw * cinG, blockStride);
       continue;
     }
@@ -103,11 +134,11 @@ inline void tile(const ConvDesc& d, const float* in, float* out, int64_t oy, int
       const float* ip[RW];
       bool any = !CHECKED;
       for (int r = 0; r < RW; r++) {
-        const int64_t ix = (ox0 + r) * d.sw - d.padL + int64_t(kx) * d.dw;
-        if (CHECKED && (ix < 0 || ix >= d.inW)) {
+        const int64_t ix = ix0[r] + int64_t(kx) * d.dw;
+        if (CHECKED && (ix < 0 || ix >= d.inW || iy[r] < 0 || iy[r] >= d.inH)) {
           ip[r] = d.zeros;
         } else {
-          ip[r] = row + ix * d.inPitch;
+          ip[r] = inG + (iy[r] * d.inW + ix) * d.inPitch;
           any = true;
         }
       }
@@ -123,57 +154,56 @@ inline void tile(const ConvDesc& d, const float* in, float* out, int64_t oy, int
     const int n = int(std::min<int64_t>(V::L, d.coutG - o));
     if (n <= 0) break;
     const R bv = V::load(bias + j * V::L);
-    for (int r = 0; r < RW; r++) storeAct(d.act, out + (oy * d.outW + ox0 + r) * d.outPitch + g * d.coutG + o, V::add(acc[0][r][j], bv), n);
+    for (int r = 0; r < RW; r++) storeAct(d.act, out + (p + r) * d.outPitch + g * d.coutG + o, V::add(acc[0][r][j], bv), n);
   }
 }
 
 template <int RWN, int NB, bool CHECKED>
-inline void tileOf(int w, const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t ox, int64_t g, int64_t b0) {
+inline void tileOf(int w, const ConvDesc& d, const float* in, float* out, int64_t p, int64_t g, int64_t b0) {
   if constexpr (RWN > 0) {
     if (w == RWN)
-      tile<RWN, NB, CHECKED>(d, in, out, oy, ox, g, b0);
+      tile<RWN, NB, CHECKED>(d, in, out, p, g, b0);
     else
-      tileOf<RWN - 1, NB, CHECKED>(w, d, in, out, oy, ox, g, b0);
+      tileOf<RWN - 1, NB, CHECKED>(w, d, in, out, p, g, b0);
   }
 }
 
-// Output columns [a, b) in tiles of at most RW pixels, split evenly (19 → 5,5,5,4 rather than
-// 6,6,6,1: a narrow tile costs nearly the weight traffic of a wide one).
-template <int NB, bool CHECKED>
-inline void columns(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t g, int64_t b0, int64_t a, int64_t b) {
-  constexpr int RW = RwFor(NB);
-  const int64_t n = b - a;
-  if (n <= 0) return;
-  const int64_t tiles = (n + RW - 1) / RW, base = n / tiles, extra = n % tiles;
-  int64_t ox = a;
-  for (int64_t t = 0; t < tiles; t++) {
-    const int w = int(base + (t < extra ? 1 : 0));
-    tileOf<RW, NB, CHECKED>(w, d, in, out, oy, ox, g, b0);
-    ox += w;
-  }
-}
-
+// Output pixels [p0, p1) in tiles of at most RW pixels. Runs of interior pixels (which may wrap
+// across rows) and runs of border pixels are tiled separately, each split evenly (19 → 5,5,5,4
+// rather than 6,6,6,1: a narrow tile costs nearly the weight traffic of a wide one).
 template <int NB>
-inline void rowBlocks(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t g, int64_t b0, int64_t oxLo, int64_t oxHi) {
-  columns<NB, true>(d, in, out, oy, g, b0, 0, oxLo);
-  columns<NB, false>(d, in, out, oy, g, b0, oxLo, oxHi);
-  columns<NB, true>(d, in, out, oy, g, b0, oxHi, d.outW);
+inline void pixelBlocks(const ConvDesc& d, const Interior& inner, const float* in, float* out, int64_t p0, int64_t p1, int64_t g, int64_t b0) {
+  constexpr int RW = RwFor(NB);
+  int64_t oy = p0 / d.outW, ox = p0 - oy * d.outW;  // of pixel q below, stepped without divisions
+  for (int64_t p = p0; p < p1;) {
+    const bool interior = inner.has(oy, ox);
+    int64_t q = p;
+    do {
+      q++;
+      if (++ox == d.outW) ox = 0, oy++;
+    } while (q < p1 && inner.has(oy, ox) == interior);
+    const int64_t n = q - p, tiles = (n + RW - 1) / RW, base = n / tiles, extra = n % tiles;
+    for (int64_t t = 0; t < tiles; t++) {
+      const int w = int(base + (t < extra ? 1 : 0));
+      if (interior)
+        tileOf<RW, NB, false>(w, d, in, out, p, g, b0);
+      else
+        tileOf<RW, NB, true>(w, d, in, out, p, g, b0);
+      p += w;
+    }
+  }
 }
 
-inline void convRow(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1) {
-  // Interior columns: ox*sw - padL >= 0 and ox*sw - padL + (kw-1)*dw <= inW - 1.
-  const int64_t oxLo = std::min<int64_t>(d.outW, (d.padL + d.sw - 1) / d.sw);
-  const int64_t num = d.inW - 1 - int64_t(d.kw - 1) * d.dw + d.padL;
-  int64_t oxHi = num < 0 ? 0 : std::min<int64_t>(d.outW, num / d.sw + 1);
-  if (oxHi < oxLo) oxHi = oxLo;
+inline void convPixels(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1) {
+  const Interior inner(d);
   for (int64_t u = u0; u < u1;) {
     const int64_t g = u / d.nbG, b = u % d.nbG;
     const int nb = int(std::min<int64_t>({int64_t(kMaxNb), d.nbG - b, u1 - u}));
     switch (nb) {
-      case 1: rowBlocks<1>(d, in, out, oy, g, b, oxLo, oxHi); break;
-      case 2: if constexpr (kMaxNb >= 2) rowBlocks<2>(d, in, out, oy, g, b, oxLo, oxHi); break;
-      case 3: if constexpr (kMaxNb >= 3) rowBlocks<3>(d, in, out, oy, g, b, oxLo, oxHi); break;
-      default: if constexpr (kMaxNb >= 4) rowBlocks<4>(d, in, out, oy, g, b, oxLo, oxHi); break;
+      case 1: pixelBlocks<1>(d, inner, in, out, p0, p1, g, b); break;
+      case 2: if constexpr (kMaxNb >= 2) pixelBlocks<2>(d, inner, in, out, p0, p1, g, b); break;
+      case 3: if constexpr (kMaxNb >= 3) pixelBlocks<3>(d, inner, in, out, p0, p1, g, b); break;
+      default: if constexpr (kMaxNb >= 4) pixelBlocks<4>(d, inner, in, out, p0, p1, g, b); break;
     }
     u += nb;
   }
@@ -181,16 +211,17 @@ inline void convRow(const ConvDesc& d, const float* in, float* out, int64_t oy, 
 
 constexpr int kDwVecs = 4;
 
-inline void dwRow(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t, int64_t) {
+inline void dwPixels(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t, int64_t) {
   const int64_t C = d.outC;
-  int kyLo = 0, kyHi = d.kh;
-  while (kyLo < kyHi && oy * d.sh - d.padT + int64_t(kyLo) * d.dh < 0) kyLo++;
-  while (kyHi > kyLo && oy * d.sh - d.padT + int64_t(kyHi - 1) * d.dh >= d.inH) kyHi--;
-  for (int64_t ox = 0; ox < d.outW; ox++) {
+  for (int64_t p = p0; p < p1; p++) {
+    const int64_t oy = p / d.outW, ox = p - oy * d.outW;
+    int kyLo = 0, kyHi = d.kh;
+    while (kyLo < kyHi && oy * d.sh - d.padT + int64_t(kyLo) * d.dh < 0) kyLo++;
+    while (kyHi > kyLo && oy * d.sh - d.padT + int64_t(kyHi - 1) * d.dh >= d.inH) kyHi--;
     int kxLo = 0, kxHi = d.kw;
     while (kxLo < kxHi && ox * d.sw - d.padL + int64_t(kxLo) * d.dw < 0) kxLo++;
     while (kxHi > kxLo && ox * d.sw - d.padL + int64_t(kxHi - 1) * d.dw >= d.inW) kxHi--;
-    float* op = out + (oy * d.outW + ox) * C;
+    float* op = out + p * C;
     for (int64_t c0 = 0; c0 < C; c0 += kDwVecs * V::L) {
       const int64_t left = C - c0;
       if (left >= kDwVecs * V::L) {

@@ -174,22 +174,30 @@ void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* 
         const int64_t units = d.depthwise ? 1 : d.groups * d.nbG;
         const int64_t per = d.depthwise ? 1 : kernel.unitsPerTile;
         const int64_t uChunks = (units + per - 1) / per;
-        parallelFor(batch * p.outH * uChunks, threads, [&](int64_t c, int) {
+        // Chunks of output pixels: big enough for several full register tiles, small enough for
+        // ~8 chunks per thread when the batch alone does not provide them.
+        const int64_t P = p.outH * p.outW;
+        const int64_t want = (P * batch * uChunks + 8 * threads - 1) / (8 * threads);
+        const int64_t pc = std::min(P, std::max<int64_t>(4 * kernel.pixelsPerTile, want));
+        const int64_t pChunks = (P + pc - 1) / pc;
+        parallelFor(batch * pChunks * uChunks, threads, [&](int64_t c, int) {
           const int64_t uc = c % uChunks, rest = c / uChunks;
-          const int64_t oy = rest % p.outH, n = rest / p.outH;
-          fn(d, src + n * srcStride, dst + n * dstStride, oy, uc * per, std::min(units, (uc + 1) * per));
+          const int64_t pcI = rest % pChunks, n = rest / pChunks;
+          fn(d, src + n * srcStride, dst + n * dstStride, pcI * pc, std::min(P, (pcI + 1) * pc), uc * per, std::min(units, (uc + 1) * per));
         });
         break;
       }
       case OpDense: {
         // The batch as a 1 × batch image: GEMM rows become pixels (pitch = the sample stride), so
-        // the conv tile reuses each weight vector across several samples. One 16-column block per
-        // chunk keeps that block's weights (inC × 64 bytes) cache-resident across the batch.
+        // the conv tile reuses each weight vector across several samples. Two 16-column blocks per
+        // chunk (AVX-512: tile 12 samples × 32 columns) keep the chunk's weights (inC × 128 bytes)
+        // and the batch's inputs L2-resident while the tiles sweep the batch.
         ConvDesc d = op.conv;
         d.inW = d.outW = batch;
         d.inPitch = srcStride;
         d.outPitch = dstStride;
-        parallelFor(d.nbG, threads, [&](int64_t u, int) { kernel.general(d, src, dst, 0, u, u + 1); });
+        const int64_t per = std::min<int64_t>(2, kernel.unitsPerTile);
+        parallelFor((d.nbG + per - 1) / per, threads, [&](int64_t c, int) { kernel.general(d, src, dst, 0, batch, c * per, std::min(d.nbG, (c + 1) * per)); });
         break;
       }
       case OpMaxPool:
