@@ -45,6 +45,9 @@ const cases: ConvCase[] = [
   { name: 'depthwise ×1, C 20', h: 9, w: 9, c: 20, filters: 20, k: [3, 3], groups: 20, padding: 'same', act: 'relu' },
   { name: 'depthwise ×1, C 70, strided', h: 11, w: 13, c: 70, filters: 70, k: [5, 3], s: [2, 2], groups: 70, padding: [2, 1, 0, 3] },
   { name: 'depthwise ×2', h: 8, w: 7, c: 5, filters: 10, k: [3, 3], groups: 5, padding: 'same', act: 'elu' },
+  { name: 'narrow output: tiles wrap rows (3×3 out, no padding)', h: 9, w: 9, c: 16, filters: 64, k: [3, 3], s: [3, 3], padding: 'valid' },
+  { name: 'narrow output with padding: wrapped tiles mix border and interior', h: 5, w: 4, c: 7, filters: 40, k: [3, 3], s: [2, 1], padding: [1, 2, 2, 1] },
+  { name: 'one output column', h: 13, w: 3, c: 4, filters: 20, k: [3, 3], padding: 'valid', act: 'relu6' },
   { name: 'seed layer (stride 3, 64 ch)', h: 27, w: 27, c: 32, filters: 64, k: [3, 3], s: [3, 3], padding: 'same', act: 'relu', batch: 3 },
 ];
 
