@@ -20,10 +20,11 @@ namespace cnn2mlp {
 namespace CONV_NS {
 
 using R = V::R;
+#define CNN2MLP_INLINE inline __attribute__((always_inline))
 
 inline bool vectorAct(int code) { return code == ActLinear || code == ActRelu || code == ActLeakyRelu || code == ActClip; }
 
-inline R actV(const Activation& a, R v) {
+CNN2MLP_INLINE R actV(const Activation& a, R v) {
   switch (a.code) {
     case ActRelu: return V::max(v, V::zero());
     case ActLeakyRelu: return V::add(V::max(v, V::zero()), V::mul(V::set1(a.alpha), V::min(v, V::zero())));
@@ -34,7 +35,7 @@ inline R actV(const Activation& a, R v) {
 
 // Stores v (n valid lanes) and applies the activation: vectorised when it can be, else per lane
 // (softmax is left to the caller: it spans the whole channel axis).
-inline void storeAct(const Activation& a, float* p, R v, int n) {
+CNN2MLP_INLINE void storeAct(const Activation& a, float* p, R v, int n) {
   const bool vec = vectorAct(a.code);
   if (vec) v = actV(a, v);
   if (n >= V::L)
@@ -49,7 +50,7 @@ inline void storeAct(const Activation& a, float* p, R v, int n) {
 // vectors at wp + k·16 (+ block offsets). U independent partial sums per accumulator hide the FMA
 // latency when the tile has few accumulators (GEMV-like dense layers, one-pixel tiles).
 template <int RW, int NV, int U>
-inline void accumulate(R (&acc)[U][RW][NV], const float* const (&ip)[RW], const float* wp, int64_t n, int64_t blockStride) {
+CNN2MLP_INLINE void accumulate(R (&acc)[U][RW][NV], const float* const (&ip)[RW], const float* wp, int64_t n, int64_t blockStride) {
   constexpr int VPB = kConvBlock / V::L;
   int64_t k = 0;
   for (; k + U <= n; k += U)
@@ -255,5 +256,6 @@ inline void dwPixels(const ConvDesc& d, const float* in, float* out, int64_t p0,
   }
 }
 
+#undef CNN2MLP_INLINE
 }  // namespace CONV_NS
 }  // namespace cnn2mlp
