@@ -149,13 +149,40 @@ inline void tile(const ConvDesc& d, const float* in, float* out, int64_t p, int6
   for (int u = 1; u < U; u++)
     for (int r = 0; r < RW; r++)
       for (int j = 0; j < NV; j++) acc[0][r][j] = V::add(acc[0][r][j], acc[u][r][j]);
+  // Epilogue: bias, activation (vectorised kinds chosen once per tile, not per store), store.
   const float* bias = d.biasPacked + (g * d.nbG + b0) * kConvBlock;
-  for (int j = 0; j < NV; j++) {
-    const int64_t o = b0 * kConvBlock + j * V::L;  // first channel of vector j within the group
-    const int n = int(std::min<int64_t>(V::L, d.coutG - o));
-    if (n <= 0) break;
-    const R bv = V::load(bias + j * V::L);
-    for (int r = 0; r < RW; r++) storeAct(d.act, out + (p + r) * d.outPitch + g * d.coutG + o, V::add(acc[0][r][j], bv), n);
+  float* o0 = out + p * d.outPitch + g * d.coutG + b0 * kConvBlock;
+  auto storeAll = [&](auto act) {
+    for (int j = 0; j < NV; j++) {
+      const int n = int(std::min<int64_t>(V::L, d.coutG - (b0 * kConvBlock + j * V::L)));
+      if (n <= 0) break;
+      const R bv = V::load(bias + j * V::L);
+      if (n == V::L)
+        for (int r = 0; r < RW; r++) V::storeu(o0 + r * d.outPitch + j * V::L, act(V::add(acc[0][r][j], bv)));
+      else
+        for (int r = 0; r < RW; r++) V::storePartial(o0 + r * d.outPitch + j * V::L, act(V::add(acc[0][r][j], bv)), n);
+    }
+  };
+  const Activation& a = d.act;
+  switch (a.code) {
+    case ActRelu: storeAll([](R v) { return V::max(v, V::zero()); }); break;
+    case ActLeakyRelu: {
+      const R alpha = V::set1(a.alpha);
+      storeAll([alpha](R v) { return V::add(V::max(v, V::zero()), V::mul(alpha, V::min(v, V::zero()))); });
+      break;
+    }
+    case ActClip: {
+      const R lo = V::set1(a.min), hi = V::set1(a.max);
+      storeAll([lo, hi](R v) { return V::min(V::max(v, lo), hi); });
+      break;
+    }
+    default:
+      storeAll([](R v) { return v; });
+      if (a.code != ActLinear && a.code != ActSoftmax) {  // transcendental: per value, in place
+        const int64_t n = std::min<int64_t>(NB * kConvBlock, d.coutG - b0 * kConvBlock);
+        for (int r = 0; r < RW; r++)
+          for (int64_t c = 0; c < n; c++) o0[r * d.outPitch + c] = activate1(a, o0[r * d.outPitch + c]);
+      }
   }
 }
 
