@@ -283,6 +283,37 @@ inline void dwPixels(const ConvDesc& d, const float* in, float* out, int64_t p0,
   }
 }
 
+
+// Grouped convolution with few channels per group (depthwise multiplier > 1, small groups):
+// vectorised over output channels, whose input channel varies by lane (gathered). HWIO weights
+// for one tap and input channel are contiguous over output channels, so weights load directly.
+inline void groupedPixels(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t, int64_t) {
+  const int64_t C = d.outC, cinG = d.cinG;
+  for (int64_t oc0 = 0; oc0 < C; oc0 += V::L) {
+    const int n = int(std::min<int64_t>(V::L, C - oc0));
+    int32_t lane[V::L];
+    for (int l = 0; l < V::L; l++) lane[l] = l < n ? int32_t(((oc0 + l) / d.coutG) * cinG) : 0;  // tail lanes read channel 0, never stored
+    const auto idx = V::loadIndex(lane);
+    const R bv = V::loadPartial(d.bias + oc0, n);
+    for (int64_t p = p0; p < p1; p++) {
+      const int64_t oy = p / d.outW, ox = p - oy * d.outW;
+      R acc = bv;
+      for (int ky = 0; ky < d.kh; ky++) {
+        const int64_t iy = oy * d.sh - d.padT + int64_t(ky) * d.dh;
+        if (iy < 0 || iy >= d.inH) continue;
+        for (int kx = 0; kx < d.kw; kx++) {
+          const int64_t ix = ox * d.sw - d.padL + int64_t(kx) * d.dw;
+          if (ix < 0 || ix >= d.inW) continue;
+          const float* ip = in + (iy * d.inW + ix) * d.inPitch;
+          const float* wp = d.hwio + (int64_t(ky) * d.kw + kx) * cinG * C + oc0;
+          for (int64_t ci = 0; ci < cinG; ci++) acc = V::fma(V::gather(ip + ci, idx), V::loadPartial(wp + ci * C, n), acc);
+        }
+      }
+      storeAct(d.act, out + p * d.outPitch + oc0, acc, n);
+    }
+  }
+}
+
 #undef CNN2MLP_INLINE
 }  // namespace CONV_NS
 }  // namespace cnn2mlp

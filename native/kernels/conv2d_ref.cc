@@ -30,8 +30,8 @@ void f32_conv2d_nhwc_ref(const ConvDesc& d, const float* in, float* out, int64_t
       out[p * d.outPitch + oc] = d.act.code == ActSoftmax ? v : activate1(d.act, v);
     }
   };
-  if (d.depthwise) {
-    for (int64_t c = 0; c < d.outC; c++) one(c, 0);
+  if (d.depthwise || d.smallGroups) {
+    for (int64_t c = 0; c < d.outC; c++) one(c / d.coutG, c % d.coutG);
     return;
   }
   for (int64_t u = u0; u < u1; u++) {
@@ -53,9 +53,9 @@ void packConvWeights(const ConvDesc& d, const float* hwio, float* dst) {
 
 const ConvKernel& convKernelFor(Isa isa) {
   static const ConvKernel table[] = {
-      {Isa::Scalar, "f32_conv2d_nhwc_ref", f32_conv2d_nhwc_ref, f32_conv2d_nhwc_ref, 1, 1},
-      {Isa::Avx2, "f32_conv2d_nhwc_6x16__avx2", f32_conv2d_nhwc_6x16__avx2, f32_dwconv2d_nhwc_1x32__avx2, 1, 6},
-      {Isa::Avx512, "f32_conv2d_nhwc_6x64__avx512", f32_conv2d_nhwc_6x64__avx512, f32_dwconv2d_nhwc_1x64__avx512, 4, 12},
+      {Isa::Scalar, "f32_conv2d_nhwc_ref", f32_conv2d_nhwc_ref, f32_conv2d_nhwc_ref, f32_conv2d_nhwc_ref, 1, 1},
+      {Isa::Avx2, "f32_conv2d_nhwc_6x16__avx2", f32_conv2d_nhwc_6x16__avx2, f32_dwconv2d_nhwc_1x32__avx2, f32_gconv2d_nhwc_1x8__avx2, 1, 6},
+      {Isa::Avx512, "f32_conv2d_nhwc_6x64__avx512", f32_conv2d_nhwc_6x64__avx512, f32_dwconv2d_nhwc_1x64__avx512, f32_gconv2d_nhwc_1x16__avx512, 4, 12},
   };
   for (const auto& k : table)
     if (k.isa == isa) return k;

@@ -47,6 +47,7 @@ void setupConv(Cnn& cnn, CnnOp& op, int64_t i, const std::vector<TensorView>& te
   d.coutG = d.outC / d.groups;
   d.nbG = (d.coutG + kConvBlock - 1) / kConvBlock;
   d.depthwise = p.op == OpConv2d && d.cinG == 1 && d.coutG == 1;
+  d.smallGroups = p.op == OpConv2d && !d.depthwise && d.groups > 1 && d.coutG < kConvBlock && d.cinG <= 4;
   d.act = p.act;
   d.hwio = copyTensor(cnn, tensors[p.weights], i, p, "weights");
   float* bias = zeros(cnn, d.outC, "bias");
@@ -57,7 +58,7 @@ void setupConv(Cnn& cnn, CnnOp& op, int64_t i, const std::vector<TensorView>& te
     for (int64_t o = 0; o < d.coutG; o++) bp[g * d.nbG * kConvBlock + o] = bias[g * d.coutG + o];
   d.biasPacked = bp;
   d.zeros = zeros(cnn, d.cinG, "zero row");
-  if (!d.depthwise) {
+  if (!d.depthwise && !d.smallGroups) {
     float* packed = zeros(cnn, d.groups * d.nbG * int64_t(d.kh) * d.kw * d.cinG * kConvBlock, "packed conv weights");
     packConvWeights(d, d.hwio, packed);
     d.packed = packed;
@@ -170,9 +171,10 @@ void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* 
     switch (p.op) {
       case OpConv2d: {
         const ConvDesc& d = op.conv;
-        const ConvRowFn fn = d.depthwise ? kernel.depthwise : kernel.general;
-        const int64_t units = d.depthwise ? 1 : d.groups * d.nbG;
-        const int64_t per = d.depthwise ? 1 : kernel.unitsPerTile;
+        const bool byChannel = d.depthwise || d.smallGroups;  // these kernels cover all channels per call
+        const ConvRowFn fn = d.depthwise ? kernel.depthwise : d.smallGroups ? kernel.grouped : kernel.general;
+        const int64_t units = byChannel ? 1 : d.groups * d.nbG;
+        const int64_t per = byChannel ? 1 : kernel.unitsPerTile;
         const int64_t uChunks = (units + per - 1) / per;
         // Chunks of output pixels: big enough for several full register tiles, small enough for
         // ~8 chunks per thread when the batch alone does not provide them.
