@@ -153,7 +153,16 @@ function prepare(model: CnnModel | CompiledCnn, x: unknown, options: RunCnnOptio
  *   or a CompiledCnn.
  * @param x batch × inputSize float32 values, each sample in the model's layout ([H, W, C] for NHWC,
  *   [C, H, W] for NCHW); the batch size is x.length / inputSize. x must not change until the promise settles.
- * @returns batch × outputSize values, each sample in the model's layout.
+ * @param options threads (default: all logical cores); nonFinite ('reject', the default, throws
+ *   ERR_NON_FINITE naming the sample and element of the first NaN/±Infinity; 'propagate' skips the
+ *   check); out (an array to write into instead of allocating one).
+ * @returns batch × outputSize values, each sample in the model's layout ([units] for vector outputs).
+ * @throws Cnn2MlpError ERR_INVALID_MODEL (model), ERR_INVALID_ARG (x, options), ERR_NON_FINITE,
+ *   ERR_DISPOSED (a disposed CompiledCnn), ERR_TOO_LARGE (scratch memory).
+ *
+ * Why a WeakMap cache rather than compiling on every call: compiling copies and repacks every
+ * weight (for the seed network 26 MB), which costs more than a batch-1 run; keying the cache on
+ * the model object keeps runCnn(model, x) one call without holding models alive.
  */
 export async function runCnn(model: CnnModel | CompiledCnn, x: Float32Array, options?: RunCnnOptions): Promise<Float32Array> {
   const callSite = new Error();
