@@ -107,6 +107,11 @@ export interface NativeAddon {
   probeReadBandwidth(bytes: number, threads: number, reps: number): Promise<number>;
   /** fp32 FMA peak in FLOP/s (2 per FMA lane) on `threads` threads with the active ISA. */
   probeFmaPeak(threads: number, seconds: number): Promise<number>;
+  /**
+   * Benchmark input (native/napi/bench_random.cc): a one-layer MLP with the exact pattern of a
+   * converted 'same'-padded k×k conv on an H×W×cin NHWC input, random weights, dense or CSR.
+   */
+  benchRandomConvMlp(H: number, W: number, cin: number, cout: number, k: number, stride: number, csr: boolean, seed: number): Promise<NativeMlpHandle>;
 
   // --- conversion (native/napi/convert.cc) ---
   // Declared by the converter: see src/convert/.
