@@ -32,7 +32,7 @@ namespace {
 // form, runs one MLP at a time), so repeated runs skip the mmap + page faults of fresh buffers.
 // Still per run: two runs never share a thread's scratch at once. Large blocks are not kept.
 struct Scratch {
-  static constexpr size_t kKeep = size_t(256) << 20;
+  static constexpr size_t kKeep = size_t(64) << 20;
   std::shared_ptr<Buffer> buf[2];
   float* get(int i, size_t bytes) {
     if (!buf[i] || buf[i]->size() < bytes) {
