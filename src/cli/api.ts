@@ -1,0 +1,111 @@
+/**
+ * The library functions the CLI drives, resolved from the public API (src/index.ts) when the CLI
+ * runs. Several of them arrive from other branches (cnn, convert, mlpkern, formats, seedpath,
+ * bench); resolving them by name keeps the CLI building before they land, and a missing one is a
+ * clear ERR_UNSUPPORTED naming what is missing, not an import error. The types below are the
+ * contracts the CLI relies on.
+ */
+import { Cnn2MlpError } from '../errors.js';
+import type { CnnModel } from '../model/types.js';
+import type { Mlp } from '../mlp/mlp.js';
+
+/** A compiled CNN (native weights); `dispose()` frees them. */
+export interface CompiledCnn {
+  dispose?(): void;
+}
+
+export interface RunOptions {
+  /** samples in `input` (input.length = batch × inputSize) */
+  batch: number;
+  threads?: number;
+}
+
+/** What the CLI calls. Every function may return a value or a promise of it. */
+export interface Api {
+  /** branch cnn: CnnModel → native compiled model */
+  compileCnn(model: CnnModel): CompiledCnn | Promise<CompiledCnn>;
+  /** branch cnn: output [batch, ...outputShape] in the model's layout */
+  runCnn(cnn: CompiledCnn | CnnModel, input: Float32Array, options: RunOptions): Promise<Float32Array>;
+  /** branch cnn: the seed study's network (80×80×3, three strided 3×3 convs, dense 1024, dense 29) */
+  seedNetwork(options: { stride: number }): CnnModel | Promise<CnnModel>;
+  /** branch convert: exact CNN → MLP */
+  convert(model: CnnModel, options: { format: 'dense' | 'csr' }): Promise<Mlp>;
+  /** branch convert: the exact complexity counts of a CNN and of its MLP forms */
+  stats(model: CnnModel): unknown;
+  /** branch mlpkern */
+  runMlp(mlp: Mlp, input: Float32Array, options: RunOptions): Promise<Float32Array>;
+  saveMlp(mlp: Mlp, file: string): Promise<void>;
+  loadMlp(file: string): Promise<Mlp>;
+  /** branch formats */
+  loadOnnx(file: string): CnnModel | Promise<CnnModel>;
+  loadTfjs(file: string): CnnModel | Promise<CnnModel>;
+  exportOnnx(model: CnnModel | Mlp, file: string): void | Promise<void>;
+  /** branch seedpath */
+  loadCheckpoint(prefix: string, architecture?: unknown, options?: unknown): Promise<CnnModel>;
+  exportOpenCv(mlp: Mlp, file: string): void | Promise<void>;
+}
+
+export type ApiName = keyof Api;
+
+const BRANCH: Record<ApiName, string> = {
+  compileCnn: 'cnn',
+  runCnn: 'cnn',
+  seedNetwork: 'cnn',
+  convert: 'convert',
+  stats: 'convert',
+  runMlp: 'mlpkern',
+  saveMlp: 'mlpkern',
+  loadMlp: 'mlpkern',
+  loadOnnx: 'formats',
+  loadTfjs: 'formats',
+  exportOnnx: 'formats',
+  loadCheckpoint: 'seedpath',
+  exportOpenCv: 'seedpath',
+};
+
+let publicApi: Record<string, unknown> | undefined;
+
+async function exportsOf(): Promise<Record<string, unknown>> {
+  publicApi ??= (await import('../index.js')) as Record<string, unknown>;
+  return publicApi;
+}
+
+/** True when this build exports `name`. */
+export async function has(name: ApiName): Promise<boolean> {
+  return typeof (await exportsOf())[name] === 'function';
+}
+
+/** The function `name`, or ERR_UNSUPPORTED saying it is not in this build. */
+export async function api<K extends ApiName>(name: K): Promise<Api[K]> {
+  const f = (await exportsOf())[name];
+  if (typeof f !== 'function') {
+    throw new Cnn2MlpError('ERR_UNSUPPORTED', `${name}() is not available in this build yet (it comes with the '${BRANCH[name]}' work)`);
+  }
+  return f as Api[K];
+}
+
+/** A CNN ready for repeated runs: compiled once when compileCnn exists. */
+export async function cnnRunner(model: CnnModel): Promise<{ run(input: Float32Array, batch: number): Promise<Float32Array>; dispose(): void }> {
+  const runCnn = await api('runCnn');
+  const compiled = (await has('compileCnn')) ? await (await api('compileCnn'))(model) : model;
+  return {
+    run: (input, batch) => runCnn(compiled, input, { batch }),
+    dispose: () => (compiled as CompiledCnn).dispose?.(),
+  };
+}
+
+/** Loads `runBenchmarks` from the bench module (branch bench) or the public API. */
+export async function runBenchmarksFn(): Promise<(options: Record<string, unknown>) => Promise<unknown>> {
+  const candidates = ['../bench/index.js', '../bench/report.js', '../bench/run.js'];
+  const pub = (await exportsOf()).runBenchmarks;
+  if (typeof pub === 'function') return pub as (o: Record<string, unknown>) => Promise<unknown>;
+  for (const c of candidates) {
+    try {
+      const m = (await import(c)) as Record<string, unknown>;
+      if (typeof m.runBenchmarks === 'function') return m.runBenchmarks as (o: Record<string, unknown>) => Promise<unknown>;
+    } catch {
+      /* not this module */
+    }
+  }
+  throw new Cnn2MlpError('ERR_UNSUPPORTED', `benchmarks are not available in this build yet (runBenchmarks comes with the 'bench' work)`);
+}
