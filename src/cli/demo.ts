@@ -83,6 +83,7 @@ export function demoCommand(): Command {
       const t0 = performance.now();
       const batchSize = positiveInt(o.batch, '--batch', 250);
       const latencyRuns = positiveInt(o.latencyRuns, '--latency-runs', 100);
+      const limit = positiveInt(o.limit, '--limit', Number.MAX_SAFE_INTEGER);
       const modelFile = o.model ?? defaultModelPath();
       const model = o.model ? await loadCnn(modelFile) : await (await api('loadTfjs'))(modelFile);
       const plan = planModel(model);
@@ -91,7 +92,7 @@ export function demoCommand(): Command {
       }
       const dataDir = path.join(packageRoot(), 'data', 'fashion-mnist');
       const set = readIdxImageSet(path.join(dataDir, 't10k-images-idx3-ubyte.gz'), path.join(dataDir, 't10k-labels-idx1-ubyte.gz'));
-      const n = Math.min(set.count, positiveInt(o.limit, '--limit', set.count));
+      const n = Math.min(set.count, limit);
       const inputs = new Float32Array(n * 784);
       for (let i = 0; i < inputs.length; i++) inputs[i] = set.images[i] / 255; // the model was trained on [0, 1] pixels
       const labels = set.labels.subarray(0, n);
