@@ -11,38 +11,59 @@ import type { Mlp } from '../mlp/mlp.js';
 
 /** A compiled CNN (native weights); `dispose()` frees them. */
 export interface CompiledCnn {
-  dispose?(): void;
+  dispose(): void;
 }
 
+/** Options every runner takes; the batch size is always input.length / inputSize. */
 export interface RunOptions {
-  /** samples in `input` (input.length = batch × inputSize) */
-  batch: number;
   threads?: number;
+}
+
+/** Totals of one MLP form, as stats() reports them (branch convert, src/convert/stats.ts). */
+export interface MlpStatsTotals {
+  layers: number;
+  weights: number;
+  nonzeros: number;
+  biases: number;
+  macs: number;
+  bytes: number;
+}
+
+/** What stats(model) returns (the fields the CLI reads). */
+export interface CnnStats {
+  layers: Array<{ index: number; name: string; type: string; outShape: [number, number, number]; macs: number; macsWithoutPadding: number; weights: number; biases: number }>;
+  totals: { macs: number; macsWithoutPadding: number; weights: number; biases: number; convMacs: number; convWeights: number };
+  dense: { format: 'dense'; totals: MlpStatsTotals; layers: Array<Record<string, unknown>> };
+  csr: { format: 'csr'; totals: MlpStatsTotals; layers: Array<Record<string, unknown>> };
 }
 
 /** What the CLI calls. Every function may return a value or a promise of it. */
 export interface Api {
   /** branch cnn: CnnModel → native compiled model */
-  compileCnn(model: CnnModel): CompiledCnn | Promise<CompiledCnn>;
-  /** branch cnn: output [batch, ...outputShape] in the model's layout */
-  runCnn(cnn: CompiledCnn | CnnModel, input: Float32Array, options: RunOptions): Promise<Float32Array>;
-  /** branch cnn: the seed study's network (80×80×3, three strided 3×3 convs, dense 1024, dense 29) */
-  seedNetwork(options: { stride: number }): CnnModel | Promise<CnnModel>;
+  compileCnn(model: CnnModel): CompiledCnn;
+  /** branch cnn: x is batch × inputSize in the model's layout; returns batch × outputSize */
+  runCnn(cnn: CompiledCnn | CnnModel, input: Float32Array, options?: RunOptions): Promise<Float32Array>;
+  /** branch cnn: the seed study's network (80×80×3, three strided 3×3 convs, dense 1024, dense 29), seeded weights */
+  seedNetwork(options: { stride: 2 | 3; seed: number }): CnnModel;
   /** branch convert: exact CNN → MLP */
   convert(model: CnnModel, options: { format: 'dense' | 'csr' }): Promise<Mlp>;
-  /** branch convert: the exact complexity counts of a CNN and of its MLP forms */
-  stats(model: CnnModel): unknown;
+  /** branch convert: the exact complexity counts of a CNN and of its MLP forms, without building them */
+  stats(model: CnnModel): CnnStats;
   /** branch mlpkern */
-  runMlp(mlp: Mlp, input: Float32Array, options: RunOptions): Promise<Float32Array>;
+  runMlp(mlp: Mlp, input: Float32Array, options?: RunOptions): Promise<Float32Array>;
   saveMlp(mlp: Mlp, file: string): Promise<void>;
   loadMlp(file: string): Promise<Mlp>;
   /** branch formats */
   loadOnnx(file: string): CnnModel | Promise<CnnModel>;
   loadTfjs(file: string): CnnModel | Promise<CnnModel>;
-  exportOnnx(model: CnnModel | Mlp, file: string): void | Promise<void>;
+  exportOnnx(mlp: Mlp, file: string, options?: Record<string, unknown>): Promise<void>;
   /** branch seedpath */
   loadCheckpoint(prefix: string, architecture?: unknown, options?: unknown): Promise<CnnModel>;
-  exportOpenCv(mlp: Mlp, file: string): void | Promise<void>;
+  exportOpenCv(
+    mlp: Mlp,
+    file: string,
+    options?: { linearLayers?: 'refuse' | 'reluPair'; softmax?: 'refuse' | 'logits' },
+  ): Promise<{ format: string; activation: string; layerSizes: number[]; output: 'direct' | 'pairs'; logits: boolean; bytes: number }>;
 }
 
 export type ApiName = keyof Api;
@@ -85,12 +106,12 @@ export async function api<K extends ApiName>(name: K): Promise<Api[K]> {
 }
 
 /** A CNN ready for repeated runs: compiled once when compileCnn exists. */
-export async function cnnRunner(model: CnnModel): Promise<{ run(input: Float32Array, batch: number): Promise<Float32Array>; dispose(): void }> {
+export async function cnnRunner(model: CnnModel): Promise<{ run(input: Float32Array, batch?: number): Promise<Float32Array>; dispose(): void }> {
   const runCnn = await api('runCnn');
-  const compiled = (await has('compileCnn')) ? await (await api('compileCnn'))(model) : model;
+  const compiled = (await has('compileCnn')) ? (await api('compileCnn'))(model) : undefined;
   return {
-    run: (input, batch) => runCnn(compiled, input, { batch }),
-    dispose: () => (compiled as CompiledCnn).dispose?.(),
+    run: (input) => runCnn(compiled ?? model, input),
+    dispose: () => compiled?.dispose(),
   };
 }
 

@@ -10,6 +10,8 @@ import { Cnn2MlpError } from '../errors.js';
 interface ConvertOptions extends ModelOverrides {
   output: string;
   format: 'dense' | 'csr';
+  opencvLinear: 'refuse' | 'reluPair';
+  opencvSoftmax: 'refuse' | 'logits';
   json?: boolean;
 }
 
@@ -31,6 +33,16 @@ export function convertCommand(): Command {
     .option('--input-shape <shape>', "override one sample's input shape, e.g. 28,28,1")
     .option('--strides <list>', 'override conv strides: one value for all conv layers or one per conv layer')
     .option('--arch <file>', 'JSON network description for a weights-only TF checkpoint')
+    .addOption(
+      new Option('--opencv-linear <mode>', "OpenCV: linear layers in a relu MLP are refused, or exported as relu pairs (see exportOpenCv)")
+        .choices(['refuse', 'reluPair'])
+        .default('refuse'),
+    )
+    .addOption(
+      new Option('--opencv-softmax <mode>', 'OpenCV: a final softmax is refused, or the logits are exported (argmax unchanged)')
+        .choices(['refuse', 'logits'])
+        .default('refuse'),
+    )
     .addOption(new Option('--json', 'print the result as JSON on stdout'))
     .action(async (file: string, o: ConvertOptions) => {
       const out = new Output(o);
@@ -40,8 +52,9 @@ export function convertCommand(): Command {
       const mlp = await (await api('convert'))(model, { format: o.format });
       const convertMs = performance.now() - t0;
       try {
+        let opencv: unknown;
         if (kind === 'mlp') await (await api('saveMlp'))(mlp, o.output);
-        else if (kind === 'opencv') await (await api('exportOpenCv'))(mlp, o.output);
+        else if (kind === 'opencv') opencv = await (await api('exportOpenCv'))(mlp, o.output, { linearLayers: o.opencvLinear, softmax: o.opencvSoftmax });
         else await (await api('exportOnnx'))(mlp, o.output);
         const c = mlpCounts(mlp);
         out.result({
@@ -56,6 +69,7 @@ export function convertCommand(): Command {
           nonzeros: c.nonzeros,
           bytes: mlp.bytes,
           convertMs,
+          ...(opencv !== undefined ? { opencv } : {}),
         });
         out.line(
           `${file} → ${o.output}: ${o.format} MLP, ${mlp.layers.length} layers, ${int(mlp.inputSize)} → ${int(mlp.outputSize)}, ` +

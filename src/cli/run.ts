@@ -50,7 +50,7 @@ export function runCommand(): Command {
         io = { layout: mlp.metadata.layout, inputShape: mlp.metadata.inputShape, inputSize: mlp.inputSize };
         outputShape = mlp.metadata.outputShape;
         const runMlp = await api('runMlp');
-        run = (input, batch) => runMlp(mlp, input, { batch });
+        run = (input, batch) => runMlp(mlp, input);
         cleanup = () => mlp.dispose();
         engine = `mlp (${mlp.layers.map((l) => l.format).join('/')})`;
       } else {
@@ -65,7 +65,7 @@ export function runCommand(): Command {
         } else {
           const mlp: Mlp = await (await api('convert'))(model, { format: o.engine });
           const runMlp = await api('runMlp');
-          run = (input, batch) => runMlp(mlp, input, { batch });
+          run = (input, batch) => runMlp(mlp, input);
           cleanup = () => mlp.dispose();
         }
         engine = o.engine;

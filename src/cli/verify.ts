@@ -115,7 +115,7 @@ export function verifyCommand(): Command {
       for (const format of ['dense', 'csr'] as const) {
         const mlp = await convert(model, { format });
         try {
-          results.push(compare(`${format} MLP`, await runMlp(mlp, input, { batch }), ref, batch, atol, rtol));
+          results.push(compare(`${format} MLP`, await runMlp(mlp, input), ref, batch, atol, rtol));
         } finally {
           mlp.dispose();
         }
