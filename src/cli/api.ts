@@ -117,7 +117,7 @@ export async function cnnRunner(model: CnnModel): Promise<{ run(input: Float32Ar
 
 /** Loads `runBenchmarks` from the bench module (branch bench) or the public API. */
 export async function runBenchmarksFn(): Promise<(options: Record<string, unknown>) => Promise<unknown>> {
-  const candidates = ['../bench/index.js', '../bench/report.js', '../bench/run.js'];
+  const candidates = ['../bench/report.js'];
   const pub = (await exportsOf()).runBenchmarks;
   if (typeof pub === 'function') return pub as (o: Record<string, unknown>) => Promise<unknown>;
   for (const c of candidates) {

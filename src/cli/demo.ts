@@ -227,10 +227,15 @@ export function demoCommand(): Command {
               s.stats ? int(s.stats.csr.totals.nonzeros) : '',
               s.stats ? bytes(s.stats.csr.totals.bytes) : '',
             ]),
-            ['published (2019)', int(p.cnn.macs), int(p.cnn.weights), `${int(p.mlp.macs)} MACs, ${int(p.mlp.weights)} weights`, '', '', ''],
           ]),
         );
         if (seedNote) out.line(`(${seedNote})`);
+        out.line(
+          `published (2019, stride not stated): CNN ${int(p.cnn.macs)} MACs, ${int(p.cnn.weights)} weights; ` +
+            `MLP ${int(p.mlp.macs)} MACs, ${int(p.mlp.weights)} weights`,
+        );
+        const conv = seed[0]?.stats?.totals;
+        if (conv) out.line(`(the published CNN weights are the conv layers' only: ${int(conv.convWeights)} weights + 160 biases = ${int(conv.convWeights + 160)})`);
       }
       out.line();
       out.line(`done in ${seconds.toFixed(1)} s (timings on a shared machine are indicative; see 'cnn2mlp bench')`);

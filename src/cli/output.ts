@@ -34,7 +34,7 @@ export class Output {
     if (this.json) process.stdout.write(toJson(value) + '\n');
   }
 
-  /** Progress over `total` steps on stderr: a bar on a TTY, 25 % steps as plain lines otherwise. */
+  /** Progress over `total` steps on stderr: a bar on a TTY, one plain line at the end otherwise. */
   progress(label: string, total: number): Progress {
     if (this.json || total <= 0) return { tick() {}, stop() {} };
     if (process.stderr.isTTY) {
@@ -46,17 +46,16 @@ export class Output {
       bar.start(total, 0);
       return { tick: (n = 1) => bar.increment(n), stop: () => bar.stop() };
     }
+    // not a terminal: one line when the stage is done
     let done = 0;
-    let nextQuarter = 1;
+    const t0 = performance.now();
     return {
       tick(n = 1) {
         done += n;
-        while (nextQuarter <= 4 && done >= (nextQuarter * total) / 4) {
-          process.stderr.write(`${label}: ${nextQuarter * 25}% (${Math.min(done, total)}/${total})\n`);
-          nextQuarter++;
-        }
       },
-      stop() {},
+      stop() {
+        process.stderr.write(`${label}: ${done}/${total} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+      },
     };
   }
 }

@@ -44,6 +44,7 @@ export async function runTfjs(modelJson: string, input: Float32Array, batch: num
     return { name, skipped: '@tensorflow/tfjs is not installed' };
   }
   try {
+    tf.env().set('PROD', true); // no "install tfjs-node" banner on stderr (and no debug checks)
     await tf.setBackend('cpu');
     const json = JSON.parse(readFileSync(modelJson, 'utf8')) as {
       modelTopology: object;

@@ -23,6 +23,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const lib = (await import('../../src/index.js')) as Record<string, unknown>;
 const has = (...names: string[]) => names.every((n) => typeof lib[n] === 'function');
 const hasModel = existsSync(modelJson);
+const hasBench = existsSync(path.join(root, 'src/bench/report.ts'));
 
 function newest(p: string): number {
   const s = statSync(p);
@@ -118,8 +119,17 @@ describe('cnn2mlp CLI (spawned)', () => {
     expectOneLineError(cli('demo', '--limit', '-3'), /Expected a positive integer for --limit .*\(ERR_INVALID_ARG\)$/);
   });
 
-  it.skipIf(has('runBenchmarks'))('bench says clearly that it is not available yet (until the bench work lands)', () => {
-    expectOneLineError(cli('bench', '--quick', '--json'), /benchmarks are not available in this build yet .*\(ERR_UNSUPPORTED\)$/);
+  it('bench: a bad --models value is one line; without the bench work, a clear "not available"', () => {
+    expectOneLineError(cli('bench', '--models', 'seed9'), /Expected seed2, seed3, sweep, crossover for --models but received 'seed9' \(ERR_INVALID_ARG\)$/);
+    if (!hasBench) expectOneLineError(cli('bench', '--quick', '--json'), /benchmarks are not available in this build yet .*\(ERR_UNSUPPORTED\)$/);
+  });
+
+  it.skipIf(!hasBench)('bench --quick --json (one small part) writes its files and reports them', () => {
+    const out = path.join(dir, 'bench');
+    const r = json(cli('bench', '--quick', '--json', '--models', 'seed3', '--threads', '1', '--batches', '1', '--no-peers', '--out', out));
+    for (const f of [r.files.json, r.files.markdown]) expect(existsSync(f)).toBe(true);
+    expect(path.dirname(r.files.json)).toBe(out);
+    expect(r.results).not.toBeNull();
   });
 });
 
