@@ -6,6 +6,7 @@ import { loadCnn, type ModelOverrides } from './models.js';
 import { Output, bytes, int } from './output.js';
 import { mlpCounts } from './counts.js';
 import { Cnn2MlpError } from '../errors.js';
+import type { Mlp } from '../mlp/mlp.js';
 
 interface ConvertOptions extends ModelOverrides {
   output: string;
@@ -22,6 +23,19 @@ export function outputKind(file: string): 'mlp' | 'opencv' | 'onnx' {
   if (ext === '.yml' || ext === '.yaml' || ext === '.xml') return 'opencv';
   if (ext === '.onnx') return 'onnx';
   throw new Cnn2MlpError('ERR_INVALID_ARG', `cannot tell the output format of ${file}: use .mlp (cnn2mlp), .yml/.yaml/.xml (OpenCV) or .onnx`);
+}
+
+/** exportOpenCv with the CLI's flags; its advice names API options, so say the flags instead. */
+async function exportOpenCvCli(mlp: Mlp, file: string, o: ConvertOptions): Promise<unknown> {
+  try {
+    return await (await api('exportOpenCv'))(mlp, file, { linearLayers: o.opencvLinear, softmax: o.opencvSoftmax });
+  } catch (err) {
+    if (err instanceof Cnn2MlpError) {
+      const msg = err.message.replace(/\{ softmax: 'logits' \}/g, '--opencv-softmax logits').replace(/\{ linearLayers: 'reluPair' \}/g, '--opencv-linear reluPair');
+      throw new Cnn2MlpError(err.code, msg, { cause: err });
+    }
+    throw err;
+  }
 }
 
 export function convertCommand(): Command {
@@ -54,7 +68,7 @@ export function convertCommand(): Command {
       try {
         let opencv: unknown;
         if (kind === 'mlp') await (await api('saveMlp'))(mlp, o.output);
-        else if (kind === 'opencv') opencv = await (await api('exportOpenCv'))(mlp, o.output, { linearLayers: o.opencvLinear, softmax: o.opencvSoftmax });
+        else if (kind === 'opencv') opencv = await exportOpenCvCli(mlp, o.output, o);
         else await (await api('exportOnnx'))(mlp, o.output);
         const c = mlpCounts(mlp);
         out.result({
