@@ -1,6 +1,13 @@
 /** cnn2mlp: public API. Re-exports only. */
-export type * from './model/types.js';
+export { compileCnn, runCnn, runCnnSync, CompiledCnn, type RunCnnOptions } from './cnn/cnn.js';
+export { convert, type ConvertOptions } from './convert/convert.js';
+export { stats, type CnnStats, type CnnLayerStats, type MlpStats, type MlpLayerStats } from './convert/stats.js';
 export { Cnn2MlpError, type Cnn2MlpErrorCode } from './errors.js';
-export { cpuInfo, setIsa, type IsaName } from './runtime.js';
-export { planModel, type Plan, type PlanOp } from './model/plan.js';
+export { loadOnnx, ONNX_SUPPORTED_OPS } from './formats/onnx.js';
+export { cnnToOnnx, exportOnnx, type ExportOnnxOptions } from './formats/onnx-export.js';
+export { loadTfjs, TFJS_SUPPORTED_LAYERS } from './formats/tfjs.js';
 export { Mlp, type MlpMetadata, type MlpLayerInfo } from './mlp/mlp.js';
+export { planModel, type Plan, type PlanOp } from './model/plan.js';
+export { seedNetwork, type SeedNetworkOptions } from './model/seed.js';
+export type * from './model/types.js';
+export { cpuInfo, setIsa, type IsaName } from './runtime.js';

@@ -67,6 +67,42 @@ export interface NativeLayerInput {
   max?: number;
 }
 
+/** One MLP layer for convertBuild: a primary op (0 conv, 1 dense, 2 avg pool, 3 explicit CSR) with its maps. */
+export interface NativeConvertLayer {
+  prim: 0 | 1 | 2 | 3;
+  opIndex: number; // plan op (prim 0–2)
+  rows: number;
+  cols: number;
+  act: number;
+  alpha: number;
+  min: number;
+  max: number;
+  // input map: logical input i = Σ inCoef[k]·column inUnit[k] + inConst[i], k in [inOff[i], inOff[i+1])
+  inOff?: Int32Array;
+  inUnit?: Int32Array;
+  inCoef?: Float64Array;
+  inConst?: Float64Array;
+  // explicit layers: CSR over the columns, bias per logical row
+  csrPtr?: Int32Array;
+  csrCol?: Int32Array;
+  csrVal?: Float64Array;
+  csrBias?: Float64Array;
+  // output map: row r computes logical output rowLogical[r], times rowScale[r], plus rowShift[r]
+  rowLogical?: Int32Array;
+  rowScale?: Float64Array;
+  rowShift?: Float64Array;
+}
+
+export interface NativeConvertSpec {
+  inputSize: number;
+  format: 0 | 1; // 0 dense, 1 csr
+  threads: number;
+  maxBytes: number; // 0: no limit
+  records: Float64Array;
+  tensors: Float32Array[];
+  layers: NativeConvertLayer[];
+}
+
 export interface NativeAddon {
   // --- runtime (native/napi/runtime_info.cc, mlp_handle.cc) ---
   cpuInfo(): NativeCpuInfo;
@@ -107,7 +143,12 @@ export interface NativeAddon {
   probeFmaPeak(threads: number, seconds: number): Promise<number>;
 
   // --- conversion (native/napi/convert.cc) ---
-  // Declared by the converter: see src/convert/.
+  /**
+   * Builds a converted MLP off the event loop from the plan records/tensors and one entry per MLP
+   * layer (see src/convert/layers.ts and nativeSpec() in src/convert/convert.ts). The job writes
+   * progress [done, total] as it goes and stops with ERR_ABORTED once abortFlag[0] is nonzero.
+   */
+  convertBuild(spec: NativeConvertSpec, progress: Float64Array, abortFlag: Int32Array): Promise<NativeMlpHandle>;
   [fn: string]: unknown;
 }
 

@@ -1,0 +1,58 @@
+// Direct strided 2-D convolution, NHWC, one sample at a time.
+//   out[oy][ox][g*coutG + o] = act( bias[g*coutG + o] +
+//       Σ_{ky,kx,ci} in[oy*sh - padT + ky*dh][ox*sw - padL + kx*dw][g*cinG + ci] · w[ky][kx][ci][g*coutG + o] )
+// Input taps outside [0,inH)×[0,inW) are zero padding. Weights come in two forms:
+//   hwio   [kh][kw][cinG][outC] as the model stores them (the reference and the depthwise kernel read it);
+//   packed [g][b][kh][kw][cinG][16]: per group, output channels in blocks of 16 (zero-padded past coutG),
+//          so a block's 16 weights for one tap and input channel are one aligned 64-byte vector.
+// A "unit" is one (group, 16-channel block) pair, u = g*nbG + b; a call computes one output row for a
+// range of units (or, for depthwise convs, the whole row: units are ignored).
+// Caller guarantees: shapes validated (runtime/plan.cc), buffers sized, biasPadded never null.
+#pragma once
+#include <cstdint>
+
+#include "runtime/cpu.h"
+#include "runtime/plan.h"
+
+namespace cnn2mlp {
+
+constexpr int kConvBlock = 16;
+
+struct ConvDesc {
+  int64_t inH, inW, inC, outH, outW, outC;
+  int kh, kw, sh, sw, dh, dw, padT, padL;
+  int64_t inPitch, outPitch;  // floats between consecutive pixels (inC/outC, or more for dense over a batch)
+  int64_t groups, cinG, coutG, nbG;  // nbG = ceil(coutG / 16) blocks per group
+  bool depthwise;  // groups == inC == outC (one input and one output channel per group)
+  const float* hwio;
+  const float* packed;
+  const float* bias;  // [outC], may be null (reference only)
+  const float* biasPacked;  // [groups][nbG*16], zero padded; never null
+  Activation act;
+};
+
+// Computes output row `oy` of one sample for units [u0, u1). Never allocates or throws.
+using ConvRowFn = void (*)(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
+
+struct ConvKernel {
+  Isa isa;
+  const char* name;  // dtype–op–tile–ISA
+  ConvRowFn general;
+  ConvRowFn depthwise;
+  int unitsPerTile;  // units one register tile covers (chunking hint)
+};
+
+// The registry: one entry per ISA; convKernelFor picks the entry for `isa`.
+const ConvKernel& convKernelFor(Isa isa);
+
+// Repacks HWIO weights into the packed layout (dst: groups*nbG*kh*kw*cinG*16 floats, zeroed by caller).
+void packConvWeights(const ConvDesc& d, const float* hwio, float* dst);
+
+// Kernel variants (one per ISA file).
+void f32_conv2d_nhwc_ref(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
+void f32_conv2d_nhwc_6x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
+void f32_dwconv2d_nhwc_1x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
+void f32_conv2d_nhwc_6x16__avx2(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
+void f32_dwconv2d_nhwc_1x32__avx2(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1);
+
+}  // namespace cnn2mlp

@@ -1,0 +1,69 @@
+// AVX2 + FMA MLP kernels (8 fp32 lanes). Formulas and layouts: mlp_kernels.h.
+//   f32_gemv_dense_4x2__avx2: 4 rows × 2 ymm accumulators each, W streamed once.
+//   f32_gemm_dense_6x16__avx2: register tile 6 rows × 16 batch lanes (12 ymm accumulators of 16),
+//     K blocks of 256; row tails use 1 × 8 tiles.
+//   f32_spmv_csr_8__avx2: 8 nonzeros per gather, scalar row tail.
+//   f32_spmm_csr_1x32__avx2: per row up to 32 batch lanes (4 ymm) per pass over the nonzeros.
+// Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.
+#include <immintrin.h>
+
+#include "kernels/mlp_kernels.h"
+#include "kernels/mlp_kernels_simd.h"
+
+namespace cnn2mlp {
+namespace {
+struct V256 {
+  using T = __m256;
+  static constexpr int L = 8;
+  static T zero() { return _mm256_setzero_ps(); }
+  static T load(const float* p) { return _mm256_loadu_ps(p); }
+  static T set1(float f) { return _mm256_set1_ps(f); }
+  static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
+  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  static float hsum(T v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+};
+}  // namespace
+
+void f32_gemv_dense_4x2__avx2(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  gemvImpl<V256>(W, ld, x, bias, y, r0, r1);
+}
+
+void f32_gemm_dense_6x16__avx2(const float* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
+  gemmImpl<V256, 6, 2>(W, ld, K, Xt, bp, bias, Yt, r0, r1);
+}
+
+void f32_spmv_csr_8__avx2(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; r++) {
+    int64_t j = rowPtr[r];
+    const int64_t e = rowPtr[r + 1];
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+    for (; j + 16 <= e; j += 16) {
+      const __m256i i0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j));
+      const __m256i i1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j + 8));
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j), _mm256_i32gather_ps(x, i0, 4), a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j + 8), _mm256_i32gather_ps(x, i1, 4), a1);
+    }
+    for (; j + 8 <= e; j += 8) {
+      const __m256i i0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j));
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j), _mm256_i32gather_ps(x, i0, 4), a0);
+    }
+    float s = V256::hsum(_mm256_add_ps(a0, a1));
+    for (; j < e; j++) s += values[j] * x[colIdx[j]];
+    y[r] = s + bias[r];
+  }
+}
+
+void f32_spmm_csr_1x32__avx2(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
+  spmmImpl<V256>(rowPtr, colIdx, values, Xt, bp, bias, Yt, r0, r1);
+}
+
+double f32_sum_read_8x8__avx2(const float* x, int64_t n) { return sumImpl<V256>(x, n); }
+int64_t f32_fma_peak_8x12__avx2(int64_t iters, float* sink) { return fmaImpl<V256, 12>(iters, sink); }
+
+}  // namespace cnn2mlp

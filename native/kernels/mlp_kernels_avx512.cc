@@ -1,0 +1,71 @@
+// AVX-512 MLP kernels (16 fp32 lanes). Formulas and layouts: mlp_kernels.h.
+//   f32_gemv_dense_4x2__avx512: 4 rows × 2 zmm accumulators each, W streamed once.
+//   f32_gemm_dense_12x32__avx512: register tile 12 rows × 32 batch lanes (24 zmm accumulators),
+//     K blocks of 256; a 16-lane tile covers bp % 32 == 16; row tails use 1 × 16 tiles.
+//   f32_spmv_csr_16__avx512: 16 nonzeros per gather, masked gather for the row tail.
+//   f32_spmm_csr_1x64__avx512: per row up to 64 batch lanes (4 zmm) per pass over the nonzeros.
+// Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.
+// GCC 12 warns spuriously about _mm512_undefined_ps inside its own reduce intrinsics.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include "kernels/mlp_kernels.h"
+#include "kernels/mlp_kernels_simd.h"
+
+namespace cnn2mlp {
+namespace {
+struct V512 {
+  using T = __m512;
+  static constexpr int L = 16;
+  static T zero() { return _mm512_setzero_ps(); }
+  static T load(const float* p) { return _mm512_loadu_ps(p); }
+  static T set1(float f) { return _mm512_set1_ps(f); }
+  static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
+  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+  static float hsum(T v) { return _mm512_reduce_add_ps(v); }
+};
+}  // namespace
+
+void f32_gemv_dense_4x2__avx512(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  gemvImpl<V512>(W, ld, x, bias, y, r0, r1);
+}
+
+void f32_gemm_dense_12x32__avx512(const float* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
+  gemmImpl<V512, 12, 2>(W, ld, K, Xt, bp, bias, Yt, r0, r1);
+}
+
+void f32_spmv_csr_16__avx512(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; r++) {
+    int64_t j = rowPtr[r];
+    const int64_t e = rowPtr[r + 1];
+    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+    for (; j + 32 <= e; j += 32) {
+      const __m512i i0 = _mm512_loadu_si512(colIdx + j), i1 = _mm512_loadu_si512(colIdx + j + 16);
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j), _mm512_i32gather_ps(i0, x, 4), a0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j + 16), _mm512_i32gather_ps(i1, x, 4), a1);
+    }
+    for (; j + 16 <= e; j += 16) {
+      const __m512i i0 = _mm512_loadu_si512(colIdx + j);
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j), _mm512_i32gather_ps(i0, x, 4), a0);
+    }
+    if (j < e) {
+      // Masked-off lanes neither load nor fault, so reading past the row (or the array) is safe.
+      const __mmask16 m = static_cast<__mmask16>((1u << (e - j)) - 1);
+      const __m512i i0 = _mm512_maskz_loadu_epi32(m, colIdx + j);
+      const __m512 g = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, i0, x, 4);
+      a1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, values + j), g, a1);
+    }
+    y[r] = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1)) + bias[r];
+  }
+}
+
+void f32_spmm_csr_1x64__avx512(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
+  spmmImpl<V512>(rowPtr, colIdx, values, Xt, bp, bias, Yt, r0, r1);
+}
+
+double f32_sum_read_16x8__avx512(const float* x, int64_t n) { return sumImpl<V512>(x, n); }
+int64_t f32_fma_peak_16x24__avx512(int64_t iters, float* sink) { return fmaImpl<V512, 24>(iters, sink); }
+
+}  // namespace cnn2mlp

@@ -1,0 +1,103 @@
+// CNN handles: cnnCreate (validate the plan records again, copy the weights), cnnRun (async via
+// startJob, input/output retained until the promise settles), cnnRunSync, cnnDispose.
+#include <new>
+
+#include "napi/common.h"
+#include "runtime/cnn.h"
+#include "runtime/thread_pool.h"
+
+namespace cnn2mlp {
+namespace {
+
+constexpr int64_t kMaxLen = int64_t(1) << 53;
+
+Napi::Value CnnCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  expectArgs(info, 5, "cnnCreate");
+  Napi::Float64Array records = argFloat64(info, 0, "records");
+  if (!info[1].IsArray()) throwType(env, "Expected an array of Float32Array for tensors");
+  Napi::Array arr = info[1].As<Napi::Array>();
+  bool nchw = argBool(info, 2, "layoutNchw");
+  int64_t inputSize = argInt(info, 3, "inputSize", 1, 2147483647LL);
+  int64_t outputSize = argInt(info, 4, "outputSize", 1, 2147483647LL);
+  const size_t n = records.ElementLength();
+  if (n == 0 || n % kRecordSize != 0) throwRange(env, "Expected records to hold a positive multiple of " + std::to_string(kRecordSize) + " values but it has " + std::to_string(n));
+  std::vector<TensorView> tensors;
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throwType(env, "Expected a Float32Array for tensors[" + std::to_string(i) + "]");
+    Napi::Float32Array t = v.As<Napi::Float32Array>();
+    tensors.push_back({t.Data(), int64_t(t.ElementLength())});
+  }
+  std::shared_ptr<Cnn> cnn;
+  try {
+    cnn = buildCnn(records.Data(), int64_t(n / kRecordSize), tensors, nchw, inputSize, outputSize);
+  } catch (const CodedError& e) {
+    throwError(env, e.what(), e.code);
+  } catch (const std::bad_alloc&) {
+    throwError(env, "out of memory while copying the CNN weights", "ERR_TOO_LARGE");
+  }
+  return wrapHandle(env, HandleKind::Cnn, std::static_pointer_cast<void>(cnn), cnn->bytes);
+}
+
+struct RunArgs {
+  std::shared_ptr<Cnn> cnn;
+  const float* in;
+  float* out;
+  int64_t batch;
+  int threads;
+};
+
+RunArgs runArgs(const Napi::CallbackInfo& info, const char* fn) {
+  Napi::Env env = info.Env();
+  expectArgs(info, 5, fn);
+  RunArgs a;
+  a.cnn = unwrap<Cnn>(env, info[0], HandleKind::Cnn, "cnn");
+  Napi::Float32Array input = argFloat32(info, 1, "input");
+  a.batch = argInt(info, 2, "batch", 1, 2147483647LL);
+  a.threads = int(argInt(info, 3, "threads", 1, kMaxThreads));
+  Napi::Float32Array output = argFloat32(info, 4, "output");
+  const int64_t inLen = a.batch * a.cnn->inputSize, outLen = a.batch * a.cnn->outputSize;
+  if (inLen >= kMaxLen || int64_t(input.ElementLength()) != inLen)
+    throwRange(env, "Expected input of length batch × inputSize = " + std::to_string(a.batch) + " × " + std::to_string(a.cnn->inputSize) + " but it has length " +
+                        std::to_string(input.ElementLength()));
+  if (int64_t(output.ElementLength()) != outLen)
+    throwRange(env, "Expected output of length batch × outputSize = " + std::to_string(a.batch) + " × " + std::to_string(a.cnn->outputSize) + " but it has length " +
+                        std::to_string(output.ElementLength()));
+  a.in = input.Data();
+  a.out = output.Data();
+  return a;
+}
+
+Napi::Value CnnRun(const Napi::CallbackInfo& info) {
+  RunArgs a = runArgs(info, "cnnRun");
+  return startJob(
+      info.Env(), "cnnRun", [a] { runCnn(*a.cnn, a.in, a.batch, a.threads, a.out); }, [](Napi::Env env) { return env.Undefined(); }, {info[0], info[1], info[4]});
+}
+
+Napi::Value CnnRunSync(const Napi::CallbackInfo& info) {
+  RunArgs a = runArgs(info, "cnnRunSync");
+  try {
+    runCnn(*a.cnn, a.in, a.batch, a.threads, a.out);
+  } catch (const CodedError& e) {
+    throwError(info.Env(), e.what(), e.code);
+  } catch (const std::bad_alloc&) {
+    throwError(info.Env(), "out of memory for the CNN's activation buffers; use a smaller batch", "ERR_TOO_LARGE");
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value CnnDispose(const Napi::CallbackInfo& info) {
+  expectArgs(info, 1, "cnnDispose");
+  disposeHandle(info.Env(), info[0], HandleKind::Cnn, "cnn");
+  return info.Env().Undefined();
+}
+
+Registration r1("cnnCreate", CnnCreate);
+Registration r2("cnnRun", CnnRun);
+Registration r3("cnnRunSync", CnnRunSync);
+Registration r4("cnnDispose", CnnDispose);
+
+}  // namespace
+}  // namespace cnn2mlp

@@ -1,0 +1,191 @@
+// convertBuild(spec, progress, abortFlag) → Promise<MLP handle>: builds a converted MLP off the
+// event loop (native/runtime/builder.h). `spec` carries the plan records and tensors plus one
+// entry per MLP layer with its maps (planned by src/convert/layers.ts). Every array is checked
+// here before the job starts: sizes, index ranges, finiteness. progress (Float64Array [done,
+// total]) is written by the job and polled from JS; abortFlag (Int32Array [flag]) is read by it.
+#include <cmath>
+
+#include "napi/common.h"
+#include "napi/mlp_handle.h"
+#include "runtime/builder.h"
+#include "runtime/thread_pool.h"
+
+namespace cnn2mlp {
+namespace {
+
+struct Checker {
+  Napi::Env env;
+  std::vector<Napi::Value>& retain;
+  std::string where;
+
+  template <typename T>
+  T typed(Napi::Object o, const char* key, napi_typedarray_type type, const char* typeName, int64_t length, bool optional) {
+    Napi::Value v = o.Get(key);
+    if (v.IsUndefined() && optional) return T();
+    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
+      throwType(env, "Expected a " + std::string(typeName) + " for " + where + "." + key);
+    T t = v.As<T>();
+    if (length >= 0 && int64_t(t.ElementLength()) != length)
+      throwRange(env, "Expected " + where + "." + key + " to have length " + std::to_string(length) + " but it has " + std::to_string(t.ElementLength()));
+    retain.push_back(v);
+    return t;
+  }
+  int64_t integer(Napi::Object o, const char* key, int64_t lo, int64_t hi) {
+    Napi::Value v = o.Get(key);
+    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+    if (!std::isfinite(d) || d != std::floor(d) || d < double(lo) || d > double(hi))
+      throwRange(env, "Expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "] for " + where + "." + key);
+    return int64_t(d);
+  }
+  void finite(const double* p, size_t n, const char* key) {
+    for (size_t i = 0; i < n; i++)
+      if (!std::isfinite(p[i])) throwRange(env, where + "." + key + " has a non-finite value");
+  }
+};
+
+Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  expectArgs(info, 3, "convertBuild");
+  Napi::Object spec = argObject(info, 0, "spec");
+  Napi::Float64Array progress = argFloat64(info, 1, "progress");
+  Napi::Int32Array abortFlag = argInt32(info, 2, "abortFlag");
+  if (progress.ElementLength() != 2) throwRange(env, "Expected progress to be a Float64Array of length 2");
+  if (abortFlag.ElementLength() != 1) throwRange(env, "Expected abortFlag to be an Int32Array of length 1");
+  std::vector<Napi::Value> retain{info[0], info[1], info[2]};
+  Checker ck{env, retain, "spec"};
+
+  const int64_t inputSize = ck.integer(spec, "inputSize", 1, 2147483647LL);
+  const int64_t format = ck.integer(spec, "format", 0, 1);
+  const int64_t threads = ck.integer(spec, "threads", 1, kMaxThreads);
+  const int64_t maxBytes = ck.integer(spec, "maxBytes", 0, int64_t(1) << 62);
+  auto records = ck.typed<Napi::Float64Array>(spec, "records", napi_float64_array, "Float64Array", -1, false);
+  if (records.ElementLength() % kRecordSize) throwRange(env, "spec.records length must be a multiple of 32");
+  Napi::Value tv = spec.Get("tensors");
+  if (!tv.IsArray()) throwType(env, "Expected an array of Float32Array for spec.tensors");
+  Napi::Array tarr = tv.As<Napi::Array>();
+  std::vector<Napi::Float32Array> tensors;
+  for (uint32_t i = 0; i < tarr.Length(); i++) {
+    Napi::Value t = tarr.Get(i);
+    if (!t.IsTypedArray() || t.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+      throwType(env, "Expected a Float32Array for spec.tensors[" + std::to_string(i) + "]");
+    Napi::Float32Array f = t.As<Napi::Float32Array>();
+    for (size_t k = 0; k < f.ElementLength(); k++)
+      if (!std::isfinite(f.Data()[k])) throwRange(env, "spec.tensors[" + std::to_string(i) + "] has a non-finite value");
+    tensors.push_back(f);
+    retain.push_back(t);
+  }
+  const int numOps = int(records.ElementLength() / kRecordSize);
+  std::vector<PlanOp> ops(numOps);
+  for (int i = 0; i < numOps; i++) {
+    std::string bad = readPlanOp(records.Data() + size_t(i) * kRecordSize, int(tensors.size()), &ops[i]);
+    if (!bad.empty()) throwRange(env, "spec.records op " + std::to_string(i) + ": " + bad);
+    if (ops[i].weights >= 0 && int64_t(tensors[ops[i].weights].ElementLength()) != expectedWeights(ops[i]))
+      throwRange(env, "spec.records op " + std::to_string(i) + ": weights tensor has the wrong size");
+    if (ops[i].bias >= 0 && int64_t(tensors[ops[i].bias].ElementLength()) != expectedBias(ops[i]))
+      throwRange(env, "spec.records op " + std::to_string(i) + ": bias tensor has the wrong size");
+  }
+
+  Napi::Value lv = spec.Get("layers");
+  if (!lv.IsArray() || lv.As<Napi::Array>().Length() == 0) throwType(env, "Expected a non-empty array for spec.layers");
+  Napi::Array larr = lv.As<Napi::Array>();
+  std::vector<LayerSpec> layers;
+  int64_t width = inputSize;
+  for (uint32_t li = 0; li < larr.Length(); li++) {
+    ck.where = "spec.layers[" + std::to_string(li) + "]";
+    if (!larr.Get(li).IsObject()) throwType(env, "Expected an object for " + ck.where);
+    Napi::Object o = larr.Get(li).As<Napi::Object>();
+    LayerSpec s;
+    s.prim = int(ck.integer(o, "prim", PrimConv, PrimExplicit));
+    s.rows = ck.integer(o, "rows", 1, 2147483647LL);
+    s.cols = ck.integer(o, "cols", 1, 2147483647LL);
+    if (s.cols != width) throwRange(env, ck.where + " takes " + std::to_string(s.cols) + " inputs but the previous layer gives " + std::to_string(width));
+    s.act = activationFrom(env, o, ck.where.c_str());
+    if (s.prim != PrimExplicit) {
+      int64_t oi = ck.integer(o, "opIndex", 0, numOps - 1);
+      s.op = ops[oi];
+      const int want = s.prim == PrimConv ? OpConv2d : s.prim == PrimDense ? OpDense : OpAvgPool;
+      if (s.op.op != want && !(s.prim == PrimAvgPool && s.op.op == OpGlobalAvgPool)) throwRange(env, ck.where + ".opIndex points at an op of another kind");
+      if (s.op.op == OpGlobalAvgPool && (s.op.kh != s.op.inH || s.op.kw != s.op.inW || s.op.sh != 1 || s.op.sw != 1 || s.op.dh != 1 || s.op.dw != 1 ||
+                                         s.op.padTop || s.op.padBottom || s.op.padLeft || s.op.padRight))
+        throwRange(env, ck.where + ": global pooling record must have a window of the whole input");
+      if (s.rows != s.op.outSize()) throwRange(env, ck.where + ".rows must equal the op's output size");
+      s.logicalIn = s.op.inSize();
+      if (s.prim != PrimAvgPool) {
+        s.weights = tensors[s.op.weights].Data();
+        s.bias = s.op.bias >= 0 ? tensors[s.op.bias].Data() : nullptr;
+      }
+    } else {
+      s.logicalIn = s.cols;
+      auto ptr = ck.typed<Napi::Int32Array>(o, "csrPtr", napi_int32_array, "Int32Array", s.rows + 1, false);
+      auto col = ck.typed<Napi::Int32Array>(o, "csrCol", napi_int32_array, "Int32Array", -1, false);
+      auto val = ck.typed<Napi::Float64Array>(o, "csrVal", napi_float64_array, "Float64Array", int64_t(col.ElementLength()), false);
+      auto bias = ck.typed<Napi::Float64Array>(o, "csrBias", napi_float64_array, "Float64Array", s.rows, false);
+      if (ptr.Data()[0] != 0 || int64_t(ptr.Data()[s.rows]) != int64_t(col.ElementLength())) throwRange(env, ck.where + ".csrPtr must run from 0 to the number of entries");
+      for (int64_t r = 0; r < s.rows; r++)
+        if (ptr.Data()[r + 1] < ptr.Data()[r]) throwRange(env, ck.where + ".csrPtr decreases");
+      for (size_t k = 0; k < col.ElementLength(); k++)
+        if (col.Data()[k] < 0 || col.Data()[k] >= s.logicalIn) throwRange(env, ck.where + ".csrCol has an index out of range");
+      ck.finite(val.Data(), val.ElementLength(), "csrVal");
+      ck.finite(bias.Data(), bias.ElementLength(), "csrBias");
+      s.csrPtr = ptr.Data(), s.csrCol = col.Data(), s.csrVal = val.Data(), s.csrBias = bias.Data();
+    }
+    if (!o.Get("inOff").IsUndefined()) {
+      if (s.prim == PrimExplicit) throwRange(env, ck.where + ": explicit layers take no input map");
+      auto off = ck.typed<Napi::Int32Array>(o, "inOff", napi_int32_array, "Int32Array", s.logicalIn + 1, false);
+      auto unit = ck.typed<Napi::Int32Array>(o, "inUnit", napi_int32_array, "Int32Array", -1, false);
+      auto coef = ck.typed<Napi::Float64Array>(o, "inCoef", napi_float64_array, "Float64Array", int64_t(unit.ElementLength()), false);
+      auto cnst = ck.typed<Napi::Float64Array>(o, "inConst", napi_float64_array, "Float64Array", s.logicalIn, false);
+      if (off.Data()[0] != 0 || int64_t(off.Data()[s.logicalIn]) != int64_t(unit.ElementLength())) throwRange(env, ck.where + ".inOff must run from 0 to the number of entries");
+      for (int64_t i = 0; i < s.logicalIn; i++)
+        if (off.Data()[i + 1] < off.Data()[i]) throwRange(env, ck.where + ".inOff decreases");
+      for (size_t k = 0; k < unit.ElementLength(); k++)
+        if (unit.Data()[k] < 0 || unit.Data()[k] >= s.cols) throwRange(env, ck.where + ".inUnit has an index out of range");
+      ck.finite(coef.Data(), coef.ElementLength(), "inCoef");
+      ck.finite(cnst.Data(), cnst.ElementLength(), "inConst");
+      s.hasMap = true;
+      s.map = AffineMapView{s.logicalIn, off.Data(), unit.Data(), coef.Data(), cnst.Data()};
+    } else if (s.logicalIn != s.cols) {
+      throwRange(env, ck.where + ": without an input map the op's inputs must be the columns");
+    }
+    if (!o.Get("rowLogical").IsUndefined()) {
+      auto rl = ck.typed<Napi::Int32Array>(o, "rowLogical", napi_int32_array, "Int32Array", s.rows, false);
+      for (int64_t r = 0; r < s.rows; r++)
+        if (rl.Data()[r] < 0 || rl.Data()[r] >= s.rows) throwRange(env, ck.where + ".rowLogical has an index out of range");
+      s.rowLogical = rl.Data();
+    }
+    if (!o.Get("rowScale").IsUndefined()) {
+      auto a = ck.typed<Napi::Float64Array>(o, "rowScale", napi_float64_array, "Float64Array", s.rows, false);
+      ck.finite(a.Data(), s.rows, "rowScale");
+      s.rowScale = a.Data();
+    }
+    if (!o.Get("rowShift").IsUndefined()) {
+      auto a = ck.typed<Napi::Float64Array>(o, "rowShift", napi_float64_array, "Float64Array", s.rows, false);
+      ck.finite(a.Data(), s.rows, "rowShift");
+      s.rowShift = a.Data();
+    }
+    if (s.act.code == ActSoftmax && li + 1 != larr.Length()) throwRange(env, ck.where + ": softmax is only allowed on the last layer");
+    width = s.rows;
+    layers.push_back(s);
+  }
+
+  BuildOptions opt;
+  opt.format = format == 0 ? MatrixFormat::Dense : MatrixFormat::Csr;
+  opt.threads = resolveThreads(int(threads));
+  opt.maxBytes = maxBytes;
+  opt.progress = progress.Data();
+  opt.abortFlag = abortFlag.Data();
+  auto result = std::make_shared<std::shared_ptr<Mlp>>();
+  return startJob(
+      env, "cnn2mlp.convert", [=] { *result = buildMlp(inputSize, layers, opt); },
+      [result](Napi::Env e) -> Napi::Value {
+        Napi::Value h = wrapMlp(e, *result);
+        result->reset();
+        return h;
+      },
+      retain);
+}
+
+Registration r1("convertBuild", ConvertBuild);
+
+}  // namespace
+}  // namespace cnn2mlp

@@ -1,0 +1,243 @@
+#include "runtime/builder.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "napi/common.h"  // CodedError
+#include "runtime/memory.h"
+#include "runtime/thread_pool.h"
+
+namespace cnn2mlp {
+namespace {
+
+using Entry = std::pair<int32_t, double>;
+
+// Calls tap(logicalInput, weight) for every nonzero-structure tap of logical output o of P and
+// returns P's own bias for o. Padding taps are left out.
+template <typename Tap>
+double forEachTap(const LayerSpec& s, int64_t o, Tap&& tap) {
+  const PlanOp& p = s.op;
+  switch (s.prim) {
+    case PrimConv: {
+      const int64_t co = o % p.outC, pix = o / p.outC;
+      const int64_t ox = pix % p.outW, oy = pix / p.outW;
+      const int64_t cinG = p.inC / p.groups, coutG = p.outC / p.groups, g = co / coutG;
+      for (int ky = 0; ky < p.kh; ky++) {
+        const int64_t y = oy * p.sh - p.padTop + int64_t(ky) * p.dh;
+        if (y < 0 || y >= p.inH) continue;
+        for (int kx = 0; kx < p.kw; kx++) {
+          const int64_t x = ox * p.sw - p.padLeft + int64_t(kx) * p.dw;
+          if (x < 0 || x >= p.inW) continue;
+          const int64_t in0 = (y * p.inW + x) * p.inC + g * cinG;
+          const float* w = s.weights + ((int64_t(ky) * p.kw + kx) * cinG) * p.outC + co;
+          for (int64_t ci = 0; ci < cinG; ci++) tap(in0 + ci, double(w[ci * p.outC]));
+        }
+      }
+      return s.bias ? double(s.bias[co]) : 0.0;
+    }
+    case PrimDense: {
+      for (int64_t i = 0; i < p.inC; i++) tap(i, double(s.weights[i * p.outC + o]));
+      return s.bias ? double(s.bias[o]) : 0.0;
+    }
+    case PrimAvgPool: {
+      const int64_t ch = o % p.outC, pix = o / p.outC;
+      const int64_t ox = pix % p.outW, oy = pix / p.outW;
+      // Divisor: real input pixels in the window, or (count_include_pad) the window's taps that
+      // lie inside the padded input; taps past the explicit padding (ceil mode) never count.
+      int64_t ny = 0, nx = 0, py = 0, px = 0;
+      for (int ky = 0; ky < p.kh; ky++) {
+        const int64_t y = oy * p.sh - p.padTop + int64_t(ky) * p.dh;
+        ny += (y >= 0 && y < p.inH);
+        py += (y >= -p.padTop && y < p.inH + p.padBottom);
+      }
+      for (int kx = 0; kx < p.kw; kx++) {
+        const int64_t x = ox * p.sw - p.padLeft + int64_t(kx) * p.dw;
+        nx += (x >= 0 && x < p.inW);
+        px += (x >= -p.padLeft && x < p.inW + p.padRight);
+      }
+      const double div = (p.flags & kFlagCountIncludePad) ? double(py * px) : double(ny * nx);
+      const double w = 1.0 / div;
+      for (int ky = 0; ky < p.kh; ky++) {
+        const int64_t y = oy * p.sh - p.padTop + int64_t(ky) * p.dh;
+        if (y < 0 || y >= p.inH) continue;
+        for (int kx = 0; kx < p.kw; kx++) {
+          const int64_t x = ox * p.sw - p.padLeft + int64_t(kx) * p.dw;
+          if (x < 0 || x >= p.inW) continue;
+          tap((y * p.inW + x) * p.inC + ch, w);
+        }
+      }
+      return 0.0;
+    }
+    default: {
+      for (int32_t j = s.csrPtr[o]; j < s.csrPtr[o + 1]; j++) tap(s.csrCol[j], s.csrVal[j]);
+      return s.csrBias[o];
+    }
+  }
+}
+
+// Row r's entries (sorted by column, merged) into `e`; returns its bias.
+double buildRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e) {
+  e.clear();
+  const int64_t o = s.rowLogical ? s.rowLogical[r] : r;
+  double constant = 0;
+  double b = forEachTap(s, o, [&](int64_t i, double w) {
+    if (!s.hasMap) {
+      e.emplace_back(int32_t(i), w);
+      return;
+    }
+    const AffineMapView& m = s.map;
+    for (int32_t k = m.off[i]; k < m.off[i + 1]; k++) e.emplace_back(m.unit[k], w * m.coef[k]);
+    constant += w * m.cnst[i];
+  });
+  b += constant;
+  bool sorted = true;
+  for (size_t j = 1; j < e.size() && sorted; j++) sorted = e[j - 1].first < e[j].first;
+  if (!sorted) {
+    std::sort(e.begin(), e.end(), [](const Entry& a, const Entry& c) { return a.first < c.first; });
+    size_t k = 0;
+    for (size_t j = 0; j < e.size(); j++) {
+      if (k > 0 && e[k - 1].first == e[j].first) e[k - 1].second += e[j].second;
+      else e[k++] = e[j];
+    }
+    e.resize(k);
+  }
+  const double sc = s.rowScale ? s.rowScale[r] : 1.0;
+  if (sc != 1.0)
+    for (auto& x : e) x.second *= sc;
+  return b * sc + (s.rowShift ? s.rowShift[r] : 0.0);
+}
+
+struct Progress {
+  const BuildOptions& opt;
+  std::atomic<int64_t> done{0};
+  void check() const {
+    if (opt.abortFlag && __atomic_load_n(opt.abortFlag, __ATOMIC_RELAXED)) throw CodedError("ERR_ABORTED", "conversion aborted");
+  }
+  void add(int64_t n) {
+    int64_t d = done.fetch_add(n) + n;
+    if (opt.progress) __atomic_store_n(reinterpret_cast<int64_t*>(&opt.progress[0]), [&] {
+        double v = double(d);
+        int64_t bits;
+        static_assert(sizeof bits == sizeof v, "");
+        std::memcpy(&bits, &v, sizeof v);
+        return bits;
+      }(), __ATOMIC_RELAXED);
+  }
+};
+
+void checkBudget(int64_t bytes, const BuildOptions& opt, const char* what) {
+  if (opt.maxBytes > 0 && bytes > opt.maxBytes)
+    throw CodedError("ERR_TOO_LARGE", std::string("the ") + what + " MLP needs " + formatBytes(double(bytes)) + " (" + std::to_string(bytes) +
+                                          " bytes), more than maxBytes " + formatBytes(double(opt.maxBytes)) +
+                                          (opt.format == MatrixFormat::Dense ? "; use format 'csr'" : ""));
+  int64_t avail = availableMemoryBytes();
+  if (avail > 0 && bytes > avail)
+    throw CodedError("ERR_TOO_LARGE", std::string("the ") + what + " MLP needs " + formatBytes(double(bytes)) + " but only " + formatBytes(double(avail)) +
+                                          " of memory is available" + (opt.format == MatrixFormat::Dense ? "; use format 'csr'" : ""));
+}
+
+}  // namespace
+
+int64_t denseBytes(const std::vector<LayerSpec>& layers) {
+  int64_t b = 0;
+  for (const auto& l : layers) b += l.rows * denseLd(l.cols) * 4 + l.rows * 4;
+  return b;
+}
+
+std::shared_ptr<Mlp> buildMlp(int64_t inputSize, const std::vector<LayerSpec>& layers, const BuildOptions& opt) {
+  const bool dense = opt.format == MatrixFormat::Dense;
+  if (dense) checkBudget(denseBytes(layers), opt, "dense");
+  int64_t total = 0;
+  for (const auto& l : layers) total += dense ? l.rows : 2 * l.rows;
+  if (opt.progress) opt.progress[1] = double(total);
+  Progress prog{opt};
+  const int threads = std::max(1, opt.threads);
+  std::vector<std::vector<Entry>> scratch(threads);
+
+  auto mlp = std::make_shared<Mlp>();
+  mlp->inputSize = inputSize;
+  int64_t bytesSoFar = 0;
+  for (const auto& s : layers) {
+    MlpLayer l;
+    l.rows = s.rows;
+    l.cols = s.cols;
+    l.act = s.act;
+    l.format = opt.format;
+    auto biasBuf = Buffer::allocate(size_t(s.rows) * 4, "bias");
+    float* bias = biasBuf->as<float>();
+    l.bias = bias;
+    l.storage.push_back(biasBuf);
+    const int64_t rowsPerChunk = std::max<int64_t>(1, std::min<int64_t>(1024, s.rows / (int64_t(threads) * 8)));
+    const int64_t chunks = (s.rows + rowsPerChunk - 1) / rowsPerChunk;
+    auto rangeOf = [&](int64_t c) { return std::make_pair(c * rowsPerChunk, std::min(s.rows, (c + 1) * rowsPerChunk)); };
+    if (dense) {
+      l.ld = denseLd(s.cols);
+      l.nnz = s.rows * s.cols;
+      auto buf = Buffer::allocate(size_t(s.rows) * size_t(l.ld) * 4, "dense weights");
+      float* v = buf->as<float>();
+      parallelFor(chunks, threads, [&](int64_t c, int worker) {
+        prog.check();
+        auto [r0, r1] = rangeOf(c);
+        auto& e = scratch[worker];
+        for (int64_t r = r0; r < r1; r++) {
+          bias[r] = float(buildRow(s, r, e));
+          float* row = v + r * l.ld;
+          for (const auto& x : e) row[x.first] = float(x.second);
+        }
+        prog.add(r1 - r0);
+      });
+      l.values = v;
+      l.storage.push_back(buf);
+    } else {
+      auto rp = Buffer::allocate(size_t(s.rows + 1) * 8, "CSR row pointers");
+      int64_t* rowPtr = rp->as<int64_t>();
+      parallelFor(chunks, threads, [&](int64_t c, int worker) {
+        prog.check();
+        auto [r0, r1] = rangeOf(c);
+        auto& e = scratch[worker];
+        for (int64_t r = r0; r < r1; r++) {
+          buildRow(s, r, e);
+          rowPtr[r + 1] = int64_t(e.size());
+        }
+        prog.add(r1 - r0);
+      });
+      for (int64_t r = 0; r < s.rows; r++) rowPtr[r + 1] += rowPtr[r];
+      l.nnz = rowPtr[s.rows];
+      if (l.nnz > 0 && s.cols > 2147483647LL) throw CodedError("ERR_TOO_LARGE", "a CSR layer has more than 2^31 columns");
+      bytesSoFar += l.nnz * 8 + (s.rows + 1) * 8 + s.rows * 4;
+      checkBudget(bytesSoFar, opt, "CSR");
+      auto ci = Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "CSR column indices");
+      auto va = Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "CSR values");
+      int32_t* colIdx = ci->as<int32_t>();
+      float* vals = va->as<float>();
+      parallelFor(chunks, threads, [&](int64_t c, int worker) {
+        prog.check();
+        auto [r0, r1] = rangeOf(c);
+        auto& e = scratch[worker];
+        for (int64_t r = r0; r < r1; r++) {
+          bias[r] = float(buildRow(s, r, e));
+          int64_t k = rowPtr[r];
+          for (const auto& x : e) {
+            colIdx[k] = x.first;
+            vals[k++] = float(x.second);
+          }
+        }
+        prog.add(r1 - r0);
+      });
+      l.rowPtr = rowPtr;
+      l.colIdx = colIdx;
+      l.values = vals;
+      l.storage.insert(l.storage.end(), {rp, ci, va});
+    }
+    mlp->layers.push_back(std::move(l));
+  }
+  mlp->outputSize = layers.empty() ? inputSize : layers.back().rows;
+  std::string bad = mlp->check();
+  if (!bad.empty()) throw CodedError("ERR_NATIVE", "converted MLP is inconsistent: " + bad);
+  return mlp;
+}
+
+}  // namespace cnn2mlp

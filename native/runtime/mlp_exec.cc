@@ -1,0 +1,115 @@
+// Layer-by-layer MLP execution. Batch 1 keeps activations as plain vectors padded with zeros to a
+// multiple of 16 (the GEMV reads x to ld); batch > 1 transposes the input once into feature-major
+// panels [features][bp] (bp = batch rounded up to 16), which is the packed layout GEMM and SpMM
+// stream, keeps every intermediate in that layout and transposes back once at the end.
+#include "runtime/mlp_exec.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "kernels/activation.h"
+#include "kernels/mlp_kernels.h"
+#include "runtime/memory.h"
+#include "runtime/thread_pool.h"
+
+namespace cnn2mlp {
+
+void balancedCsrChunks(const int64_t* rowPtr, int64_t rows, int64_t chunks, int64_t* bounds) {
+  const int64_t nnz = rowPtr[rows];
+  bounds[0] = 0;
+  for (int64_t c = 1; c < chunks; c++) {
+    const int64_t target = static_cast<int64_t>((static_cast<__int128>(nnz) * c) / chunks);
+    int64_t r = std::lower_bound(rowPtr, rowPtr + rows + 1, target) - rowPtr;
+    bounds[c] = std::max(bounds[c - 1], std::min(r, rows));
+  }
+  bounds[chunks] = rows;
+}
+
+namespace {
+
+// Dense chunks: whole row tiles (48 = a multiple of every kernel's R), about 4 chunks per thread
+// for balance, none smaller than ~1 M multiply-adds so tiny layers run on one thread.
+int64_t denseChunkRows(int64_t rows, int64_t cols, int64_t lanes, int threads) {
+  const int64_t minRows = std::max<int64_t>(1, (1 << 20) / std::max<int64_t>(1, cols * lanes));
+  int64_t per = (rows + threads * 4 - 1) / (threads * 4);
+  per = std::max(per, minRows);
+  return (per + 47) / 48 * 48;
+}
+
+}  // namespace
+
+void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, float* out) {
+  threads = resolveThreads(threads);
+  int64_t maxWidth = mlp.inputSize;
+  for (const auto& l : mlp.layers) maxWidth = std::max(maxWidth, l.rows);
+  const int64_t padded = denseLd(maxWidth);
+  const int64_t bp = batch == 1 ? 1 : (batch + 15) / 16 * 16;
+  auto bufA = Buffer::allocate(size_t(padded * bp) * 4, "MLP activations");
+  auto bufB = Buffer::allocate(size_t(padded * bp) * 4, "MLP activations");
+  float* x = bufA->as<float>();
+  float* y = bufB->as<float>();
+  const int64_t nIn = mlp.inputSize;
+  if (batch == 1) {
+    std::memcpy(x, in, size_t(nIn) * 4);
+  } else {
+    for (int64_t b = 0; b < batch; b++)
+      for (int64_t k = 0; k < nIn; k++) x[k * bp + b] = in[b * nIn + k];
+  }
+  const auto& gemv = gemvKernel();
+  const auto& gemm = gemmKernel();
+  const auto& spmv = spmvKernel();
+  const auto& spmm = spmmKernel();
+  std::vector<int64_t> bounds;
+  for (size_t li = 0; li < mlp.layers.size(); li++) {
+    const MlpLayer& l = mlp.layers[li];
+    const bool last = li + 1 == mlp.layers.size();
+    // Batch 1 writes the last layer straight into `out` (kernels touch only rows [0, rows)).
+    float* dst = batch == 1 && last ? out : y;
+    const Activation act = l.act;
+    const bool fuseAct = act.code != ActSoftmax;
+    auto epilogue = [&](int64_t r0, int64_t r1) {
+      if (fuseAct) applyActivation(act, dst + r0 * bp, (r1 - r0) * bp, 1);
+    };
+    if (l.format == MatrixFormat::Dense) {
+      const int64_t per = denseChunkRows(l.rows, l.cols, bp, threads);
+      const int64_t chunks = (l.rows + per - 1) / per;
+      parallelFor(chunks, threads, [&](int64_t c, int) {
+        const int64_t r0 = c * per, r1 = std::min(l.rows, r0 + per);
+        if (batch == 1)
+          gemv.fn(l.values, l.ld, x, l.bias, dst, r0, r1);
+        else
+          gemm.fn(l.values, l.ld, l.cols, x, bp, l.bias, dst, r0, r1);
+        epilogue(r0, r1);
+      });
+    } else {
+      const int64_t work = l.nnz * bp + l.rows;
+      int64_t chunks = std::min<int64_t>(threads * 4, std::max<int64_t>(1, work / (1 << 18)));
+      chunks = std::max<int64_t>(1, std::min(chunks, l.rows));
+      bounds.resize(size_t(chunks + 1));
+      balancedCsrChunks(l.rowPtr, l.rows, chunks, bounds.data());
+      parallelFor(chunks, threads, [&](int64_t c, int) {
+        const int64_t r0 = bounds[c], r1 = bounds[c + 1];
+        if (r0 >= r1) return;
+        if (batch == 1)
+          spmv.fn(l.rowPtr, l.colIdx, l.values, x, l.bias, dst, r0, r1);
+        else
+          spmm.fn(l.rowPtr, l.colIdx, l.values, x, bp, l.bias, dst, r0, r1);
+        epilogue(r0, r1);
+      });
+    }
+    if (batch == 1 && !last) {
+      // The next GEMV reads to denseLd(rows): clear what an earlier, wider layer left there.
+      for (int64_t k = l.rows; k < denseLd(l.rows); k++) y[k] = 0.f;
+    }
+    std::swap(x, y);
+  }
+  // x now holds the last layer's output (batch 1: `out` was written directly).
+  const int64_t nOut = mlp.outputSize;
+  if (batch > 1)
+    for (int64_t b = 0; b < batch; b++)
+      for (int64_t r = 0; r < nOut; r++) out[b * nOut + r] = x[r * bp + b];
+  if (mlp.layers.back().act.code == ActSoftmax) applyActivation(mlp.layers.back().act, out, batch * nOut, nOut);
+}
+
+}  // namespace cnn2mlp

@@ -1,0 +1,173 @@
+/**
+ * Running a CNN natively: `compileCnn` validates a model, lowers it to a plan and copies its
+ * weights into native memory; `runCnn` / `runCnnSync` run a batch through the direct strided
+ * convolution kernels (native/kernels/conv2d_*.cc) and the other ops.
+ */
+import { native, type NativeCnnHandle } from '../native.js';
+import { Cnn2MlpError, describe, fromNative } from '../errors.js';
+import { resolveThreads } from '../runtime.js';
+import { layoutShape, planModel } from '../model/plan.js';
+import type { CnnModel, Layout } from '../model/types.js';
+
+/** Options of runCnn / runCnnSync. */
+export interface RunCnnOptions {
+  /** threads to use, 1–256 (default: all logical cores) */
+  threads?: number;
+  /**
+   * What to do with NaN or ±Infinity in the input. 'reject' (default) scans the input first and
+   * throws Cnn2MlpError('ERR_NON_FINITE') naming the sample and element; 'propagate' skips the
+   * scan (slightly faster) and lets IEEE arithmetic carry them to the output (max pooling and
+   * relu may hide them).
+   */
+  nonFinite?: 'reject' | 'propagate';
+}
+
+/** A model compiled for native execution: weights copied, shapes resolved. Dispose to free it early. */
+export class CompiledCnn implements Disposable {
+  #handle: NativeCnnHandle | undefined;
+  /** the source model's layout; inputs and outputs use it */
+  readonly layout: Layout;
+  /** one sample's input shape in the model layout: [H, W, C] (NHWC), [C, H, W] (NCHW) or [N] */
+  readonly inputShape: readonly number[];
+  /** one sample's output shape in the model layout ([units] after dense / flatten / global pools) */
+  readonly outputShape: readonly number[];
+  /** elements per input sample */
+  readonly inputSize: number;
+  /** elements per output sample */
+  readonly outputSize: number;
+
+  /** @internal use compileCnn() */
+  constructor(handle: NativeCnnHandle, layout: Layout, inputShape: number[], outputShape: number[], inputSize: number, outputSize: number) {
+    this.#handle = handle;
+    this.layout = layout;
+    this.inputShape = Object.freeze(inputShape);
+    this.outputShape = Object.freeze(outputShape);
+    this.inputSize = inputSize;
+    this.outputSize = outputSize;
+  }
+
+  /** The native handle; throws ERR_DISPOSED after dispose(). @internal */
+  get handle(): NativeCnnHandle {
+    if (!this.#handle) throw new Cnn2MlpError('ERR_DISPOSED', 'this compiled CNN has been disposed; call compileCnn(model) again');
+    return this.#handle;
+  }
+
+  get disposed(): boolean {
+    return this.#handle === undefined;
+  }
+
+  /** Frees the native weights now (runs already started keep their own reference). Idempotent. */
+  dispose(): void {
+    if (!this.#handle) return;
+    native().cnnDispose(this.#handle);
+    this.#handle = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/**
+ * Validates `model` (Cnn2MlpError 'ERR_INVALID_MODEL' naming the layer and field) and copies its
+ * weights into native memory, repacked for the convolution kernels. Later changes to the model's
+ * arrays do not affect the compiled form.
+ */
+export function compileCnn(model: CnnModel): CompiledCnn {
+  const plan = planModel(model);
+  const callSite = new Error();
+  let handle: NativeCnnHandle;
+  try {
+    handle = native().cnnCreate(plan.records, plan.tensors, plan.layout === 'NCHW', plan.inputSize, plan.outputSize);
+  } catch (err) {
+    throw fromNative(err, callSite);
+  }
+  return new CompiledCnn(handle, plan.layout, layoutShape(plan.inputShape, plan.layout), layoutShape(plan.outputShape, plan.layout), plan.inputSize, plan.outputSize);
+}
+
+// One compiled form per model object, made on first run. Keyed weakly: it goes when the model does.
+const compiledFor = new WeakMap<object, CompiledCnn>();
+
+function compiled(model: CnnModel | CompiledCnn): CompiledCnn {
+  if (model instanceof CompiledCnn) return model;
+  if (typeof model !== 'object' || model === null) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a CnnModel or CompiledCnn for model but received ${describe(model)}`);
+  let c = compiledFor.get(model);
+  if (!c) {
+    c = compileCnn(model);
+    compiledFor.set(model, c);
+  }
+  return c;
+}
+
+interface Prepared {
+  cnn: CompiledCnn;
+  batch: number;
+  threads: number;
+  out: Float32Array;
+}
+
+function prepare(model: CnnModel | CompiledCnn, x: unknown, options: RunCnnOptions | undefined): Prepared {
+  if (options !== undefined && (typeof options !== 'object' || options === null))
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object for options but received ${describe(options)}`);
+  const nonFinite = options?.nonFinite ?? 'reject';
+  if (nonFinite !== 'reject' && nonFinite !== 'propagate')
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'reject' or 'propagate' for options.nonFinite but received ${describe(nonFinite)}`);
+  const threads = resolveThreads(options?.threads);
+  const cnn = compiled(model);
+  const shape = `[${cnn.inputShape.join(', ')}] (${cnn.layout})`;
+  if (!(x instanceof Float32Array))
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a Float32Array of batch × ${cnn.inputSize} values (samples of shape ${shape}) for x but received ${describe(x)}`);
+  if (x.length === 0 || x.length % cnn.inputSize !== 0)
+    throw new Cnn2MlpError(
+      'ERR_INVALID_ARG',
+      `Expected x to hold a whole number of samples of ${cnn.inputSize} values (shape ${shape}) but its length ${x.length} is ${x.length === 0 ? 'zero' : `not a multiple of ${cnn.inputSize}`}`,
+    );
+  if (nonFinite === 'reject') {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      if (v - v !== 0) {
+        // v - v is NaN exactly for NaN and ±Infinity: one cheap test per element.
+        const sample = Math.floor(i / cnn.inputSize);
+        throw new Cnn2MlpError(
+          'ERR_NON_FINITE',
+          `x holds ${v} at sample ${sample}, element ${i - sample * cnn.inputSize} (index ${i}); inputs must be finite (pass { nonFinite: 'propagate' } to skip this check)`,
+        );
+      }
+    }
+  }
+  const batch = x.length / cnn.inputSize;
+  return { cnn, batch, threads, out: new Float32Array(batch * cnn.outputSize) };
+}
+
+/**
+ * Runs a batch through the CNN off the event loop (on the addon's job and kernel threads).
+ *
+ * @param model a CnnModel (compiled on first use and cached per model object: its weights are
+ *   copied then, so changing them in place afterwards needs compileCnn() or a new model object)
+ *   or a CompiledCnn.
+ * @param x batch × inputSize float32 values, each sample in the model's layout ([H, W, C] for NHWC,
+ *   [C, H, W] for NCHW); the batch size is x.length / inputSize. x must not change until the promise settles.
+ * @returns batch × outputSize values, each sample in the model's layout.
+ */
+export async function runCnn(model: CnnModel | CompiledCnn, x: Float32Array, options?: RunCnnOptions): Promise<Float32Array> {
+  const callSite = new Error();
+  const p = prepare(model, x, options);
+  try {
+    await native().cnnRun(p.cnn.handle, x, p.batch, p.threads, p.out);
+  } catch (err) {
+    throw fromNative(err, callSite);
+  }
+  return p.out;
+}
+
+/** runCnn on the calling thread (blocks the event loop for the whole batch). Same arguments and result. */
+export function runCnnSync(model: CnnModel | CompiledCnn, x: Float32Array, options?: RunCnnOptions): Float32Array {
+  const callSite = new Error();
+  const p = prepare(model, x, options);
+  try {
+    native().cnnRunSync(p.cnn.handle, x, p.batch, p.threads, p.out);
+  } catch (err) {
+    throw fromNative(err, callSite);
+  }
+  return p.out;
+}

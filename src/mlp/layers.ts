@@ -1,0 +1,90 @@
+/**
+ * Builds an {@link Mlp} from plain JS arrays (tests, loaders, small hand-made networks). The arrays
+ * are copied into native memory; large converted MLPs come from `convert()` or `loadMlp()` instead.
+ */
+import { native, type NativeLayerInput } from '../native.js';
+import { Cnn2MlpError, fromNative, invalidArg } from '../errors.js';
+import { Mlp, type MlpMetadata } from './mlp.js';
+
+/** Activation names, in native code order (plan.h ActCode). */
+export const MLP_ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'clip', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softmax'] as const;
+export type MlpActivationName = (typeof MLP_ACTIVATIONS)[number];
+
+/** One layer y = act(W·x + b) with W of shape [rows, cols]. */
+export type MlpLayerSpec =
+  | {
+      format: 'dense';
+      rows: number;
+      cols: number;
+      /** W row-major, rows × cols floats */
+      values: Float32Array;
+      /** rows floats; zeros when omitted */
+      bias?: Float32Array;
+      activation?: MlpActivationName;
+      /** leakyRelu / elu slope */
+      alpha?: number;
+      /** clip bounds */
+      min?: number;
+      max?: number;
+    }
+  | {
+      format: 'csr';
+      rows: number;
+      cols: number;
+      /** rows + 1 offsets into colIdx/values, from 0 to nnz */
+      rowPtr: ArrayLike<number>;
+      /** column of each stored value, strictly increasing within a row */
+      colIdx: Int32Array;
+      values: Float32Array;
+      bias?: Float32Array;
+      activation?: MlpActivationName;
+      alpha?: number;
+      min?: number;
+      max?: number;
+    };
+
+/**
+ * Creates an MLP of `layers` (layer i takes inputSize or layer i-1's rows inputs). Validates every
+ * field (ERR_INVALID_ARG naming the layer), then copies into native memory.
+ * @param metadata defaults to a flat layout: inputShape [inputSize], outputShape [outputSize].
+ */
+export function mlpFromLayers(inputSize: number, layers: readonly MlpLayerSpec[], metadata?: MlpMetadata): Mlp {
+  if (!Number.isInteger(inputSize) || inputSize < 1 || inputSize > 2 ** 31 - 1) throw invalidArg('a positive integer', 'inputSize', inputSize);
+  if (!Array.isArray(layers) || layers.length === 0) throw invalidArg('a non-empty array of layers', 'layers', layers);
+  let width = inputSize;
+  const out: NativeLayerInput[] = layers.map((l, i) => {
+    const at = `layers[${i}]`;
+    if (typeof l !== 'object' || l === null) throw invalidArg('an object', at, l);
+    if (l.format !== 'dense' && l.format !== 'csr') throw invalidArg("'dense' or 'csr'", `${at}.format`, l.format);
+    for (const key of ['rows', 'cols'] as const)
+      if (!Number.isInteger(l[key]) || l[key] < 1 || l[key] > 2 ** 31 - 1) throw invalidArg('a positive integer', `${at}.${key}`, l[key]);
+    if (l.cols !== width) throw new Cnn2MlpError('ERR_INVALID_ARG', `${at} takes ${l.cols} inputs but receives ${width} (${i === 0 ? 'inputSize' : `layers[${i - 1}].rows`})`);
+    const act = MLP_ACTIVATIONS.indexOf(l.activation ?? 'linear');
+    if (act < 0) throw invalidArg(`one of ${MLP_ACTIVATIONS.join(', ')}`, `${at}.activation`, l.activation);
+    if (act === 9 && i !== layers.length - 1) throw new Cnn2MlpError('ERR_INVALID_ARG', `${at}: softmax is only allowed on the last layer`);
+    if (!(l.values instanceof Float32Array)) throw invalidArg('a Float32Array', `${at}.values`, l.values);
+    if (l.bias !== undefined && (!(l.bias instanceof Float32Array) || l.bias.length !== l.rows))
+      throw invalidArg(`a Float32Array of ${l.rows} values`, `${at}.bias`, l.bias);
+    for (const key of ['alpha', 'min', 'max'] as const)
+      if (l[key] !== undefined && !Number.isFinite(l[key])) throw invalidArg('a finite number', `${at}.${key}`, l[key]);
+    if (act === 3 && !((l.min ?? 0) <= (l.max ?? 0))) throw invalidArg('min <= max', `${at} clip bounds`, `${l.min}..${l.max}`);
+    const base = { rows: l.rows, cols: l.cols, values: l.values, bias: l.bias, act, alpha: l.alpha ?? (act === 2 ? 0.2 : act === 6 ? 1 : 0), min: l.min ?? 0, max: l.max ?? 0 };
+    width = l.rows;
+    if (l.format === 'dense') {
+      if (l.values.length !== l.rows * l.cols) throw invalidArg(`${l.rows * l.cols} values (rows × cols)`, `${at}.values`, l.values);
+      return { format: 0, ...base } as NativeLayerInput;
+    }
+    if (!(l.colIdx instanceof Int32Array) || l.colIdx.length !== l.values.length)
+      throw invalidArg(`an Int32Array of ${l.values.length} column indices`, `${at}.colIdx`, l.colIdx);
+    if (!l.rowPtr || l.rowPtr.length !== l.rows + 1) throw invalidArg(`${l.rows + 1} row pointers`, `${at}.rowPtr`, l.rowPtr);
+    return { format: 1, ...base, rowPtr: Float64Array.from(l.rowPtr), colIdx: l.colIdx } as NativeLayerInput;
+  });
+  const callSite = new Error();
+  let handle;
+  try {
+    handle = native().mlpFromLayers(inputSize, out);
+  } catch (err) {
+    throw fromNative(err, callSite);
+  }
+  return new Mlp(handle, metadata ?? { layout: 'NHWC', inputShape: [inputSize], outputShape: [width] });
+}

@@ -1,0 +1,116 @@
+/**
+ * Every SIMD convolution kernel the CPU can run against the scalar reference kernel
+ * (f32_conv2d_nhwc_ref, itself checked against tfjs in test/property/cnn-vs-tfjs.test.ts), on the
+ * shapes where tiling goes wrong: channel tails (cout < 16, 17, 33, 70), cin = 1, kernels larger
+ * than the input (all taps of some pixels in padding), stride > kernel, 1×1, dilation with stride,
+ * groups, depthwise (multiplier 1 with tails, multiplier 2), rows wider than the register tile and
+ * dense layers (run by the same kernel over the batch) with batch sizes around the tile width.
+ *
+ * Tolerance: the reference accumulates in double, the kernels in float32 in a different order;
+ * a float32 sum of K products errs by at most ~K·eps·Σ|w·x| (worst case, sqrt(K)·eps typically),
+ * and for these uniform random weights Σ|w·x| ≲ sqrt(K)·max|y|, so
+ *   max|simd − ref| ≤ 2 · K · eps32 · max(1, max|ref|),   K = kh·kw·cin/groups (or dense inputs).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileCnn, cpuInfo, runCnnSync, setIsa, type CnnModel, type Activation, type Padding } from '../../src/index.js';
+import { randomInput, seededUniform } from '../support/random-cnn.js';
+
+interface ConvCase {
+  name: string;
+  h: number;
+  w: number;
+  c: number;
+  filters: number;
+  k: [number, number];
+  s?: [number, number];
+  d?: [number, number];
+  padding?: Padding;
+  groups?: number;
+  act?: Activation;
+  batch?: number;
+}
+
+const cases: ConvCase[] = [
+  { name: 'cout 5 (< 16)', h: 9, w: 11, c: 3, filters: 5, k: [3, 3], padding: 'same' },
+  { name: 'cout 17', h: 8, w: 13, c: 4, filters: 17, k: [3, 3], padding: 'same', act: 'relu' },
+  { name: 'cout 33, 3 blocks', h: 7, w: 23, c: 6, filters: 33, k: [3, 2], padding: 'valid', act: { type: 'leakyRelu', alpha: 0.1 } },
+  { name: 'cout 70, wide row', h: 5, w: 41, c: 8, filters: 70, k: [3, 3], padding: 'same', act: { type: 'clip', min: -0.3, max: 0.4 } },
+  { name: 'cin 1', h: 12, w: 12, c: 1, filters: 16, k: [5, 5], padding: 'same', act: 'sigmoid' },
+  { name: 'kernel larger than input', h: 3, w: 2, c: 2, filters: 9, k: [7, 6], padding: [3, 3, 3, 2] },
+  { name: 'kernel larger than input, same', h: 2, w: 3, c: 3, filters: 20, k: [7, 7], padding: 'same' },
+  { name: 'stride > kernel', h: 17, w: 19, c: 5, filters: 18, k: [2, 1], s: [4, 3], padding: 'valid' },
+  { name: '1×1', h: 6, w: 30, c: 24, filters: 48, k: [1, 1], act: 'tanh' },
+  { name: 'dilation with stride', h: 15, w: 16, c: 3, filters: 12, k: [3, 3], s: [2, 2], d: [2, 3], padding: 'sameLower' },
+  { name: 'grouped, 17 per group', h: 7, w: 9, c: 6, filters: 34, k: [3, 3], groups: 2, padding: 'same' },
+  { name: 'depthwise ×1, C 20', h: 9, w: 9, c: 20, filters: 20, k: [3, 3], groups: 20, padding: 'same', act: 'relu' },
+  { name: 'depthwise ×1, C 70, strided', h: 11, w: 13, c: 70, filters: 70, k: [5, 3], s: [2, 2], groups: 70, padding: [2, 1, 0, 3] },
+  { name: 'depthwise ×2', h: 8, w: 7, c: 5, filters: 10, k: [3, 3], groups: 5, padding: 'same', act: 'elu' },
+  { name: 'seed layer (stride 3, 64 ch)', h: 27, w: 27, c: 32, filters: 64, k: [3, 3], s: [3, 3], padding: 'same', act: 'relu', batch: 3 },
+];
+
+function convModel(t: ConvCase, seed: number): CnnModel {
+  const groups = t.groups ?? 1;
+  const K = t.k[0] * t.k[1] * (t.c / groups);
+  return {
+    layout: 'NHWC',
+    inputShape: [t.h, t.w, t.c],
+    layers: [
+      {
+        type: 'conv2d',
+        filters: t.filters,
+        kernelSize: t.k,
+        strides: t.s,
+        dilation: t.d,
+        padding: t.padding,
+        groups,
+        weights: seededUniform(K * t.filters, seed, -1 / Math.sqrt(K), 1 / Math.sqrt(K)),
+        bias: seededUniform(t.filters, seed + 1, -0.5, 0.5),
+        activation: t.act,
+      },
+    ],
+  };
+}
+
+function denseModel(inputs: number, units: number, seed: number): CnnModel {
+  return {
+    layout: 'NHWC',
+    inputShape: [inputs],
+    layers: [{ type: 'dense', units, weights: seededUniform(inputs * units, seed, -0.2, 0.2), bias: seededUniform(units, seed + 1), activation: 'relu' }],
+  };
+}
+
+function compare(model: CnnModel, K: number, batch: number, isa: 'avx2' | 'avx512' | 'scalar') {
+  const cnn = compileCnn(model);
+  try {
+    const x = randomInput(cnn.inputSize, batch, 99);
+    setIsa('scalar');
+    const want = runCnnSync(cnn, x, { threads: 2 });
+    setIsa(isa);
+    const got = runCnnSync(cnn, x, { threads: 2 });
+    let maxRef = 0;
+    let maxDiff = 0;
+    for (let i = 0; i < want.length; i++) {
+      maxRef = Math.max(maxRef, Math.abs(want[i]));
+      maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+    }
+    expect(maxRef).toBeGreaterThan(0);
+    expect(maxDiff).toBeLessThanOrEqual(2 * K * 2 ** -23 * Math.max(1, maxRef));
+  } finally {
+    cnn.dispose();
+  }
+}
+
+const simdIsas = cpuInfo().supportedIsas.filter((i) => i !== 'scalar') as ('avx2' | 'avx512')[];
+
+describe.each(simdIsas)('%s conv kernels match the scalar reference', (isa) => {
+  afterAll(() => {
+    setIsa('auto');
+  });
+  it.each(cases)('$name', (t) => {
+    compare(convModel(t, t.h * 31 + t.filters), t.k[0] * t.k[1] * (t.c / (t.groups ?? 1)), t.batch ?? 2, isa);
+  });
+  it.each([1, 5, 7, 14, 15, 29])('dense 300 → 70 over batch %i', (batch) => {
+    compare(denseModel(300, 70, batch), 300, batch, isa);
+  });
+});
+

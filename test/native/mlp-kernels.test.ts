@@ -1,0 +1,89 @@
+// Every MLP kernel family the CPU supports (scalar, avx2, avx512) against a naive float64 TS
+// evaluation, over the edge shapes: rows/cols off the tile sizes, cols < 16, one row, empty CSR
+// rows, zero weights, batch 1..33, and layers large enough to split across threads.
+// Tolerance: per-output worst-case float32 summation bound (K + 2)·eps·Σ|w·x| (see
+// test/helpers/mlp-reference.ts), K the reduction length; a wrong index or a missed tile gives
+// errors of order |w·x|, far above it.
+import { afterAll, describe, expect, it } from 'vitest';
+import { cpuInfo, setIsa } from '../../src/runtime.js';
+import { mlpFromLayers, type MlpLayerSpec } from '../../src/mlp/layers.js';
+import { runMlp, runMlpSync } from '../../src/mlp/run.js';
+import { randomCsr, randomDense, randomInput, referenceMlp, rng, worstRatio } from '../helpers/mlp-reference.js';
+
+const { supportedIsas } = cpuInfo();
+const refs = new Map<string, { y: Float64Array; tol: Float64Array }>();
+afterAll(() => {
+  setIsa('auto');
+});
+
+async function check(inputSize: number, layers: MlpLayerSpec[], batch: number, threads: number, seed: number): Promise<void> {
+  // The float64 reference is ISA-independent: compute it once per case.
+  const key = `${seed}:${batch}`;
+  const x = randomInput(rng(seed), batch * inputSize);
+  if (!refs.has(key)) refs.set(key, referenceMlp(inputSize, layers, x));
+  const { y, tol } = refs.get(key)!;
+  using mlp = mlpFromLayers(inputSize, layers);
+  const got = threads === 1 ? runMlpSync(mlp, x, { threads }) : await runMlp(mlp, x, { threads });
+  const { ratio, at } = worstRatio(got, y, tol);
+  expect(ratio, `worst at output ${at}: got ${got[at]}, want ${y[at]} ± ${tol[at]}`).toBeLessThanOrEqual(1);
+}
+
+const BATCHES = [1, 2, 7, 15, 16, 17, 31, 32, 33];
+const DENSE_SHAPES: Array<[number, number]> = [
+  [1, 1],
+  [1, 40],
+  [3, 15],
+  [5, 16],
+  [13, 17],
+  [12, 33],
+  [25, 100],
+  [37, 300],
+];
+
+describe.each(supportedIsas)('MLP kernels, %s', (isa) => {
+  it('dense GEMV/GEMM: rows and cols off the tile, one row, cols < 16, batch 1..33', async () => {
+    setIsa(isa);
+    let seed = 1;
+    for (const [rows, cols] of DENSE_SHAPES)
+      for (const batch of BATCHES) await check(cols, [randomDense(rng(seed), rows, cols)], batch, 1, seed++);
+  });
+
+  it('CSR SpMV/SpMM: empty rows, short and long rows, batch 1..33', async () => {
+    setIsa(isa);
+    let seed = 100;
+    const shapes: Array<[number, number, number, number]> = [
+      [1, 5, 1, 0],
+      [7, 3, 0.5, 2],
+      [19, 40, 0.3, 3],
+      [50, 200, 0.2, 7],
+      [30, 64, 1, 0],
+    ];
+    for (const [rows, cols, density, empty] of shapes)
+      for (const batch of BATCHES) await check(cols, [randomCsr(rng(seed), rows, cols, density, empty)], batch, 1, seed++);
+  });
+
+  it('all-zero weights give exactly act(bias)', async () => {
+    setIsa(isa);
+    const rand = rng(7);
+    const dense = randomDense(rand, 9, 20, { activation: 'relu' });
+    (dense.values as Float32Array).fill(0);
+    const csr = randomCsr(rand, 9, 9, 0.5, 0, { activation: 'relu' });
+    (csr.values as Float32Array).fill(0);
+    using mlp = mlpFromLayers(20, [dense, csr]);
+    const y = runMlpSync(mlp, randomInput(rand, 20 * 3), { threads: 1 });
+    const want = Array.from(csr.bias!, (b) => Math.max(0, b));
+    for (let b = 0; b < 3; b++) expect(Array.from(y.subarray(b * 9, b * 9 + 9))).toEqual(want);
+  });
+
+  it('multi-chunk layers on 1 and 2 threads (rows split, nonzeros balanced)', async () => {
+    setIsa(isa);
+    const dense = randomDense(rng(11), 3000, 500, { activation: 'relu' });
+    const csr = randomCsr(rng(12), 20000, 3000, 0.01, 5, { activation: 'tanh' });
+    for (const threads of [1, 2]) {
+      await check(500, [dense], 1, threads, 21);
+      await check(500, [dense], 17, threads, 22);
+      await check(3000, [csr], 1, threads, 23);
+      await check(3000, [csr], 33, threads, 24);
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { convert } from '../../src/index.js';
+import { OP, planModel } from '../../src/model/plan.js';
+import type { CnnModel } from '../../src/model/types.js';
+import { readMlp, runMlpRef } from '../support/mlp-ref.js';
+import { naiveCnn } from '../support/naive-cnn.js';
+import { arbCnnCase, randomInput, sampleSize } from '../support/random-cnn.js';
+
+/**
+ * Tolerance. Both references compute in float64 from float32 inputs, so the only differences are
+ * (1) every composed MLP weight/bias (conv weight × batch-norm scale × map coefficient, 1/window for
+ * avg pools) is rounded once to float32: relative error ≤ 2^-24 per entry, so a row sum of K terms
+ * is off by ≤ 2^-24 · Σ|w·x| ≤ 2^-24 · K · max|w·x|; (2) max pooling is evaluated as
+ * b + relu(a − b) rather than a compare (exact in float64 up to 1 ulp of the operands). Errors then
+ * pass through later layers with gains of O(1) (He-scaled weights). With K ≤ ~1500 and O(1)
+ * activations, 2^-24·K ≈ 1e-4 is the worst case for one layer; we allow atol 2e-4 + rtol 2e-4
+ * scaled by the output's magnitude — roughly 100× tighter than any real conversion mistake (a
+ * wrong tap, sign or permutation changes outputs by O(0.1)).
+ */
+function expectClose(got: Float64Array, want: Float64Array, what: string) {
+  expect(got.length).toBe(want.length);
+  let scale = 0;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < want.length; i++) {
+    const tol = 2e-4 * (1 + scale) + 2e-4 * Math.abs(want[i]);
+    if (!(Math.abs(got[i] - want[i]) <= tol)) throw new Error(`${what}: output ${i} is ${got[i]}, expected ${want[i]} (tol ${tol})`);
+  }
+}
+
+function hasPaddingOnlyWindow(model: CnnModel): boolean {
+  const plan = planModel(model);
+  return plan.ops.some((op) => {
+    if (op.op !== OP.maxPool2d && !(op.op === OP.avgPool2d && !(op.flags & 1))) return false;
+    const axisEmpty = (out: number, size: number, k: number, s: number, d: number, before: number) => {
+      for (let o = 0; o < out; o++) {
+        let any = false;
+        for (let t = 0; t < k; t++) {
+          const p = o * s - before + t * d;
+          if (p >= 0 && p < size) any = true;
+        }
+        if (!any) return true;
+      }
+      return false;
+    };
+    return axisEmpty(op.outH, op.inH, op.kh, op.sh, op.dh, op.pads[0]) || axisEmpty(op.outW, op.inW, op.kw, op.sw, op.dw, op.pads[2]);
+  });
+}
+
+async function check(model: CnnModel, batch: number, seed: number) {
+  const x = randomInput(sampleSize(model), batch, seed);
+  if (hasPaddingOnlyWindow(model)) {
+    // A dilated pooling window can hold only padding (plan.ts accepts it): max = −∞, avg = 0/0.
+    // No exact MLP exists; convert must refuse rather than approximate.
+    await expect(convert(model, { format: 'csr' })).rejects.toMatchObject({ code: 'ERR_NOT_CONVERTIBLE' });
+    return;
+  }
+  const want = naiveCnn(model, x, batch);
+  for (const format of ['dense', 'csr'] as const) {
+    const mlp = await convert(model, { format });
+    try {
+      expect(mlp.inputSize).toBe(sampleSize(model));
+      const got = runMlpRef(readMlp(mlp), x, batch);
+      expectClose(got, want, `${format} MLP of ${JSON.stringify(model.layers.map((l) => l.type))}`);
+    } finally {
+      mlp.dispose();
+    }
+  }
+}
+
+describe('convert: MLP(x) == CNN(x) for random CNNs', () => {
+  it('holds for every layer kind, both layouts, dense and csr', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbCnnCase, async ({ model, batch, inputSeed }) => {
+        await check(model, batch, inputSeed);
+      }),
+      { numRuns: 150, seed: 20261125 },
+    );
+  });
+});
