@@ -68,39 +68,55 @@ export interface Api {
 
 export type ApiName = keyof Api;
 
-const BRANCH: Record<ApiName, string> = {
-  compileCnn: 'cnn',
-  runCnn: 'cnn',
-  seedNetwork: 'cnn',
-  convert: 'convert',
-  stats: 'convert',
-  runMlp: 'mlpkern',
-  saveMlp: 'mlpkern',
-  loadMlp: 'mlpkern',
-  loadOnnx: 'formats',
-  loadTfjs: 'formats',
-  exportOnnx: 'formats',
-  loadCheckpoint: 'seedpath',
-  exportOpenCv: 'seedpath',
+/** Where each function lives (the public API is tried first), and the branch that brings it. */
+const HOME: Record<ApiName, { module: string; branch: string }> = {
+  compileCnn: { module: '../cnn/cnn.js', branch: 'cnn' },
+  runCnn: { module: '../cnn/cnn.js', branch: 'cnn' },
+  seedNetwork: { module: '../model/seed.js', branch: 'cnn' },
+  convert: { module: '../convert/convert.js', branch: 'convert' },
+  stats: { module: '../convert/stats.js', branch: 'convert' },
+  runMlp: { module: '../mlp/run.js', branch: 'mlpkern' },
+  saveMlp: { module: '../mlp/file.js', branch: 'mlpkern' },
+  loadMlp: { module: '../mlp/file.js', branch: 'mlpkern' },
+  loadOnnx: { module: '../formats/onnx.js', branch: 'formats' },
+  loadTfjs: { module: '../formats/tfjs.js', branch: 'formats' },
+  exportOnnx: { module: '../formats/onnx-export.js', branch: 'formats' },
+  loadCheckpoint: { module: '../formats/checkpoint.js', branch: 'seedpath' },
+  exportOpenCv: { module: '../formats/opencv.js', branch: 'seedpath' },
 };
 
-let publicApi: Record<string, unknown> | undefined;
+const resolved = new Map<string, unknown>();
 
-async function exportsOf(): Promise<Record<string, unknown>> {
-  publicApi ??= (await import('../index.js')) as Record<string, unknown>;
-  return publicApi;
+/** Imports a module by a computed path (so a module that has not landed is not a compile error); undefined when absent. */
+async function tryImport(specifier: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return (await import(specifier)) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return undefined;
+    throw err; // a module that exists but fails to load is a real error
+  }
 }
 
-/** True when this build exports `name`. */
+async function lookup(name: string, module: string): Promise<unknown> {
+  if (resolved.has(name)) return resolved.get(name);
+  let f = (await tryImport('../index.js'))?.[name];
+  if (typeof f !== 'function') f = (await tryImport(module))?.[name];
+  const value = typeof f === 'function' ? f : undefined;
+  resolved.set(name, value);
+  return value;
+}
+
+/** True when this build has `name`. */
 export async function has(name: ApiName): Promise<boolean> {
-  return typeof (await exportsOf())[name] === 'function';
+  return (await lookup(name, HOME[name].module)) !== undefined;
 }
 
 /** The function `name`, or ERR_UNSUPPORTED saying it is not in this build. */
 export async function api<K extends ApiName>(name: K): Promise<Api[K]> {
-  const f = (await exportsOf())[name];
-  if (typeof f !== 'function') {
-    throw new Cnn2MlpError('ERR_UNSUPPORTED', `${name}() is not available in this build yet (it comes with the '${BRANCH[name]}' work)`);
+  const f = await lookup(name, HOME[name].module);
+  if (f === undefined) {
+    throw new Cnn2MlpError('ERR_UNSUPPORTED', `${name}() is not available in this build yet (it comes with the '${HOME[name].branch}' work)`);
   }
   return f as Api[K];
 }
@@ -115,18 +131,11 @@ export async function cnnRunner(model: CnnModel): Promise<{ run(input: Float32Ar
   };
 }
 
-/** Loads `runBenchmarks` from the bench module (branch bench) or the public API. */
+/** Loads `runBenchmarks` (branch bench, src/bench/report.ts). */
 export async function runBenchmarksFn(): Promise<(options: Record<string, unknown>) => Promise<unknown>> {
-  const candidates = ['../bench/report.js'];
-  const pub = (await exportsOf()).runBenchmarks;
-  if (typeof pub === 'function') return pub as (o: Record<string, unknown>) => Promise<unknown>;
-  for (const c of candidates) {
-    try {
-      const m = (await import(c)) as Record<string, unknown>;
-      if (typeof m.runBenchmarks === 'function') return m.runBenchmarks as (o: Record<string, unknown>) => Promise<unknown>;
-    } catch {
-      /* not this module */
-    }
+  const f = await lookup('runBenchmarks', '../bench/report.js');
+  if (f === undefined) {
+    throw new Cnn2MlpError('ERR_UNSUPPORTED', `benchmarks are not available in this build yet (runBenchmarks comes with the 'bench' work)`);
   }
-  throw new Cnn2MlpError('ERR_UNSUPPORTED', `benchmarks are not available in this build yet (runBenchmarks comes with the 'bench' work)`);
+  return f as (options: Record<string, unknown>) => Promise<unknown>;
 }
