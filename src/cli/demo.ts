@@ -207,7 +207,7 @@ export function demoCommand(): Command {
       );
       out.line();
       out.line(
-        `equivalence: ${dc.differ + sc.differ === 0 ? 'identical predictions' : 'PREDICTIONS DIFFER'} — ` +
+        `equivalence: ${dc.differ + sc.differ === 0 ? 'identical predictions' : 'PREDICTIONS DIFFER'}, ${sameAccuracy ? 'identical accuracy' : 'ACCURACIES DIFFER'} — ` +
           `dense vs CNN ${dc.differ} of ${int(n)} differ (max |Δoutput| ${dc.maxAbs.toExponential(2)}), ` +
           `CSR vs CNN ${sc.differ} of ${int(n)} differ (max |Δoutput| ${sc.maxAbs.toExponential(2)})`,
       );

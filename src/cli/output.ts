@@ -40,7 +40,7 @@ export class Output {
     if (process.stderr.isTTY) {
       const { SingleBar, Presets } = require('cli-progress') as typeof import('cli-progress');
       const bar = new SingleBar(
-        { format: `${label.padEnd(14)} {bar} {percentage}% | {value}/{total} | {duration_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+        { format: `${label.padEnd(17)} {bar} {percentage}% | {value}/{total} | {duration_formatted}`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
         Presets.shades_classic,
       );
       bar.start(total, 0);
