@@ -22,7 +22,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'cnn2mlp-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const available = new Set<string>();
-for (const name of ['runCnn', 'seedNetwork', 'convert', 'stats', 'runMlp', 'saveMlp', 'loadMlp', 'loadTfjs'] as const) if (await hasApi(name)) available.add(name);
+for (const name of ['runCnn', 'seedNetwork', 'convert', 'stats', 'runMlp', 'saveMlp', 'loadMlp', 'loadTfjs', 'loadOnnx', 'exportOnnx'] as const) if (await hasApi(name)) available.add(name);
 /** whether this build has these library functions (the CLI resolves them the same way) */
 const has = (...names: string[]) => names.every((n) => available.has(n));
 const hasModel = existsSync(modelJson);
@@ -223,6 +223,19 @@ describe.skipIf(!hasModel || !has('loadTfjs'))('with the embedded model (needs l
         // outputs are softmax probabilities: float32 reorderings of ≤ 3136-term sums stay far below 1e-4
         expect(c.maxAbsError).toBeLessThan(1e-4);
       }
+    });
+
+    it.skipIf(!has('convert', 'runMlp', 'exportOnnx', 'loadOnnx'))('convert to .onnx, then verify that file: onnxruntime-node agrees too; run --engine csr', async () => {
+      const c = json(cli('convert', modelJson, '-o', path.join(dir, 'm.onnx'), '--format', 'csr', '--json'));
+      expect(c.writer).toBe('onnx');
+      const v = json(cli('verify', path.join(dir, 'm.onnx'), '--samples', '4', '--json'));
+      expect(v.ok).toBe(true);
+      const ort = v.comparisons.find((x: { engine: string }) => x.engine === 'onnxruntime-node');
+      expect(ort.skipped).toBeUndefined();
+      expect(ort.failures).toBe(0);
+      writeNpy(path.join(dir, 'x.npy'), { dtype: 'float32', shape: [n, 28, 28, 1], data: x });
+      const r = json(cli('run', modelJson, path.join(dir, 'x.npy'), '--engine', 'csr', '--json'));
+      expect(r.top.map((t: Array<{ index: number }>) => t[0].index)).toEqual(await libraryTop1(x, n));
     });
 
     it.skipIf(!has('convert', 'runMlp'))('verify fails (exit 1, one line) when the tolerance is impossible', () => {
