@@ -2,6 +2,7 @@
 /**
  * The cnn2mlp command line. One file per subcommand; this file only assembles them and turns any
  * failure into one line on stderr and a non-zero exit code (2 for usage errors, 1 otherwise).
+ * CNN2MLP_DEBUG=1 adds the stack trace.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -57,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
     }
     const { line, exitCode } = describeError(err);
     process.stderr.write(line + '\n');
+    if (process.env.CNN2MLP_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`); // for bug reports
     process.exitCode = exitCode;
   }
 }
