@@ -152,7 +152,7 @@ export function demoCommand(): Command {
         for (let i = 0; i < n; i++) if (p[i] !== ref[i]) differ++;
         for (let i = 0; i < outputs[0].length; i++) {
           const d = Math.abs(outputs[k][i] - outputs[0][i]);
-          if (!(d <= maxAbs)) maxAbs = d; // NaN sticks
+          if (!(d <= maxAbs) && !Number.isNaN(maxAbs)) maxAbs = d; // a NaN sticks
         }
         return { differ, maxAbs };
       };

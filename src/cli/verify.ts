@@ -45,7 +45,7 @@ export function compare(engine: string, x: Float32Array, ref: Float32Array, batc
   for (let i = 0; i < ref.length; i++) {
     const d = Math.abs(x[i] - ref[i]);
     if (!(d <= atol + rtol * Math.abs(ref[i]))) failures++; // NaN counts as a failure
-    if (!(d <= maxAbs)) maxAbs = d;
+    if (!(d <= maxAbs) && !Number.isNaN(maxAbs)) maxAbs = d;
     maxRef = Math.max(maxRef, Math.abs(ref[i]));
   }
   const a = argmaxRows(x, batch);
