@@ -14,6 +14,7 @@ import { PNG } from 'pngjs';
 import { readIdxImageSet } from '../../src/data/idx.js';
 import { writeNpy } from '../../src/data/npy.js';
 import { api, has as hasApi } from '../../src/cli/api.js';
+import { sharedFixture } from '../helpers/shared-fixtures.js';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'dist/cli/main.js');
@@ -22,7 +23,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'cnn2mlp-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const available = new Set<string>();
-for (const name of ['runCnn', 'seedNetwork', 'convert', 'stats', 'runMlp', 'saveMlp', 'loadMlp', 'loadTfjs', 'loadOnnx', 'exportOnnx'] as const) if (await hasApi(name)) available.add(name);
+for (const name of ['runCnn', 'seedNetwork', 'convert', 'stats', 'runMlp', 'saveMlp', 'loadMlp', 'loadTfjs', 'loadOnnx', 'exportOnnx', 'loadCheckpoint', 'exportOpenCv'] as const) if (await hasApi(name)) available.add(name);
 /** whether this build has these library functions (the CLI resolves them the same way) */
 const has = (...names: string[]) => names.every((n) => available.has(n));
 const hasModel = existsSync(modelJson);
@@ -238,6 +239,15 @@ describe.skipIf(!hasModel || !has('loadTfjs'))('with the embedded model (needs l
       expect(r.top.map((t: Array<{ index: number }>) => t[0].index)).toEqual(await libraryTop1(x, n));
     });
 
+    it.skipIf(!has('convert', 'exportOpenCv'))('convert to OpenCV YAML: refused in one line naming the CLI flag, written with it', () => {
+      const yml = path.join(dir, 'm.yml');
+      expectOneLineError(cli('convert', modelJson, '-o', yml, '--format', 'csr'), /softmax.*pass --opencv-softmax logits.*\(ERR_UNSUPPORTED\)$/);
+      const c = json(cli('convert', modelJson, '-o', yml, '--format', 'csr', '--opencv-softmax', 'logits', '--opencv-linear', 'reluPair', '--json'));
+      expect(c.writer).toBe('opencv');
+      expect(c.opencv.logits).toBe(true);
+      expect(readFileSync(yml, 'utf8')).toMatch(/opencv_ml_ann_mlp/);
+    });
+
     it.skipIf(!has('convert', 'runMlp'))('verify fails (exit 1, one line) when the tolerance is impossible', () => {
       const r = cli('verify', modelJson, '--samples', '4', '--atol', '0', '--rtol', '0', '--no-peers');
       // exact float equality between the CNN and its MLPs is not promised; if it happens, the check passes honestly
@@ -284,5 +294,22 @@ describe.skipIf(!has('seedNetwork'))('the seed network (needs seedNetwork)', () 
       expect(s.cnn.macs).toBe(macs);
       expect(s.cnn.weights).toBe(27 * 32 + 9 * 32 * 64 + 9 * 64 * 64 + c * c * 64 * 1024 + 1024 * 29);
     }
+  });
+});
+
+const estimator = sharedFixture('tf-checkpoint/mnist-tflayers-estimator');
+
+describe.skipIf(!estimator || !has('loadCheckpoint', 'runCnn', 'convert', 'runMlp'))('a TF checkpoint with its .meta graph (shared fixture)', () => {
+  it('stats and verify by prefix: weights equal the variables the index lists; dense and CSR agree with the CNN', () => {
+    const prefix = path.join(estimator!, 'model.ckpt-20000');
+    // independent: the tensor shapes a Python dump of the checkpoint index recorded
+    const tensors = JSON.parse(readFileSync(path.join(estimator!, 'expected-stats.json'), 'utf8')).tensors as Array<{ name: string; shape: number[] }>;
+    const kernels = tensors.filter((t) => t.name.endsWith('/kernel'));
+    const weights = kernels.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1), 0);
+    const s = json(cli('stats', prefix, '--json'));
+    expect(s.cnn.weights).toBe(weights);
+    const v = json(cli('verify', `${prefix}.index`, '--samples', '3', '--json'));
+    expect(v.ok).toBe(true);
+    expect(v.comparisons.map((c: { failures: number }) => c.failures)).toEqual([0, 0]);
   });
 });
