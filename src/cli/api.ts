@@ -2,68 +2,36 @@
  * The library functions the CLI drives, resolved from the public API (src/index.ts) when the CLI
  * runs. Several of them arrive from other branches (cnn, convert, mlpkern, formats, seedpath,
  * bench); resolving them by name keeps the CLI building before they land, and a missing one is a
- * clear ERR_UNSUPPORTED naming what is missing, not an import error. The types below are the
- * contracts the CLI relies on.
+ * clear ERR_UNSUPPORTED naming what is missing, not an import error. All of them are on main now;
+ * the types come from the library itself, so a signature change is a compile error here.
  */
 import { Cnn2MlpError } from '../errors.js';
-import type { CnnModel } from '../model/types.js';
-import type { Mlp } from '../mlp/mlp.js';
-
-/** A compiled CNN (native weights); `dispose()` frees them. */
-export interface CompiledCnn {
-  dispose(): void;
-}
+import type * as Lib from '../index.js';
+import type { CnnModel, CnnStats, MlpStats } from '../index.js';
 
 /** Options every runner takes; the batch size is always input.length / inputSize. */
 export interface RunOptions {
   threads?: number;
 }
 
-/** Totals of one MLP form, as stats() reports them (branch convert, src/convert/stats.ts). */
-export interface MlpStatsTotals {
-  layers: number;
-  weights: number;
-  nonzeros: number;
-  biases: number;
-  macs: number;
-  bytes: number;
-}
+export type { CnnStats, CompiledCnn } from '../index.js';
+export type MlpStatsTotals = MlpStats['totals'];
 
-/** What stats(model) returns (the fields the CLI reads). */
-export interface CnnStats {
-  layers: Array<{ index: number; name: string; type: string; outShape: [number, number, number]; macs: number; macsWithoutPadding: number; weights: number; biases: number }>;
-  totals: { macs: number; macsWithoutPadding: number; weights: number; biases: number; convMacs: number; convWeights: number };
-  dense: { format: 'dense'; totals: MlpStatsTotals; layers: Array<Record<string, unknown>> };
-  csr: { format: 'csr'; totals: MlpStatsTotals; layers: Array<Record<string, unknown>> };
-}
-
-/** What the CLI calls. Every function may return a value or a promise of it. */
+/** What the CLI calls: the library's own signatures (type-only imports; the values are resolved at run time). */
 export interface Api {
-  /** branch cnn: CnnModel → native compiled model */
-  compileCnn(model: CnnModel): CompiledCnn;
-  /** branch cnn: x is batch × inputSize in the model's layout; returns batch × outputSize */
-  runCnn(cnn: CompiledCnn | CnnModel, input: Float32Array, options?: RunOptions): Promise<Float32Array>;
-  /** branch cnn: the seed study's network (80×80×3, three strided 3×3 convs, dense 1024, dense 29), seeded weights */
-  seedNetwork(options: { stride: 2 | 3; seed: number }): CnnModel;
-  /** branch convert: exact CNN → MLP */
-  convert(model: CnnModel, options: { format: 'dense' | 'csr' }): Promise<Mlp>;
-  /** branch convert: the exact complexity counts of a CNN and of its MLP forms, without building them */
-  stats(model: CnnModel): CnnStats;
-  /** branch mlpkern */
-  runMlp(mlp: Mlp, input: Float32Array, options?: RunOptions): Promise<Float32Array>;
-  saveMlp(mlp: Mlp, file: string): Promise<void>;
-  loadMlp(file: string): Promise<Mlp>;
-  /** branch formats */
-  loadOnnx(file: string): CnnModel | Promise<CnnModel>;
-  loadTfjs(file: string): CnnModel | Promise<CnnModel>;
-  exportOnnx(mlp: Mlp, file: string, options?: Record<string, unknown>): Promise<void>;
-  /** branch seedpath */
-  loadCheckpoint(prefix: string, architecture?: unknown, options?: unknown): Promise<CnnModel>;
-  exportOpenCv(
-    mlp: Mlp,
-    file: string,
-    options?: { linearLayers?: 'refuse' | 'reluPair'; softmax?: 'refuse' | 'logits' },
-  ): Promise<{ format: string; activation: string; layerSizes: number[]; output: 'direct' | 'pairs'; logits: boolean; bytes: number }>;
+  compileCnn: typeof Lib.compileCnn;
+  runCnn: typeof Lib.runCnn;
+  seedNetwork: typeof Lib.seedNetwork;
+  convert: typeof Lib.convert;
+  stats: (model: CnnModel) => CnnStats;
+  runMlp: typeof Lib.runMlp;
+  saveMlp: typeof Lib.saveMlp;
+  loadMlp: typeof Lib.loadMlp;
+  loadOnnx: typeof Lib.loadOnnx;
+  loadTfjs: typeof Lib.loadTfjs;
+  exportOnnx: typeof Lib.exportOnnx;
+  loadCheckpoint: typeof Lib.loadCheckpoint;
+  exportOpenCv: typeof Lib.exportOpenCv;
 }
 
 export type ApiName = keyof Api;

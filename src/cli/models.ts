@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cnn2MlpError } from '../errors.js';
 import type { CnnModel, Layout } from '../model/types.js';
+import type { CheckpointArchitecture } from '../formats/checkpoint.js';
 import type { Mlp } from '../mlp/mlp.js';
 import { api } from './api.js';
 import { readNpy } from '../data/npy.js';
@@ -67,7 +68,7 @@ export async function loadCnn(file: string, o: ModelOverrides = {}): Promise<Cnn
   if (kind === 'mlp') throw new Cnn2MlpError('ERR_INVALID_ARG', `${file} is an MLP (.mlp); this command needs a CNN (ONNX, TF.js model.json or a TF checkpoint)`);
   else if (kind === 'onnx') model = await (await api('loadOnnx'))(p);
   else if (kind === 'tfjs') model = await (await api('loadTfjs'))(p);
-  else model = await (await api('loadCheckpoint'))(p, o.arch ? readJson(o.arch, '--arch') : undefined);
+  else model = await (await api('loadCheckpoint'))(p, o.arch ? (readJson(o.arch, '--arch') as CheckpointArchitecture) : undefined);
   return applyOverrides(model, o);
 }
 
