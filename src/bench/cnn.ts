@@ -11,6 +11,7 @@ import { native } from '../native.js';
 import { planModel, OP } from '../model/plan.js';
 import { seedNetwork } from '../model/seed.js';
 import type { CnnModel } from '../model/types.js';
+import { lcgUniform } from '../util/random.js';
 import { onnxCnnSession } from './peers/onnx-cnn.js';
 
 export interface CnnBenchOptions {
@@ -98,16 +99,6 @@ export async function fmaPeak(threads: number): Promise<number> {
   return p;
 }
 
-function input(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 31 - 1;
-  }
-  return x;
-}
-
 /** One layer of `model` as a model of its own, with the input shape that layer sees. */
 function layerModel(model: CnnModel, index: number): CnnModel {
   const plan = planModel(model);
@@ -125,7 +116,7 @@ export async function benchCnn(options: CnnBenchOptions = {}): Promise<CnnBenchR
     const cnn = compileCnn(model);
     const macs = cnnMacs(model);
     for (const batch of options.batches ?? [1, 32]) {
-      const x = input(batch * cnn.inputSize, 7);
+      const x = lcgUniform(batch * cnn.inputSize, 7);
       for (const threads of options.threads ?? [1, 2]) {
         const peak = await fmaPeak(threads);
         const ours = await runCnn(cnn, x, { threads });
@@ -165,7 +156,7 @@ export async function benchCnn(options: CnnBenchOptions = {}): Promise<CnnBenchR
           if (L.type !== 'conv2d' && L.type !== 'dense') continue;
           const lm = layerModel(model, li);
           const lc = compileCnn(lm);
-          const lx = input(batch * lc.inputSize, 11);
+          const lx = lcgUniform(batch * lc.inputSize, 11);
           const lmacs = cnnMacs(lm) * batch;
           // Layer rows time the native call alone (preallocated output, no input scan, no thread
           // hop): the kernel's own speed, which the % of FMA peak target is about.

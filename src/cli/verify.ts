@@ -10,6 +10,7 @@ import { CheckFailed, Output, table } from './output.js';
 import { runOnnxRuntime, runTfjs, type PeerRun } from './peers.js';
 import { planModel } from '../model/plan.js';
 import { Cnn2MlpError } from '../errors.js';
+import { seededUniform } from '../util/random.js';
 
 interface VerifyOptions extends ModelOverrides {
   input?: string;
@@ -55,20 +56,6 @@ export function compare(engine: string, x: Float32Array, ref: Float32Array, batc
   return { engine, maxAbsError: maxAbs, maxRelError: maxRef > 0 ? maxAbs / maxRef : maxAbs, failures, argmaxDiffers: differs, ok: failures === 0 };
 }
 
-/** Seeded uniform [0, 1) inputs (mulberry32). */
-export function randomInputs(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  return out;
-}
-
 function num(text: string, what: string, min = 0): number {
   const v = Number(text);
   if (!Number.isFinite(v) || v < min) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a number ≥ ${min} for ${what} but received '${text}'`);
@@ -100,7 +87,7 @@ export function verifyCommand(): Command {
       const model = await loadCnn(file, o);
       const plan = planModel(model);
       const io = { layout: model.layout, inputShape: model.inputShape, inputSize: plan.inputSize };
-      const { data: input, batch } = o.input ? readInputs(o.input, io) : { data: randomInputs(samples * plan.inputSize, num(o.seed, '--seed')), batch: samples };
+      const { data: input, batch } = o.input ? readInputs(o.input, io) : { data: seededUniform(samples * plan.inputSize, num(o.seed, '--seed'), 0, 1), batch: samples };
 
       const cnn = await cnnRunner(model);
       let ref: Float32Array;
