@@ -131,8 +131,6 @@ export interface NativeAddon {
   cnnRun(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): Promise<void>;
   cnnRunSync(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): void;
   cnnDispose(cnn: NativeCnnHandle): void;
-  /** Measured fp32 FMA peak in FLOP/s (2 per lane) of the active ISA on `threads` threads, best rate over `seconds`; 0 for scalar. For the CNN benchmark. */
-  cnnFmaPeak(threads: number, seconds: number): number;
 
   // --- input checks (native/napi/non_finite.cc) ---
   /** Index of the first NaN or ±Infinity in x, or -1 (src/validate.ts checkFinite: runCnn's and runMlp's input check). */
