@@ -12,7 +12,7 @@ import { planModel, OP } from '../model/plan.js';
 import { seedNetwork } from '../model/seed.js';
 import type { CnnModel } from '../model/types.js';
 import { lcgUniform } from '../util/random.js';
-import { onnxCnnSession } from './peers/onnx-cnn.js';
+import { ortCnn } from './peers/ort-cnn.js';
 
 export interface CnnBenchOptions {
   /** fewer repetitions (a smoke run, figures rougher) */
@@ -80,20 +80,15 @@ async function timeMs(fn: () => Promise<unknown>, quick: boolean): Promise<{ med
 const peaks = new Map<number, number>();
 
 /**
- * Measured fp32 FMA peak in FLOP/s on `threads` threads. A throughput probe can only under-measure
- * (a busy neighbour, too few independent chains), so every probe is a lower bound and the largest
- * is the tightest: best of three 0.2 s runs of the shared probe (probeFmaPeak, when the addon has
- * it) and of this module's cnnFmaPeak (best 1-ms burst of 16 independent zmm chains).
+ * Measured fp32 FMA peak in FLOP/s on `threads` threads (the shared probeFmaPeak). A throughput
+ * probe can only under-measure (a busy neighbour), so every run is a lower bound and the largest
+ * of three 0.2 s runs is the tightest.
  */
 export async function fmaPeak(threads: number): Promise<number> {
   let p = peaks.get(threads);
   if (p === undefined) {
-    const n = native();
     p = 0;
-    for (let i = 0; i < 3; i++) {
-      if (typeof n.probeFmaPeak === 'function') p = Math.max(p, await n.probeFmaPeak(threads, 0.2));
-      p = Math.max(p, n.cnnFmaPeak(threads, 0.2));
-    }
+    for (let i = 0; i < 3; i++) p = Math.max(p, await native().probeFmaPeak(threads, 0.2));
     peaks.set(threads, p);
   }
   return p;
@@ -120,7 +115,7 @@ export async function benchCnn(options: CnnBenchOptions = {}): Promise<CnnBenchR
       for (const threads of options.threads ?? [1, 2]) {
         const peak = await fmaPeak(threads);
         const ours = await runCnn(cnn, x, { threads });
-        const ort = await onnxCnnSession(model, threads);
+        const ort = await ortCnn(model, threads);
         const theirs = await ort.run(x, batch);
         let maxDiff = 0;
         let maxRef = 0;
@@ -133,7 +128,7 @@ export async function benchCnn(options: CnnBenchOptions = {}): Promise<CnnBenchR
           throw new Error(`runCnn and onnxruntime disagree on the stride-${stride} seed network (max diff ${maxDiff}, max |ref| ${maxRef})`);
         const { median: ms, min: minMs } = await timeMs(() => runCnn(cnn, x, { threads }), quick);
         const { median: ortMs, min: ortMinMs } = await timeMs(() => ort.run(x, batch), quick);
-        await ort.release();
+        ort.dispose();
         const flops = 2 * macs * batch;
         rows.push({
           kind: 'network',
