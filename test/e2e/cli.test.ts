@@ -14,7 +14,7 @@ import { PNG } from 'pngjs';
 import { readIdxImageSet } from '../../src/data/idx.js';
 import { writeNpy } from '../../src/data/npy.js';
 import { api, has as hasApi } from '../../src/cli/api.js';
-import { sharedFixture } from '../helpers/shared-fixtures.js';
+import { sharedFixture } from '../support/shared-fixtures.js';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'dist/cli/main.js');

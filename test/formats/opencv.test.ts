@@ -11,8 +11,8 @@ import { Cnn2MlpError } from '../../src/errors.js';
 import { native, type NativeLayerInput } from '../../src/native.js';
 import { mulberry32 } from '../../src/util/random.js';
 import { readMlp, runMlpRef } from '../support/mlp-ref.js';
-import { opencvPredict, opencvPython } from '../helpers/opencv-python.js';
-import { TF2, TF2_PREFIX } from '../helpers/tf-checkpoint-fixtures.js';
+import { opencvPredict, opencvPython } from '../support/opencv-python.js';
+import { TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
 
 const HAVE_CV = opencvPython() !== null;
 

@@ -2,13 +2,13 @@
 // evaluation, over the edge shapes: rows/cols off the tile sizes, cols < 16, one row, empty CSR
 // rows, zero weights, batch 1..33, and layers large enough to split across threads.
 // Tolerance: per-output worst-case float32 summation bound (K + 2)·eps·Σ|w·x| (see
-// test/helpers/mlp-reference.ts), K the reduction length; a wrong index or a missed tile gives
+// test/support/mlp-reference.ts), K the reduction length; a wrong index or a missed tile gives
 // errors of order |w·x|, far above it.
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpuInfo, setIsa } from '../../src/runtime.js';
 import { mlpFromLayers, type MlpLayerSpec } from '../../src/mlp/layers.js';
 import { runMlp, runMlpSync } from '../../src/mlp/run.js';
-import { randomCsr, randomDense, randomInput, referenceMlp, worstRatio } from '../helpers/mlp-reference.js';
+import { randomCsr, randomDense, randomInput, referenceMlp, worstRatio } from '../support/mlp-reference.js';
 import { mulberry32 } from '../../src/util/random.js';
 
 const { supportedIsas } = cpuInfo();

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/native.js';
 import { mlpFromLayers } from '../../src/mlp/layers.js';
-import { randomDense } from '../helpers/mlp-reference.js';
+import { randomDense } from '../support/mlp-reference.js';
 import { mulberry32 } from '../../src/util/random.js';
 
 describe('native MLP argument checks', () => {

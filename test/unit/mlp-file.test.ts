@@ -8,9 +8,9 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cnn2MlpError, loadMlp, mlpFromLayers, runMlpSync, saveMlp, type Mlp } from '../../src/index.js';
 import { native } from '../../src/native.js';
-import { randomCsr, randomDense, randomInput } from '../helpers/mlp-reference.js';
+import { randomCsr, randomDense, randomInput } from '../support/mlp-reference.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { xxhash64 } from '../helpers/xxhash64.js';
+import { xxhash64 } from '../support/xxhash64.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cnn2mlp-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,11 +1,11 @@
-// runMlp / runMlpSync against a naive float64 TS evaluation (test/helpers/mlp-reference.ts) of
+// runMlp / runMlpSync against a naive float64 TS evaluation (test/support/mlp-reference.ts) of
 // random multi-layer MLPs: every activation, dense and CSR mixed, batch 1 and > 1; plus argument
 // errors, non-finite inputs, concurrent runs and dispose during a run.
 // Tolerance: per-output worst-case float32 bound (K + 2)·eps·Σ|w·x| per layer, propagated through
 // the later layers by Σ|w|·e and the activation's Lipschitz constant (see the helper).
 import { describe, expect, it } from 'vitest';
 import { Cnn2MlpError, MLP_ACTIVATIONS, mlpFromLayers, runMlp, runMlpSync, type MlpLayerSpec } from '../../src/index.js';
-import { randomCsr, randomDense, randomInput, referenceMlp, worstRatio } from '../helpers/mlp-reference.js';
+import { randomCsr, randomDense, randomInput, referenceMlp, worstRatio } from '../support/mlp-reference.js';
 import { mulberry32 } from '../../src/util/random.js';
 
 function network(seed: number, activation: MlpLayerSpec['activation']): { inputSize: number; layers: MlpLayerSpec[] } {
