@@ -4,7 +4,9 @@
  * output element: |x − cnn| ≤ atol + rtol·|cnn|. Exits 1 past tolerance.
  */
 import { Command, Option } from 'commander';
-import { api, cnnRunner } from './api.js';
+import { cnnRunner } from './api.js';
+import { convert } from '../convert/convert.js';
+import { runMlp } from '../mlp/run.js';
 import { loadCnn, modelKind, readInputs, argmaxRows, type ModelOverrides } from './models.js';
 import { CheckFailed, Output, table } from './output.js';
 import { runOnnxRuntime, runTfjs, type PeerRun } from './peers.js';
@@ -89,7 +91,7 @@ export function verifyCommand(): Command {
       const io = { layout: model.layout, inputShape: model.inputShape, inputSize: plan.inputSize };
       const { data: input, batch } = o.input ? readInputs(o.input, io) : { data: seededUniform(samples * plan.inputSize, num(o.seed, '--seed'), 0, 1), batch: samples };
 
-      const cnn = await cnnRunner(model);
+      const cnn = cnnRunner(model);
       let ref: Float32Array;
       try {
         ref = await cnn.run(input, batch);
@@ -97,8 +99,6 @@ export function verifyCommand(): Command {
         cnn.dispose();
       }
       const results: Comparison[] = [];
-      const convert = await api('convert');
-      const runMlp = await api('runMlp');
       for (const format of ['dense', 'csr'] as const) {
         const mlp = await convert(model, { format });
         try {
