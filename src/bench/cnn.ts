@@ -8,6 +8,7 @@
  */
 import { compileCnn, runCnn } from '../cnn/cnn.js';
 import { native } from '../native.js';
+import { stats } from '../convert/stats.js';
 import { planModel, OP } from '../model/plan.js';
 import { seedNetwork } from '../model/seed.js';
 import type { CnnModel } from '../model/types.js';
@@ -47,16 +48,6 @@ export interface CnnBenchRow {
   speedup?: number;
   /** max |runCnn − ort| / max |ort| of the checked outputs */
   ortRelDiff?: number;
-}
-
-/** Multiply-accumulates of one sample through the model. */
-export function cnnMacs(model: CnnModel): number {
-  let macs = 0;
-  for (const op of planModel(model).ops) {
-    if (op.op === OP.conv2d) macs += op.outH * op.outW * op.outC * op.kh * op.kw * (op.inC / op.groups);
-    else if (op.op === OP.dense) macs += op.inC * op.outC;
-  }
-  return macs;
 }
 
 /** Median and minimum wall time of fn in ms (the minimum is the figure least hurt by a busy machine). */
@@ -109,7 +100,7 @@ export async function benchCnn(options: CnnBenchOptions = {}): Promise<CnnBenchR
   for (const stride of options.strides ?? [2, 3]) {
     const model = seedNetwork({ stride, seed: 2019 });
     const cnn = compileCnn(model);
-    const macs = cnnMacs(model);
+    const macs = stats(model).totals.macs;
     for (const batch of options.batches ?? [1, 32]) {
       const x = lcgUniform(batch * cnn.inputSize, 7);
       for (const threads of options.threads ?? [1, 2]) {
@@ -152,7 +143,7 @@ export async function benchCnn(options: CnnBenchOptions = {}): Promise<CnnBenchR
           const lm = layerModel(model, li);
           const lc = compileCnn(lm);
           const lx = lcgUniform(batch * lc.inputSize, 11);
-          const lmacs = cnnMacs(lm) * batch;
+          const lmacs = stats(lm).totals.macs * batch;
           // Layer rows time the native call alone (preallocated output, no input scan, no thread
           // hop): the kernel's own speed, which the % of FMA peak target is about.
           const ly = new Float32Array(batch * lc.outputSize);
