@@ -1,7 +1,8 @@
 // AVX2 + FMA MLP kernels (8 fp32 lanes). Formulas and layouts: mlp_kernels.h.
-//   f32_gemv_dense_4x2__avx2: 4 rows × 2 ymm accumulators each, W streamed once.
+//   f32_gemv_dense_2x4__avx2: 2 rows × 4 ymm accumulators each (8 + 4 x vectors fit 16 ymm), W
+//     streamed once.
 //   f32_gemm_dense_6x16__avx2: register tile 6 rows × 16 batch lanes (12 ymm accumulators of 16),
-//     K blocks of 2048; row tails use 1 × 8 tiles.
+//     K blocks of 1024, next tile's W prefetched; row tails use 1 × 8 tiles.
 //   f32_spmv_csr_8__avx2: 8 nonzeros per gather, scalar row tail.
 //   f32_spmm_csr_1x32__avx2: per row up to 32 batch lanes (4 ymm) per pass over the nonzeros.
 // Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.
@@ -30,8 +31,8 @@ struct V256 {
 };
 }  // namespace
 
-void f32_gemv_dense_4x2__avx2(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
-  gemvImpl<V256>(W, ld, x, bias, y, r0, r1);
+void f32_gemv_dense_2x4__avx2(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  gemvImpl<V256, 2>(W, ld, x, bias, y, r0, r1);
 }
 
 void f32_gemm_dense_6x16__avx2(const float* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
@@ -63,7 +64,7 @@ void f32_spmm_csr_1x32__avx2(const int64_t* rowPtr, const int32_t* colIdx, const
   spmmImpl<V256>(rowPtr, colIdx, values, Xt, bp, bias, Yt, r0, r1);
 }
 
-double f32_sum_read_8x8__avx2(const float* x, int64_t n) { return sumImpl<V256>(x, n); }
-int64_t f32_fma_peak_8x12__avx2(int64_t iters, float* sink) { return fmaImpl<V256, 12>(iters, sink); }
+double f32_sum_read_8x8__avx2(const float* x, int64_t n) { return sumImpl<V256, 8>(x, n); }
+int64_t f32_fma_peak_8x15__avx2(int64_t iters, float* sink) { return fmaImpl<V256, 15>(iters, sink); }
 
 }  // namespace cnn2mlp

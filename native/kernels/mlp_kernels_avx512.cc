@@ -1,7 +1,8 @@
 // AVX-512 MLP kernels (16 fp32 lanes). Formulas and layouts: mlp_kernels.h.
-//   f32_gemv_dense_4x2__avx512: 4 rows × 2 zmm accumulators each, W streamed once.
+//   f32_gemv_dense_4x4__avx512: 4 rows × 4 zmm accumulators each, W streamed once.
 //   f32_gemm_dense_12x32__avx512: register tile 12 rows × 32 batch lanes (24 zmm accumulators),
-//     K blocks of 2048; a 16-lane tile covers bp % 32 == 16; row tails use 1 × 16 tiles.
+//     K blocks of 1024, next tile's W prefetched; a 16-lane tile covers bp % 32 == 16; row tails
+//     use 1 × 16 tiles.
 //   f32_spmv_csr_16__avx512: 16 nonzeros per gather, masked gather for the row tail.
 //   f32_spmm_csr_1x64__avx512: per row up to 64 batch lanes (4 zmm) per pass over the nonzeros.
 // Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.
@@ -28,8 +29,8 @@ struct V512 {
 };
 }  // namespace
 
-void f32_gemv_dense_4x2__avx512(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
-  gemvImpl<V512>(W, ld, x, bias, y, r0, r1);
+void f32_gemv_dense_4x4__avx512(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  gemvImpl<V512, 4>(W, ld, x, bias, y, r0, r1);
 }
 
 void f32_gemm_dense_12x32__avx512(const float* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
@@ -65,7 +66,7 @@ void f32_spmm_csr_1x64__avx512(const int64_t* rowPtr, const int32_t* colIdx, con
   spmmImpl<V512>(rowPtr, colIdx, values, Xt, bp, bias, Yt, r0, r1);
 }
 
-double f32_sum_read_16x8__avx512(const float* x, int64_t n) { return sumImpl<V512>(x, n); }
+double f32_sum_read_16x16__avx512(const float* x, int64_t n) { return sumImpl<V512, 16>(x, n); }
 int64_t f32_fma_peak_16x24__avx512(int64_t iters, float* sink) { return fmaImpl<V512, 24>(iters, sink); }
 
 }  // namespace cnn2mlp
