@@ -38,8 +38,11 @@ const DENSE_SHAPES: Array<[number, number]> = [
   [12, 33],
   [25, 100],
   [37, 300],
-  // K > 2048: the GEMM's K blocks accumulate partial sums in the output panel.
+  // K > 1024: the GEMM's K blocks (KC = 1024) accumulate partial sums in the output panel.
   [13, 4200],
+  // Several 12-row tiles per K block (each prefetches the next tile's W, the last one the next K
+  // block's first tile), 2 tail rows, a partial last K block; GEMV: 4-row groups + 2 tail rows.
+  [50, 2100],
 ];
 
 describe.each(supportedIsas)('MLP kernels, %s', (isa) => {
