@@ -3,7 +3,8 @@
 //     streamed once.
 //   f32_gemm_dense_6x16__avx2: register tile 6 rows × 16 batch lanes (12 ymm accumulators of 16),
 //     K blocks of 1024, next tile's W prefetched; row tails use 1 × 8 tiles.
-//   f32_spmv_csr_8__avx2: 8 nonzeros per gather, scalar row tail.
+//   f32_spmv_csr_8__avx2: 8 nonzeros per step, a plain load when their columns are consecutive,
+//     else a gather; scalar row tail.
 //   f32_spmm_csr_1x32__avx2: per row up to 32 batch lanes (4 ymm) per pass over the nonzeros.
 // Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.
 #include <immintrin.h>
@@ -39,21 +40,24 @@ void f32_gemm_dense_6x16__avx2(const float* W, int64_t ld, int64_t K, const floa
   gemmImpl<V256, 6, 2>(W, ld, K, Xt, bp, bias, Yt, r0, r1);
 }
 
+// 8 x values for nonzeros j..j+7: a plain load when their columns are consecutive (sorted,
+// distinct: last − first == 7), else a gather (same products and order either way).
+static inline __m256 xAt(const int32_t* colIdx, const float* x, int64_t j) {
+  const int32_t c0 = colIdx[j];
+  if (colIdx[j + 7] - c0 == 7) return _mm256_loadu_ps(x + c0);
+  return _mm256_i32gather_ps(x, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j)), 4);
+}
+
 void f32_spmv_csr_8__avx2(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; r++) {
     int64_t j = rowPtr[r];
     const int64_t e = rowPtr[r + 1];
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     for (; j + 16 <= e; j += 16) {
-      const __m256i i0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j));
-      const __m256i i1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j + 8));
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j), _mm256_i32gather_ps(x, i0, 4), a0);
-      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j + 8), _mm256_i32gather_ps(x, i1, 4), a1);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j), xAt(colIdx, x, j), a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j + 8), xAt(colIdx, x, j + 8), a1);
     }
-    for (; j + 8 <= e; j += 8) {
-      const __m256i i0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j));
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j), _mm256_i32gather_ps(x, i0, 4), a0);
-    }
+    for (; j + 8 <= e; j += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j), xAt(colIdx, x, j), a0);
     float s = V256::hsum(_mm256_add_ps(a0, a1));
     for (; j < e; j++) s += values[j] * x[colIdx[j]];
     y[r] = s + bias[r];

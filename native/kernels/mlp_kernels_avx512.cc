@@ -3,7 +3,8 @@
 //   f32_gemm_dense_12x32__avx512: register tile 12 rows × 32 batch lanes (24 zmm accumulators),
 //     K blocks of 1024, next tile's W prefetched; a 16-lane tile covers bp % 32 == 16; row tails
 //     use 1 × 16 tiles.
-//   f32_spmv_csr_16__avx512: 16 nonzeros per gather, masked gather for the row tail.
+//   f32_spmv_csr_16__avx512: 16 nonzeros per step, a plain load when their columns are
+//     consecutive, else a gather; masked gather for the row tail.
 //   f32_spmm_csr_1x64__avx512: per row up to 64 batch lanes (4 zmm) per pass over the nonzeros.
 // Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.
 // GCC 12 warns spuriously about _mm512_undefined_ps inside its own reduce intrinsics.
@@ -37,20 +38,26 @@ void f32_gemm_dense_12x32__avx512(const float* W, int64_t ld, int64_t K, const f
   gemmImpl<V512, 12, 2>(W, ld, K, Xt, bp, bias, Yt, r0, r1);
 }
 
+// 16 x values for nonzeros j..j+15: one plain load when their columns are consecutive (sorted,
+// distinct indices: last − first == 15), else a gather. Converted convolutions store runs of
+// kw·cin consecutive columns (96 for the seed's conv2), where a gather (~20 cycles per 16 lanes)
+// is the bottleneck; the products and their order are the same either way.
+static inline __m512 xAt(const int32_t* colIdx, const float* x, int64_t j) {
+  const int32_t c0 = colIdx[j];
+  if (colIdx[j + 15] - c0 == 15) return _mm512_loadu_ps(x + c0);
+  return _mm512_i32gather_ps(_mm512_loadu_si512(colIdx + j), x, 4);
+}
+
 void f32_spmv_csr_16__avx512(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; r++) {
     int64_t j = rowPtr[r];
     const int64_t e = rowPtr[r + 1];
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     for (; j + 32 <= e; j += 32) {
-      const __m512i i0 = _mm512_loadu_si512(colIdx + j), i1 = _mm512_loadu_si512(colIdx + j + 16);
-      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j), _mm512_i32gather_ps(i0, x, 4), a0);
-      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j + 16), _mm512_i32gather_ps(i1, x, 4), a1);
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j), xAt(colIdx, x, j), a0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j + 16), xAt(colIdx, x, j + 16), a1);
     }
-    for (; j + 16 <= e; j += 16) {
-      const __m512i i0 = _mm512_loadu_si512(colIdx + j);
-      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j), _mm512_i32gather_ps(i0, x, 4), a0);
-    }
+    for (; j + 16 <= e; j += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j), xAt(colIdx, x, j), a0);
     if (j < e) {
       // Masked-off lanes neither load nor fault, so reading past the row (or the array) is safe.
       const __mmask16 m = static_cast<__mmask16>((1u << (e - j)) - 1);

@@ -67,6 +67,36 @@ describe.each(supportedIsas)('MLP kernels, %s', (isa) => {
       for (const batch of BATCHES) await check(cols, [randomCsr(rng(seed), rows, cols, density, empty)], batch, 1, seed++);
   });
 
+  it('CSR rows made of consecutive-column runs (the SpMV plain-load path) mixed with gathers', async () => {
+    setIsa(isa);
+    // Runs of 1..40 consecutive columns at random gaps, like a converted conv's kw·cin runs: some
+    // 8/16-nonzero groups are consecutive (one plain load), some straddle a gap (a gather), and
+    // the last column is reached (a load ending exactly at cols).
+    const rand = rng(31);
+    const rows = 60;
+    const cols = 400;
+    const rowPtr = [0];
+    const colIdx: number[] = [];
+    const values: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      let c = r % 3 === 0 ? 0 : Math.floor(rand() * 30);
+      while (c < cols) {
+        const len = 1 + Math.floor(rand() * 40);
+        for (let q = 0; q < len && c < cols; q++, c++) {
+          colIdx.push(c);
+          values.push(rand() * 2 - 1);
+        }
+        c += r % 5 === 0 ? 0 : 1 + Math.floor(rand() * 20);
+      }
+      rowPtr.push(colIdx.length);
+    }
+    const layer: MlpLayerSpec = {
+      format: 'csr', rows, cols, rowPtr, colIdx: Int32Array.from(colIdx), values: Float32Array.from(values),
+      bias: new Float32Array(rows).map(() => rand() - 0.5),
+    } as MlpLayerSpec;
+    for (const batch of [1, 3, 32]) await check(cols, [layer], batch, 1, 300 + batch);
+  });
+
   it('all-zero weights give exactly act(bias)', async () => {
     setIsa(isa);
     const rand = rng(7);
