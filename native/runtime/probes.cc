@@ -37,7 +37,7 @@ int cappedThreads(int threads) {
 double probeReadBandwidth(int64_t bytes, int threads, int reps) {
   threads = cappedThreads(threads);
   constexpr int64_t kBlock = 16384;                   // floats: 64 KiB
-  constexpr int64_t kRound = int64_t(16) << 20;       // floats per thread per round: 64 MiB
+  constexpr int64_t kRound = int64_t(4) << 20;        // floats per thread per round: 16 MiB (~1 ms)
   const int64_t per = bytes / 4 / threads / kBlock * kBlock;  // floats per thread
   if (per <= 0) return 0;
   auto buf = Buffer::allocate(size_t(per * threads) * 4, "bandwidth probe buffer");

@@ -9,7 +9,7 @@ namespace cnn2mlp {
 
 // Bytes/s reading `bytes` of memory (rounded down to whole 64 KiB blocks per thread) with
 // `threads` OS threads that run concurrently. Each thread sums its own 1/threads share in rounds
-// of 64 MiB (all threads in lock step, a spin barrier between rounds); the figure is the best
+// of 16 MiB (all threads in lock step, a spin barrier between rounds); the figure is the best
 // round (bytes read by all threads / the round's wall time) over `reps` passes of the buffer. The
 // buffer is written first so its pages are real (untouched mmap pages map the shared zero page,
 // which reads from cache); it should be several times the last-level cache.

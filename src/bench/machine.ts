@@ -9,7 +9,7 @@ import { fromNative } from '../errors.js';
 
 export interface MachineLimits {
   /**
-   * bytes/s of plain vector loads over `bandwidthBytes` of memory: the best 64 MiB-per-thread round
+   * bytes/s of plain vector loads over `bandwidthBytes` of memory: the best 16 MiB-per-thread round
    * with all threads reading at once (the buffer is read `reps` times)
    */
   readBandwidth: { threads1: number; threadsAll: number };
