@@ -62,8 +62,8 @@ const KernelEntry<FmaFn>& fmaKernel();
 
 // --- the variants (defined in mlp_kernels_ref.cc, *_avx2.cc, *_avx512.cc) ---
 void f32_gemv_dense_1x1__ref(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
-void f32_gemv_dense_4x2__avx2(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
-void f32_gemv_dense_4x2__avx512(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
+void f32_gemv_dense_2x4__avx2(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
+void f32_gemv_dense_4x4__avx512(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
 void f32_gemm_dense_1x1__ref(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void f32_gemm_dense_6x16__avx2(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void f32_gemm_dense_12x32__avx512(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);
@@ -75,9 +75,9 @@ void f32_spmm_csr_1x32__avx2(const int64_t*, const int32_t*, const float*, const
 void f32_spmm_csr_1x64__avx512(const int64_t*, const int32_t*, const float*, const float*, int64_t, const float*, float*, int64_t, int64_t);
 double f32_sum_read_1__ref(const float*, int64_t);
 double f32_sum_read_8x8__avx2(const float*, int64_t);
-double f32_sum_read_16x8__avx512(const float*, int64_t);
+double f32_sum_read_16x16__avx512(const float*, int64_t);
 int64_t f32_fma_peak_4__ref(int64_t, float*);
-int64_t f32_fma_peak_8x12__avx2(int64_t, float*);
+int64_t f32_fma_peak_8x15__avx2(int64_t, float*);
 int64_t f32_fma_peak_16x24__avx512(int64_t, float*);
 
 }  // namespace cnn2mlp

@@ -1,8 +1,10 @@
 // AVX2 + FMA MLP kernels (8 fp32 lanes). Formulas and layouts: mlp_kernels.h.
-//   f32_gemv_dense_4x2__avx2: 4 rows × 2 ymm accumulators each, W streamed once.
+//   f32_gemv_dense_2x4__avx2: 2 rows × 4 ymm accumulators each (8 + 4 x vectors fit 16 ymm), W
+//     streamed once.
 //   f32_gemm_dense_6x16__avx2: register tile 6 rows × 16 batch lanes (12 ymm accumulators of 16),
-//     K blocks of 2048; row tails use 1 × 8 tiles.
-//   f32_spmv_csr_8__avx2: 8 nonzeros per gather, scalar row tail.
+//     K blocks of 1024, next tile's W prefetched; row tails use 1 × 8 tiles.
+//   f32_spmv_csr_8__avx2: 8 nonzeros per step, a plain load when their columns are consecutive,
+//     else a gather; scalar row tail.
 //   f32_spmm_csr_1x32__avx2: per row up to 32 batch lanes (4 ymm) per pass over the nonzeros.
 // Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.
 #include <immintrin.h>
@@ -30,12 +32,20 @@ struct V256 {
 };
 }  // namespace
 
-void f32_gemv_dense_4x2__avx2(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
-  gemvImpl<V256>(W, ld, x, bias, y, r0, r1);
+void f32_gemv_dense_2x4__avx2(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  gemvImpl<V256, 2>(W, ld, x, bias, y, r0, r1);
 }
 
 void f32_gemm_dense_6x16__avx2(const float* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
   gemmImpl<V256, 6, 2>(W, ld, K, Xt, bp, bias, Yt, r0, r1);
+}
+
+// 8 x values for nonzeros j..j+7: a plain load when their columns are consecutive (sorted,
+// distinct: last − first == 7), else a gather (same products and order either way).
+static inline __m256 xAt(const int32_t* colIdx, const float* x, int64_t j) {
+  const int32_t c0 = colIdx[j];
+  if (colIdx[j + 7] - c0 == 7) return _mm256_loadu_ps(x + c0);
+  return _mm256_i32gather_ps(x, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j)), 4);
 }
 
 void f32_spmv_csr_8__avx2(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
@@ -44,15 +54,10 @@ void f32_spmv_csr_8__avx2(const int64_t* rowPtr, const int32_t* colIdx, const fl
     const int64_t e = rowPtr[r + 1];
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     for (; j + 16 <= e; j += 16) {
-      const __m256i i0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j));
-      const __m256i i1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j + 8));
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j), _mm256_i32gather_ps(x, i0, 4), a0);
-      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j + 8), _mm256_i32gather_ps(x, i1, 4), a1);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j), xAt(colIdx, x, j), a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j + 8), xAt(colIdx, x, j + 8), a1);
     }
-    for (; j + 8 <= e; j += 8) {
-      const __m256i i0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j));
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j), _mm256_i32gather_ps(x, i0, 4), a0);
-    }
+    for (; j + 8 <= e; j += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(values + j), xAt(colIdx, x, j), a0);
     float s = V256::hsum(_mm256_add_ps(a0, a1));
     for (; j < e; j++) s += values[j] * x[colIdx[j]];
     y[r] = s + bias[r];
@@ -63,7 +68,7 @@ void f32_spmm_csr_1x32__avx2(const int64_t* rowPtr, const int32_t* colIdx, const
   spmmImpl<V256>(rowPtr, colIdx, values, Xt, bp, bias, Yt, r0, r1);
 }
 
-double f32_sum_read_8x8__avx2(const float* x, int64_t n) { return sumImpl<V256>(x, n); }
-int64_t f32_fma_peak_8x12__avx2(int64_t iters, float* sink) { return fmaImpl<V256, 12>(iters, sink); }
+double f32_sum_read_8x8__avx2(const float* x, int64_t n) { return sumImpl<V256, 8>(x, n); }
+int64_t f32_fma_peak_8x15__avx2(int64_t iters, float* sink) { return fmaImpl<V256, 15>(iters, sink); }
 
 }  // namespace cnn2mlp

@@ -1,8 +1,10 @@
 // AVX-512 MLP kernels (16 fp32 lanes). Formulas and layouts: mlp_kernels.h.
-//   f32_gemv_dense_4x2__avx512: 4 rows × 2 zmm accumulators each, W streamed once.
+//   f32_gemv_dense_4x4__avx512: 4 rows × 4 zmm accumulators each, W streamed once.
 //   f32_gemm_dense_12x32__avx512: register tile 12 rows × 32 batch lanes (24 zmm accumulators),
-//     K blocks of 2048; a 16-lane tile covers bp % 32 == 16; row tails use 1 × 16 tiles.
-//   f32_spmv_csr_16__avx512: 16 nonzeros per gather, masked gather for the row tail.
+//     K blocks of 1024, next tile's W prefetched; a 16-lane tile covers bp % 32 == 16; row tails
+//     use 1 × 16 tiles.
+//   f32_spmv_csr_16__avx512: 16 nonzeros per step, a plain load when their columns are
+//     consecutive, else a gather; masked gather for the row tail.
 //   f32_spmm_csr_1x64__avx512: per row up to 64 batch lanes (4 zmm) per pass over the nonzeros.
 // Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.
 // GCC 12 warns spuriously about _mm512_undefined_ps inside its own reduce intrinsics.
@@ -28,12 +30,22 @@ struct V512 {
 };
 }  // namespace
 
-void f32_gemv_dense_4x2__avx512(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
-  gemvImpl<V512>(W, ld, x, bias, y, r0, r1);
+void f32_gemv_dense_4x4__avx512(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  gemvImpl<V512, 4>(W, ld, x, bias, y, r0, r1);
 }
 
 void f32_gemm_dense_12x32__avx512(const float* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
   gemmImpl<V512, 12, 2>(W, ld, K, Xt, bp, bias, Yt, r0, r1);
+}
+
+// 16 x values for nonzeros j..j+15: one plain load when their columns are consecutive (sorted,
+// distinct indices: last − first == 15), else a gather. Converted convolutions store runs of
+// kw·cin consecutive columns (96 for the seed's conv2), where a gather (~20 cycles per 16 lanes)
+// is the bottleneck; the products and their order are the same either way.
+static inline __m512 xAt(const int32_t* colIdx, const float* x, int64_t j) {
+  const int32_t c0 = colIdx[j];
+  if (colIdx[j + 15] - c0 == 15) return _mm512_loadu_ps(x + c0);
+  return _mm512_i32gather_ps(_mm512_loadu_si512(colIdx + j), x, 4);
 }
 
 void f32_spmv_csr_16__avx512(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
@@ -42,14 +54,10 @@ void f32_spmv_csr_16__avx512(const int64_t* rowPtr, const int32_t* colIdx, const
     const int64_t e = rowPtr[r + 1];
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     for (; j + 32 <= e; j += 32) {
-      const __m512i i0 = _mm512_loadu_si512(colIdx + j), i1 = _mm512_loadu_si512(colIdx + j + 16);
-      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j), _mm512_i32gather_ps(i0, x, 4), a0);
-      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j + 16), _mm512_i32gather_ps(i1, x, 4), a1);
+      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j), xAt(colIdx, x, j), a0);
+      a1 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j + 16), xAt(colIdx, x, j + 16), a1);
     }
-    for (; j + 16 <= e; j += 16) {
-      const __m512i i0 = _mm512_loadu_si512(colIdx + j);
-      a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j), _mm512_i32gather_ps(i0, x, 4), a0);
-    }
+    for (; j + 16 <= e; j += 16) a0 = _mm512_fmadd_ps(_mm512_loadu_ps(values + j), xAt(colIdx, x, j), a0);
     if (j < e) {
       // Masked-off lanes neither load nor fault, so reading past the row (or the array) is safe.
       const __mmask16 m = static_cast<__mmask16>((1u << (e - j)) - 1);
@@ -65,7 +73,7 @@ void f32_spmm_csr_1x64__avx512(const int64_t* rowPtr, const int32_t* colIdx, con
   spmmImpl<V512>(rowPtr, colIdx, values, Xt, bp, bias, Yt, r0, r1);
 }
 
-double f32_sum_read_16x8__avx512(const float* x, int64_t n) { return sumImpl<V512>(x, n); }
+double f32_sum_read_16x16__avx512(const float* x, int64_t n) { return sumImpl<V512, 16>(x, n); }
 int64_t f32_fma_peak_16x24__avx512(int64_t iters, float* sink) { return fmaImpl<V512, 24>(iters, sink); }
 
 }  // namespace cnn2mlp

@@ -66,8 +66,8 @@ int64_t f32_fma_peak_4__ref(int64_t iters, float* sink) {
 
 namespace {
 const KernelEntry<GemvFn> kGemv[] = {{"f32_gemv_dense_1x1__ref", Isa::Scalar, f32_gemv_dense_1x1__ref, 1},
-                                     {"f32_gemv_dense_4x2__avx2", Isa::Avx2, f32_gemv_dense_4x2__avx2, 8},
-                                     {"f32_gemv_dense_4x2__avx512", Isa::Avx512, f32_gemv_dense_4x2__avx512, 16}};
+                                     {"f32_gemv_dense_2x4__avx2", Isa::Avx2, f32_gemv_dense_2x4__avx2, 8},
+                                     {"f32_gemv_dense_4x4__avx512", Isa::Avx512, f32_gemv_dense_4x4__avx512, 16}};
 const KernelEntry<GemmFn> kGemm[] = {{"f32_gemm_dense_1x1__ref", Isa::Scalar, f32_gemm_dense_1x1__ref, 1},
                                      {"f32_gemm_dense_6x16__avx2", Isa::Avx2, f32_gemm_dense_6x16__avx2, 8},
                                      {"f32_gemm_dense_12x32__avx512", Isa::Avx512, f32_gemm_dense_12x32__avx512, 16}};
@@ -79,9 +79,9 @@ const KernelEntry<SpmmFn> kSpmm[] = {{"f32_spmm_csr_1x1__ref", Isa::Scalar, f32_
                                      {"f32_spmm_csr_1x64__avx512", Isa::Avx512, f32_spmm_csr_1x64__avx512, 16}};
 const KernelEntry<SumFn> kSum[] = {{"f32_sum_read_1__ref", Isa::Scalar, f32_sum_read_1__ref, 1},
                                    {"f32_sum_read_8x8__avx2", Isa::Avx2, f32_sum_read_8x8__avx2, 8},
-                                   {"f32_sum_read_16x8__avx512", Isa::Avx512, f32_sum_read_16x8__avx512, 16}};
+                                   {"f32_sum_read_16x16__avx512", Isa::Avx512, f32_sum_read_16x16__avx512, 16}};
 const KernelEntry<FmaFn> kFma[] = {{"f32_fma_peak_4__ref", Isa::Scalar, f32_fma_peak_4__ref, 1},
-                                   {"f32_fma_peak_8x12__avx2", Isa::Avx2, f32_fma_peak_8x12__avx2, 8},
+                                   {"f32_fma_peak_8x15__avx2", Isa::Avx2, f32_fma_peak_8x15__avx2, 8},
                                    {"f32_fma_peak_16x24__avx512", Isa::Avx512, f32_fma_peak_16x24__avx512, 16}};
 }  // namespace
 

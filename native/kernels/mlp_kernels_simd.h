@@ -9,42 +9,37 @@
 namespace cnn2mlp {
 namespace {
 
-// --- dense GEMV: 4 rows at a time, 2 accumulators per row (8 independent FMA chains), W read once.
-template <class V>
+// --- dense GEMV: RG rows at a time, 4 accumulators per row, W read once. W rows are contiguous,
+// so RG = 1 reads W as one sequential stream (the pattern the read-bandwidth probe measures).
+template <class V, int RG>
 inline void gemvImpl(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   using T = typename V::T;
   constexpr int L = V::L;
   int64_t r = r0;
-  for (; r + 4 <= r1; r += 4) {
-    const float* w0 = W + r * ld;
-    const float* w1 = w0 + ld;
-    const float* w2 = w1 + ld;
-    const float* w3 = w2 + ld;
-    T a0 = V::zero(), a1 = V::zero(), a2 = V::zero(), a3 = V::zero();
-    T b0 = V::zero(), b1 = V::zero(), b2 = V::zero(), b3 = V::zero();
+  for (; r + RG <= r1; r += RG) {
+    const float* w = W + r * ld;
+    T a[RG][4];
+#pragma GCC unroll 4
+    for (int i = 0; i < RG; i++)
+#pragma GCC unroll 4
+      for (int u = 0; u < 4; u++) a[i][u] = V::zero();
     int64_t k = 0;
-    for (; k + 2 * L <= ld; k += 2 * L) {
-      const T x0 = V::load(x + k), x1 = V::load(x + k + L);
-      a0 = V::fma(V::load(w0 + k), x0, a0);
-      a1 = V::fma(V::load(w1 + k), x0, a1);
-      a2 = V::fma(V::load(w2 + k), x0, a2);
-      a3 = V::fma(V::load(w3 + k), x0, a3);
-      b0 = V::fma(V::load(w0 + k + L), x1, b0);
-      b1 = V::fma(V::load(w1 + k + L), x1, b1);
-      b2 = V::fma(V::load(w2 + k + L), x1, b2);
-      b3 = V::fma(V::load(w3 + k + L), x1, b3);
+    for (; k + 4 * L <= ld; k += 4 * L) {
+      T xv[4];
+#pragma GCC unroll 4
+      for (int u = 0; u < 4; u++) xv[u] = V::load(x + k + u * L);
+#pragma GCC unroll 4
+      for (int i = 0; i < RG; i++)
+#pragma GCC unroll 4
+        for (int u = 0; u < 4; u++) a[i][u] = V::fma(V::load(w + i * ld + k + u * L), xv[u], a[i][u]);
     }
     for (; k < ld; k += L) {
       const T x0 = V::load(x + k);
-      a0 = V::fma(V::load(w0 + k), x0, a0);
-      a1 = V::fma(V::load(w1 + k), x0, a1);
-      a2 = V::fma(V::load(w2 + k), x0, a2);
-      a3 = V::fma(V::load(w3 + k), x0, a3);
+#pragma GCC unroll 4
+      for (int i = 0; i < RG; i++) a[i][0] = V::fma(V::load(w + i * ld + k), x0, a[i][0]);
     }
-    y[r] = V::hsum(V::add(a0, b0)) + bias[r];
-    y[r + 1] = V::hsum(V::add(a1, b1)) + bias[r + 1];
-    y[r + 2] = V::hsum(V::add(a2, b2)) + bias[r + 2];
-    y[r + 3] = V::hsum(V::add(a3, b3)) + bias[r + 3];
+#pragma GCC unroll 4
+    for (int i = 0; i < RG; i++) y[r + i] = V::hsum(V::add(V::add(a[i][0], a[i][1]), V::add(a[i][2], a[i][3]))) + bias[r + i];
   }
   for (; r < r1; r++) {
     const float* w = W + r * ld;
@@ -55,9 +50,13 @@ inline void gemvImpl(const float* W, int64_t ld, const float* x, const float* bi
 }
 
 // --- dense GEMM register tile: R rows × NV vectors of batch lanes, k in [k0, k1). W[r][k] is
-// broadcast, the Xt panel row k (NV vectors) is loaded once and reused by all R rows.
+// broadcast, the Xt panel row k (NV vectors) is loaded once and reused by all R rows. `pf` (may be
+// null) is the W segment the next tile will read (R rows × (k1 - k0), row stride ld): one line of
+// each of its rows is prefetched into L2 every 16 k, so the next tile's W arrives from DRAM while
+// this one computes (a whole tile of lead time, far more than the DRAM latency), instead of
+// relying on the hardware prefetcher to follow R short strided streams at once.
 template <class V, int R, int NV>
-inline void gemmTile(const float* W, int64_t ld, int64_t k0, int64_t k1, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r, int64_t b0) {
+inline void gemmTile(const float* W, int64_t ld, int64_t k0, int64_t k1, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r, int64_t b0, const float* pf) {
   using T = typename V::T;
   constexpr int L = V::L;
   T acc[R][NV];
@@ -66,15 +65,22 @@ inline void gemmTile(const float* W, int64_t ld, int64_t k0, int64_t k1, const f
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) acc[i][v] = k0 == 0 ? V::set1(bias[r + i]) : V::load(Yt + (r + i) * bp + b0 + v * L);
   const float* w = W + r * ld;
-  for (int64_t k = k0; k < k1; k++) {
-    T xv[NV];
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; v++) xv[v] = V::load(Xt + k * bp + b0 + v * L);
+  for (int64_t kb = k0; kb < k1; kb += 16) {
+    if (pf) {
 #pragma GCC unroll 16
-    for (int i = 0; i < R; i++) {
-      const T wi = V::set1(w[i * ld + k]);
+      for (int i = 0; i < R; i++) __builtin_prefetch(pf + i * ld + (kb - k0), 0, 2);
+    }
+    const int64_t ke = kb + 16 < k1 ? kb + 16 : k1;
+    for (int64_t k = kb; k < ke; k++) {
+      T xv[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) acc[i][v] = V::fma(wi, xv[v], acc[i][v]);
+      for (int v = 0; v < NV; v++) xv[v] = V::load(Xt + k * bp + b0 + v * L);
+#pragma GCC unroll 16
+      for (int i = 0; i < R; i++) {
+        const T wi = V::set1(w[i * ld + k]);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) acc[i][v] = V::fma(wi, xv[v], acc[i][v]);
+      }
     }
   }
 #pragma GCC unroll 16
@@ -83,31 +89,33 @@ inline void gemmTile(const float* W, int64_t ld, int64_t k0, int64_t k1, const f
     for (int v = 0; v < NV; v++) V::store(Yt + (r + i) * bp + b0 + v * L, acc[i][v]);
 }
 
-// Cache blocking: K in blocks of KC = 2048 (the Xt panel block, 2048 × 32 floats = 256 KiB, stays
-// in L2 while every row tile of the range streams its W segment; the R × KC W segment is reused
-// from L1/L2 across the batch blocks). Partial sums live in Yt between K blocks. Measured on the
-// 6400 × 25600 layer at batch 32 (noisy shared machine): KC 256 → ~36, 1024 → ~55, 2048 → ~70
-// GFLOP/s; short blocks cut W into segments too short for the hardware prefetcher to stream from
-// DRAM, and software prefetch did not help.
+// Cache blocking: K in blocks of KC (the Xt panel block, KC × 32 floats = 128 KiB at KC = 1024,
+// stays in L2 while every row tile of the range streams its W segment). Partial sums live in Yt
+// between K blocks. The W segment of the next row tile (or of the first tile of the next K block)
+// is prefetched while the current one computes; only the first batch block of a tile prefetches
+// (the others reuse the same W segment from cache).
 template <class V, int R, int NVMAX>
 inline void gemmImpl(const float* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
   constexpr int L = V::L;
-  constexpr int64_t KC = 2048;
+  constexpr int64_t KC = 1024;
+  const int64_t rEnd = r0 + (r1 - r0) / R * R;  // end of the whole R-row tiles
   for (int64_t k0 = 0; k0 < K; k0 += KC) {
     const int64_t k1 = k0 + KC < K ? k0 + KC : K;
-    int64_t r = r0;
-    for (; r + R <= r1; r += R)
+    for (int64_t r = r0; r < rEnd; r += R) {
+      // Next segment: the next tile in this K block, else the first tile of the next K block.
+      const float* pf = r + R < rEnd ? W + (r + R) * ld + k0 : (k1 < K ? W + r0 * ld + k1 : nullptr);
       for (int64_t b0 = 0; b0 < bp;) {
         if (bp - b0 >= NVMAX * L) {
-          gemmTile<V, R, NVMAX>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0);
+          gemmTile<V, R, NVMAX>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0, b0 == 0 ? pf : nullptr);
           b0 += NVMAX * L;
         } else {
-          gemmTile<V, R, 1>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0);
+          gemmTile<V, R, 1>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0, b0 == 0 ? pf : nullptr);
           b0 += L;
         }
       }
-    for (; r < r1; r++)
-      for (int64_t b0 = 0; b0 < bp; b0 += L) gemmTile<V, 1, 1>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0);
+    }
+    for (int64_t r = rEnd; r < r1; r++)
+      for (int64_t b0 = 0; b0 < bp; b0 += L) gemmTile<V, 1, 1>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0, nullptr);
   }
 }
 
@@ -173,31 +181,37 @@ inline void spmmImpl(const int64_t* rowPtr, const int32_t* colIdx, const float* 
     }
 }
 
-// --- read-bandwidth probe: 8 independent accumulators so the adds never limit the load rate.
-template <class V>
+// --- read-bandwidth probe: A independent accumulators (A × L floats per step) so the adds never
+// limit the load rate (2 loads/cycle × 4-cycle add latency needs >= 8); plain loads, no
+// non-temporal hints or prefetches: what a kernel streaming W sees.
+template <class V, int A>
 inline double sumImpl(const float* x, int64_t n) {
   using T = typename V::T;
   constexpr int L = V::L;
-  T a[8];
-  for (int i = 0; i < 8; i++) a[i] = V::zero();
-  for (int64_t k = 0; k + 8 * L <= n; k += 8 * L)
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; i++) a[i] = V::add(a[i], V::load(x + k + i * L));
+  T a[A];
+  for (int i = 0; i < A; i++) a[i] = V::zero();
+  int64_t k = 0;
+  for (; k + A * L <= n; k += A * L)
+#pragma GCC unroll 16
+    for (int i = 0; i < A; i++) a[i] = V::add(a[i], V::load(x + k + i * L));
+  for (; k + L <= n; k += L) a[0] = V::add(a[0], V::load(x + k));
   T s = V::zero();
-  for (int i = 0; i < 8; i++) s = V::add(s, a[i]);
+  for (int i = 0; i < A; i++) s = V::add(s, a[i]);
   return V::hsum(s);
 }
 
-// --- FMA peak: C independent chains (latency 4 × 2 ports needs >= 8; more hides scheduling).
+// --- FMA peak: C independent chains a = a·a + c (a = 0.5, c = 0.25: a fixed point, so values
+// stay normal forever). 4-cycle latency × 2 FMA ports needs >= 8 chains in flight; C >= 16 leaves
+// a 2× margin for scheduling. One constant register, so AVX2 fits 15 chains + c in 16 ymm.
 template <class V, int C>
 inline int64_t fmaImpl(int64_t iters, float* sink) {
   using T = typename V::T;
   T a[C];
-  for (int i = 0; i < C; i++) a[i] = V::set1(1.f + 0.01f * i);
-  const T m = V::set1(0.9999999f), c = V::set1(1e-7f);
+  for (int i = 0; i < C; i++) a[i] = V::set1(0.5f);
+  const T c = V::set1(0.25f);
   for (int64_t it = 0; it < iters; it++)
 #pragma GCC unroll 32
-    for (int i = 0; i < C; i++) a[i] = V::fma(a[i], m, c);
+    for (int i = 0; i < C; i++) a[i] = V::fma(a[i], a[i], c);
   T s = V::zero();
   for (int i = 0; i < C; i++) s = V::add(s, a[i]);
   *sink = V::hsum(s);

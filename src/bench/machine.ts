@@ -1,14 +1,22 @@
 /**
  * Machine limits that kernel speeds are reported against: sustained read bandwidth and fp32 FMA
- * peak, on one thread and on all cores. Noisy on a shared machine: take the figures as of "now".
+ * peak, on one thread and on all cores. Both probes keep their best short interval (interference
+ * from other processes can only lower a throughput reading), so they are robust to time-slicing on
+ * a shared machine; docs/mlp-kernels.md ("Machine probes") says exactly what each one measures.
  */
 import { native, type NativeCpuInfo } from '../native.js';
 import { fromNative } from '../errors.js';
 
 export interface MachineLimits {
-  /** bytes/s reading a buffer far larger than the caches (best of reps) */
+  /**
+   * bytes/s of plain vector loads over `bandwidthBytes` of memory: the best 16 MiB-per-thread round
+   * with all threads reading at once (the buffer is read `reps` times)
+   */
   readBandwidth: { threads1: number; threadsAll: number };
-  /** FLOP/s of fp32 FMAs with the active ISA (2 FLOPs per lane per FMA) */
+  /**
+   * FLOP/s of fp32 FMAs with the active ISA (2 FLOPs per lane per FMA): threads1 is one thread's
+   * best ~0.25 ms burst of independent FMA chains; threadsAll the sum of every thread's best burst
+   */
   fmaPeak: { threads1: number; threadsAll: number };
   cpu: NativeCpuInfo;
   /** buffer size used for the bandwidth probe, bytes */
@@ -17,8 +25,8 @@ export interface MachineLimits {
 
 /**
  * Probes the machine. quick: a 256 MiB buffer and 0.2 s FMA runs (about a second in all);
- * otherwise 2 GiB (this machine reports a 480 MiB shared L3, so smaller buffers partly hit cache)
- * and 1 s runs.
+ * otherwise 2 GiB (this machine reports a 480 MiB shared L3: a buffer several times larger
+ * guarantees DRAM reads; on the dev VM 256 MiB and 2 GiB read alike) and 1 s runs.
  */
 export async function measureMachine(options: { quick?: boolean } = {}): Promise<MachineLimits> {
   const n = native();

@@ -240,7 +240,8 @@ export function formatMlpKernelRows(machine: MachineLimits, rows: MlpKernelBench
   const g = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
   const head =
     `machine: ${machine.cpu.brand} (${machine.cpu.logicalCores} threads, ${machine.cpu.activeIsa}); read bandwidth ` +
-    `${g(machine.readBandwidth.threads1 / 1e9, 1)} GB/s (1 thread) / ${g(machine.readBandwidth.threadsAll / 1e9, 1)} GB/s (all); FMA peak ` +
+    `${g(machine.readBandwidth.threads1 / 1e9, 1)} GB/s (1 thread) / ${g(machine.readBandwidth.threadsAll / 1e9, 1)} GB/s (all, ` +
+    `${g(machine.bandwidthBytes / 2 ** 20, 0)} MiB buffer); FMA peak ` +
     `${g(machine.fmaPeak.threads1 / 1e9, 0)} / ${g(machine.fmaPeak.threadsAll / 1e9, 0)} GFLOP/s`;
   const lines = rows.map((r) =>
     [

@@ -39,8 +39,11 @@ const DENSE_SHAPES: Array<[number, number]> = [
   [12, 33],
   [25, 100],
   [37, 300],
-  // K > 2048: the GEMM's K blocks accumulate partial sums in the output panel.
+  // K > 1024: the GEMM's K blocks (KC = 1024) accumulate partial sums in the output panel.
   [13, 4200],
+  // Several 12-row tiles per K block (each prefetches the next tile's W, the last one the next K
+  // block's first tile), 2 tail rows, a partial last K block; GEMV: 4-row groups + 2 tail rows.
+  [50, 2100],
 ];
 
 describe.each(supportedIsas)('MLP kernels, %s', (isa) => {
@@ -63,6 +66,36 @@ describe.each(supportedIsas)('MLP kernels, %s', (isa) => {
     ];
     for (const [rows, cols, density, empty] of shapes)
       for (const batch of BATCHES) await check(cols, [randomCsr(mulberry32(seed), rows, cols, density, empty)], batch, 1, seed++);
+  });
+
+  it('CSR rows made of consecutive-column runs (the SpMV plain-load path) mixed with gathers', async () => {
+    setIsa(isa);
+    // Runs of 1..40 consecutive columns at random gaps, like a converted conv's kw·cin runs: some
+    // 8/16-nonzero groups are consecutive (one plain load), some straddle a gap (a gather), and
+    // the last column is reached (a load ending exactly at cols).
+    const rand = rng(31);
+    const rows = 60;
+    const cols = 400;
+    const rowPtr = [0];
+    const colIdx: number[] = [];
+    const values: number[] = [];
+    for (let r = 0; r < rows; r++) {
+      let c = r % 3 === 0 ? 0 : Math.floor(rand() * 30);
+      while (c < cols) {
+        const len = 1 + Math.floor(rand() * 40);
+        for (let q = 0; q < len && c < cols; q++, c++) {
+          colIdx.push(c);
+          values.push(rand() * 2 - 1);
+        }
+        c += r % 5 === 0 ? 0 : 1 + Math.floor(rand() * 20);
+      }
+      rowPtr.push(colIdx.length);
+    }
+    const layer: MlpLayerSpec = {
+      format: 'csr', rows, cols, rowPtr, colIdx: Int32Array.from(colIdx), values: Float32Array.from(values),
+      bias: new Float32Array(rows).map(() => rand() - 0.5),
+    } as MlpLayerSpec;
+    for (const batch of [1, 3, 32]) await check(cols, [layer], batch, 1, 300 + batch);
   });
 
   it('all-zero weights give exactly act(bias)', async () => {
