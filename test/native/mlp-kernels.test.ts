@@ -73,7 +73,7 @@ describe.each(supportedIsas)('MLP kernels, %s', (isa) => {
     // Runs of 1..40 consecutive columns at random gaps, like a converted conv's kw·cin runs: some
     // 8/16-nonzero groups are consecutive (one plain load), some straddle a gap (a gather), and
     // the last column is reached (a load ending exactly at cols).
-    const rand = rng(31);
+    const rand = mulberry32(31);
     const rows = 60;
     const cols = 400;
     const rowPtr = [0];
