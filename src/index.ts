@@ -1,4 +1,5 @@
 /** cnn2mlp: public API. Re-exports only. */
+export { measureMachine, type MachineLimits } from './bench/machine.js';
 export { compileCnn, runCnn, runCnnSync, CompiledCnn, type RunCnnOptions } from './cnn/cnn.js';
 export { convert, type ConvertOptions } from './convert/convert.js';
 export { stats, type CnnStats, type CnnLayerStats, type MlpStats, type MlpLayerStats } from './convert/stats.js';
@@ -6,7 +7,10 @@ export { Cnn2MlpError, type Cnn2MlpErrorCode } from './errors.js';
 export { loadOnnx, ONNX_SUPPORTED_OPS } from './formats/onnx.js';
 export { cnnToOnnx, exportOnnx, type ExportOnnxOptions } from './formats/onnx-export.js';
 export { loadTfjs, TFJS_SUPPORTED_LAYERS } from './formats/tfjs.js';
+export { loadMlp, saveMlp, type LoadMlpOptions } from './mlp/file.js';
+export { mlpFromLayers, MLP_ACTIVATIONS, type MlpActivationName, type MlpLayerSpec } from './mlp/layers.js';
 export { Mlp, type MlpMetadata, type MlpLayerInfo } from './mlp/mlp.js';
+export { runMlp, runMlpSync, type RunMlpOptions } from './mlp/run.js';
 export { planModel, type Plan, type PlanOp } from './model/plan.js';
 export { seedNetwork, type SeedNetworkOptions } from './model/seed.js';
 export type * from './model/types.js';

@@ -135,12 +135,19 @@ export interface NativeAddon {
   // --- MLP execution, files and machine probes (native/napi/mlp_run.cc, mlp_file.cc, probes.cc) ---
   mlpRun(mlp: NativeMlpHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): Promise<void>;
   mlpRunSync(mlp: NativeMlpHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): void;
+  /** Streams the MLP to `<path>.tmp-<pid>-<rand>`, fsyncs, renames onto path (docs/mlp-format.md). */
   mlpSave(mlp: NativeMlpHandle, path: string, metadataJson: string): Promise<void>;
-  mlpLoad(path: string): Promise<{ mlp: NativeMlpHandle; metadataJson: string }>;
+  /** Maps the file read-only (no copy); verify (default true) checks every section checksum. */
+  mlpLoad(path: string, verify?: boolean): Promise<{ mlp: NativeMlpHandle; metadataJson: string }>;
   /** STREAM-style read bandwidth in bytes/s over `bytes` of memory, best of `reps`. */
   probeReadBandwidth(bytes: number, threads: number, reps: number): Promise<number>;
   /** fp32 FMA peak in FLOP/s (2 per FMA lane) on `threads` threads with the active ISA. */
   probeFmaPeak(threads: number, seconds: number): Promise<number>;
+  /**
+   * Benchmark input (native/napi/bench_random.cc): a one-layer MLP with the exact pattern of a
+   * converted 'same'-padded k×k conv on an H×W×cin NHWC input, random weights, dense or CSR.
+   */
+  benchRandomConvMlp(H: number, W: number, cin: number, cout: number, k: number, stride: number, csr: boolean, seed: number): Promise<NativeMlpHandle>;
 
   // --- conversion (native/napi/convert.cc) ---
   /**

@@ -17,7 +17,26 @@ std::vector<Initializer>& registry() {
 }  // namespace
 
 Registration::Registration(const char* name, Napi::Function::Callback fn) {
-  registry().push_back([name, fn](Napi::Env env, Napi::Object exports) { exports.Set(name, Napi::Function::New(env, fn, name)); });
+  // node-addon-api only converts Napi::Error; any other C++ exception escaping a callback (a
+  // CodedError from Buffer::allocate, std::bad_alloc) would reach V8 and terminate the process.
+  registry().push_back([name, fn](Napi::Env env, Napi::Object exports) {
+    exports.Set(name, Napi::Function::New(
+                          env,
+                          [fn](const Napi::CallbackInfo& info) -> Napi::Value {
+                            try {
+                              return fn(info);
+                            } catch (const Napi::Error&) {
+                              throw;
+                            } catch (const CodedError& e) {
+                              throw makeError(info.Env(), e.what(), e.code);
+                            } catch (const std::bad_alloc&) {
+                              throw makeError(info.Env(), "out of memory: an allocation failed", "ERR_TOO_LARGE");
+                            } catch (const std::exception& e) {
+                              throw makeError(info.Env(), e.what(), "ERR_NATIVE");
+                            }
+                          },
+                          name));
+  });
 }
 Registration::Registration(Initializer init) { registry().push_back(std::move(init)); }
 

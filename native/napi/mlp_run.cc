@@ -49,11 +49,8 @@ Napi::Value MlpRun(const Napi::CallbackInfo& info) {
 
 Napi::Value MlpRunSync(const Napi::CallbackInfo& info) {
   RunArgs a = runArgs(info, "mlpRunSync");
-  try {
-    mlpExecute(*a.mlp, a.in, a.batch, a.threads, a.out);
-  } catch (const CodedError& e) {
-    throwError(info.Env(), e.what(), e.code);
-  }
+  // CodedError (ERR_TOO_LARGE for scratch) becomes a JS error via the Registration wrapper.
+  mlpExecute(*a.mlp, a.in, a.batch, a.threads, a.out);
   return info.Env().Undefined();
 }
 

@@ -34,6 +34,8 @@ std::string checkCsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const in
   if (rowPtr[rows] != nnz) return "rowPtr[rows] must equal the number of nonzeros";
   for (int64_t r = 0; r < rows; r++) {
     if (rowPtr[r + 1] < rowPtr[r]) return "rowPtr decreases at row " + std::to_string(r);
+    // Checked before the row is walked: an untrusted rowPtr must never lead colIdx out of bounds.
+    if (rowPtr[r + 1] > nnz) return "rowPtr exceeds the number of nonzeros at row " + std::to_string(r);
     int64_t prev = -1;
     for (int64_t j = rowPtr[r]; j < rowPtr[r + 1]; j++) {
       if (colIdx[j] < 0 || colIdx[j] >= cols) return "column index out of range in row " + std::to_string(r);

@@ -28,6 +28,30 @@ void balancedCsrChunks(const int64_t* rowPtr, int64_t rows, int64_t chunks, int6
 
 namespace {
 
+// Activation scratch cached per calling thread (each job thread, or the JS thread for the sync
+// form, runs one MLP at a time), so repeated runs skip the mmap + page faults of fresh buffers.
+// Still per run: two runs never share a thread's scratch at once. Large blocks are not kept.
+struct Scratch {
+  static constexpr size_t kKeep = size_t(64) << 20;
+  std::shared_ptr<Buffer> buf[2];
+  float* get(int i, size_t bytes) {
+    if (!buf[i] || buf[i]->size() < bytes) {
+      buf[i].reset();
+      buf[i] = Buffer::allocate(bytes, "MLP activations");
+    }
+    return buf[i]->as<float>();
+  }
+  void trim() {
+    for (auto& b : buf)
+      if (b && b->size() > kKeep) b.reset();
+  }
+};
+
+Scratch& threadScratch() {
+  thread_local Scratch s;
+  return s;
+}
+
 // Dense chunks: whole row tiles (48 = a multiple of every kernel's R), about 4 chunks per thread
 // for balance, none smaller than ~1 M multiply-adds so tiny layers run on one thread.
 int64_t denseChunkRows(int64_t rows, int64_t cols, int64_t lanes, int threads) {
@@ -45,16 +69,29 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
   for (const auto& l : mlp.layers) maxWidth = std::max(maxWidth, l.rows);
   const int64_t padded = denseLd(maxWidth);
   const int64_t bp = batch == 1 ? 1 : (batch + 15) / 16 * 16;
-  auto bufA = Buffer::allocate(size_t(padded * bp) * 4, "MLP activations");
-  auto bufB = Buffer::allocate(size_t(padded * bp) * 4, "MLP activations");
-  float* x = bufA->as<float>();
-  float* y = bufB->as<float>();
+  Scratch& scratch = threadScratch();
+  const size_t need = size_t(padded * bp) * 4;
+  float* x = scratch.get(0, need);
+  float* y = scratch.get(1, need);
+  struct Release {
+    Scratch& s;
+    ~Release() { s.trim(); }
+  } release{scratch};
   const int64_t nIn = mlp.inputSize;
   if (batch == 1) {
     std::memcpy(x, in, size_t(nIn) * 4);
+    for (int64_t k = nIn; k < denseLd(nIn); k++) x[k] = 0.f;  // the GEMV reads to ld
   } else {
-    for (int64_t b = 0; b < batch; b++)
-      for (int64_t k = 0; k < nIn; k++) x[k * bp + b] = in[b * nIn + k];
+    // [batch][nIn] → [nIn][bp] in blocks of 64 features (reads contiguous runs, writes stay in L1);
+    // padding lanes are zeroed so reused scratch never carries stale values (or slow denormals).
+    const int64_t blocks = (nIn + 63) / 64;
+    parallelFor(blocks, threads, [&](int64_t blk, int) {
+      const int64_t k0 = blk * 64, k1 = std::min(nIn, k0 + 64);
+      for (int64_t b = 0; b < batch; b++)
+        for (int64_t k = k0; k < k1; k++) x[k * bp + b] = in[b * nIn + k];
+      for (int64_t k = k0; k < k1; k++)
+        for (int64_t b = batch; b < bp; b++) x[k * bp + b] = 0.f;
+    });
   }
   const auto& gemv = gemvKernel();
   const auto& gemm = gemmKernel();
@@ -106,9 +143,14 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
   }
   // x now holds the last layer's output (batch 1: `out` was written directly).
   const int64_t nOut = mlp.outputSize;
-  if (batch > 1)
-    for (int64_t b = 0; b < batch; b++)
-      for (int64_t r = 0; r < nOut; r++) out[b * nOut + r] = x[r * bp + b];
+  if (batch > 1) {
+    const int64_t blocks = (nOut + 63) / 64;
+    parallelFor(blocks, threads, [&](int64_t blk, int) {
+      const int64_t r0 = blk * 64, r1 = std::min(nOut, r0 + 64);
+      for (int64_t b = 0; b < batch; b++)
+        for (int64_t r = r0; r < r1; r++) out[b * nOut + r] = x[r * bp + b];
+    });
+  }
   if (mlp.layers.back().act.code == ActSoftmax) applyActivation(mlp.layers.back().act, out, batch * nOut, nOut);
 }
 

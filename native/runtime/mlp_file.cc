@@ -1,0 +1,359 @@
+#include "runtime/mlp_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "napi/common.h"  // CodedError only (no N-API calls here)
+#include "runtime/thread_pool.h"
+#include "runtime/xxhash64.h"
+
+namespace cnn2mlp {
+namespace {
+
+constexpr char kMagic[8] = {'C', 'N', 'N', '2', 'M', 'L', 'P', '\0'};
+constexpr uint32_t kVersion = 1;
+constexpr uint64_t kHeaderSize = 128, kEntrySize = 128, kAlign = 64;
+constexpr uint64_t kMaxLayers = 1u << 16, kMaxMetadata = 64u << 20;
+
+#pragma pack(push, 1)
+struct FileHeader {
+  char magic[8];
+  uint32_t version;
+  uint32_t headerBytes;  // header + layer table
+  uint64_t fileBytes;
+  uint64_t inputSize, outputSize;
+  uint32_t layerCount, flags;
+  uint64_t metadataOffset, metadataBytes, metadataHash;
+  uint64_t headerHash;  // XXH64 of [0, headerBytes) with this field zero
+  uint8_t reserved[48];
+};
+struct FileLayer {
+  uint64_t rows, cols;
+  uint32_t format, act;
+  float alpha, min, max;
+  uint32_t reserved0;
+  uint64_t ld, nnz;
+  uint64_t biasOffset, valuesOffset, rowPtrOffset, colIdxOffset;
+  uint64_t biasHash, valuesHash, rowPtrHash, colIdxHash;
+  uint64_t reserved1;
+};
+#pragma pack(pop)
+static_assert(sizeof(FileHeader) == kHeaderSize, "header is 128 bytes");
+static_assert(sizeof(FileLayer) == kEntrySize, "layer entry is 128 bytes");
+
+uint64_t alignUp(uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+
+[[noreturn]] void bad(const std::string& path, const std::string& what) { throw CodedError("ERR_BAD_FILE", path + ": " + what); }
+
+// Section byte sizes of a layer (callers have bounded rows/cols/nnz so these cannot overflow).
+uint64_t biasBytes(const FileLayer& l) { return l.rows * 4; }
+uint64_t valuesBytes(const FileLayer& l) { return l.format == 0 ? l.rows * l.ld * 4 : l.nnz * 4; }
+uint64_t rowPtrBytes(const FileLayer& l) { return l.format == 0 ? 0 : (l.rows + 1) * 8; }
+uint64_t colIdxBytes(const FileLayer& l) { return l.format == 0 ? 0 : l.nnz * 4; }
+
+class Writer {
+ public:
+  Writer(const std::string& path, const std::string& tmp) : path_(path), tmp_(tmp) {
+    fd_ = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0) fail("cannot create");
+  }
+  ~Writer() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!done_) ::unlink(tmp_.c_str());
+  }
+  void write(const void* data, uint64_t n) {
+    const char* p = static_cast<const char*>(data);
+    while (n > 0) {
+      const size_t chunk = n > (64u << 20) ? (64u << 20) : size_t(n);
+      ssize_t w = ::write(fd_, p, chunk);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) fail("cannot write");
+      p += w;
+      n -= uint64_t(w);
+      pos_ += uint64_t(w);
+    }
+  }
+  void padTo(uint64_t off) {
+    static const char zeros[kAlign] = {0};
+    while (pos_ < off) write(zeros, std::min<uint64_t>(kAlign, off - pos_));
+  }
+  void finish(const void* header, uint64_t n) {
+    if (::pwrite(fd_, header, n, 0) != ssize_t(n)) fail("cannot write the header of");
+    if (::fsync(fd_) != 0) fail("cannot fsync");
+    if (::close(fd_) != 0) {
+      fd_ = -1;
+      fail("cannot close");
+    }
+    fd_ = -1;
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) fail("cannot rename the temporary file onto");
+    done_ = true;
+    // Make the rename durable too (best effort: some filesystems refuse fsync on a directory).
+    std::string dir = path_.find('/') == std::string::npos ? "." : path_.substr(0, path_.rfind('/') + 1);
+    int dfd = ::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+  }
+  uint64_t pos() const { return pos_; }
+
+ private:
+  [[noreturn]] void fail(const char* what) {
+    int e = errno;
+    const bool onto = std::strstr(what, "onto") != nullptr;
+    throw CodedError("ERR_BAD_FILE", std::string(what) + " " + (onto ? path_ : tmp_) + ": " + std::strerror(e));
+  }
+  std::string path_, tmp_;
+  int fd_ = -1;
+  uint64_t pos_ = 0;
+  bool done_ = false;
+};
+
+struct Mapping {
+  void* base = MAP_FAILED;
+  size_t size = 0;
+  ~Mapping() {
+    if (base != MAP_FAILED) ::munmap(base, size);
+  }
+};
+
+}  // namespace
+
+void saveMlpFile(const Mlp& mlp, const std::string& metadataJson, const std::string& path) {
+  const uint64_t n = mlp.layers.size();
+  if (n == 0 || n > kMaxLayers) throw CodedError("ERR_INVALID_ARG", "an MLP file holds 1 to 65536 layers");
+  if (metadataJson.size() > kMaxMetadata) throw CodedError("ERR_TOO_LARGE", "metadata JSON exceeds 64 MiB");
+  FileHeader h{};
+  std::memcpy(h.magic, kMagic, 8);
+  h.version = kVersion;
+  h.headerBytes = static_cast<uint32_t>(kHeaderSize + n * kEntrySize);
+  h.inputSize = uint64_t(mlp.inputSize);
+  h.outputSize = uint64_t(mlp.outputSize);
+  h.layerCount = static_cast<uint32_t>(n);
+  std::vector<FileLayer> table(n);
+  uint64_t cursor = alignUp(h.headerBytes);
+  h.metadataOffset = cursor;
+  h.metadataBytes = metadataJson.size();
+  h.metadataHash = xxhash64(metadataJson.data(), metadataJson.size());
+  cursor = alignUp(cursor + metadataJson.size());
+  for (uint64_t i = 0; i < n; i++) {
+    const MlpLayer& l = mlp.layers[i];
+    FileLayer& e = table[i];
+    e.rows = uint64_t(l.rows);
+    e.cols = uint64_t(l.cols);
+    e.format = l.format == MatrixFormat::Dense ? 0 : 1;
+    e.act = uint32_t(l.act.code);
+    e.alpha = l.act.alpha;
+    e.min = l.act.min;
+    e.max = l.act.max;
+    e.ld = e.format == 0 ? uint64_t(l.ld) : 0;
+    e.nnz = uint64_t(l.nnz);
+    auto place = [&](uint64_t bytes) {
+      if (bytes == 0) return uint64_t(0);
+      uint64_t off = cursor;
+      cursor = alignUp(cursor + bytes);
+      return off;
+    };
+    e.biasOffset = place(biasBytes(e));
+    e.valuesOffset = place(valuesBytes(e));
+    e.rowPtrOffset = place(rowPtrBytes(e));
+    e.colIdxOffset = place(colIdxBytes(e));
+  }
+  h.fileBytes = cursor;
+
+  // Hash the sections in parallel straight from the layer arrays (memory-speed, no copy).
+  struct Job {
+    const void* p;
+    uint64_t bytes;
+    uint64_t* out;
+  };
+  std::vector<Job> jobs;
+  for (uint64_t i = 0; i < n; i++) {
+    const MlpLayer& l = mlp.layers[i];
+    FileLayer& e = table[i];
+    jobs.push_back({l.bias, biasBytes(e), &e.biasHash});
+    jobs.push_back({l.values, valuesBytes(e), &e.valuesHash});
+    if (e.format == 1) {
+      jobs.push_back({l.rowPtr, rowPtrBytes(e), &e.rowPtrHash});
+      jobs.push_back({l.colIdx, colIdxBytes(e), &e.colIdxHash});
+    }
+  }
+  parallelFor(int64_t(jobs.size()), resolveThreads(0), [&](int64_t j, int) { *jobs[j].out = jobs[j].bytes ? xxhash64(jobs[j].p, jobs[j].bytes) : 0; });
+
+  std::vector<uint8_t> head(h.headerBytes, 0);
+  std::memcpy(head.data() + kHeaderSize, table.data(), n * kEntrySize);
+  std::memcpy(head.data(), &h, kHeaderSize);
+  h.headerHash = xxhash64(head.data(), head.size());
+  std::memcpy(head.data(), &h, kHeaderSize);
+
+  std::random_device rd;
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000000u);
+  Writer w(path, tmp);
+  w.padTo(h.headerBytes);  // placeholder; the real header is written last
+  w.padTo(h.metadataOffset);
+  w.write(metadataJson.data(), metadataJson.size());
+  for (uint64_t i = 0; i < n; i++) {
+    const MlpLayer& l = mlp.layers[i];
+    const FileLayer& e = table[i];
+    w.padTo(e.biasOffset);
+    w.write(l.bias, biasBytes(e));
+    if (valuesBytes(e)) {
+      w.padTo(e.valuesOffset);
+      w.write(l.values, valuesBytes(e));
+    }
+    if (e.format == 1) {
+      w.padTo(e.rowPtrOffset);
+      w.write(l.rowPtr, rowPtrBytes(e));
+      if (colIdxBytes(e)) {
+        w.padTo(e.colIdxOffset);
+        w.write(l.colIdx, colIdxBytes(e));
+      }
+    }
+  }
+  w.padTo(h.fileBytes);
+  w.finish(head.data(), head.size());
+}
+
+std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::string* metadataJson) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    throw CodedError("ERR_BAD_FILE", "cannot open " + path + ": " + std::strerror(e));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    bad(path, "not a regular file");
+  }
+  const uint64_t size = uint64_t(st.st_size);
+  if (size < kHeaderSize) {
+    ::close(fd);
+    bad(path, "truncated: " + std::to_string(size) + " bytes is shorter than the 128-byte header (not a cnn2mlp MLP file?)");
+  }
+  auto map = std::make_shared<Mapping>();
+  map->base = ::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fd, 0);
+  map->size = size_t(size);
+  ::close(fd);
+  if (map->base == MAP_FAILED) {
+    int e = errno;
+    throw CodedError("ERR_BAD_FILE", "cannot map " + path + ": " + std::strerror(e));
+  }
+  const uint8_t* base = static_cast<const uint8_t*>(map->base);
+  FileHeader h;
+  std::memcpy(&h, base, kHeaderSize);
+  if (std::memcmp(h.magic, kMagic, 8) != 0) bad(path, "not a cnn2mlp MLP file (bad magic)");
+  if (h.version != kVersion) throw CodedError(h.version > kVersion ? "ERR_UNSUPPORTED" : "ERR_BAD_FILE", path + ": MLP file version " + std::to_string(h.version) + " is not supported (this build reads version 1)");
+  if (h.fileBytes != size)
+    bad(path, (size < h.fileBytes ? "truncated: the header says " : "wrong length: the header says ") + std::to_string(h.fileBytes) + " bytes but the file has " + std::to_string(size));
+  if (h.layerCount < 1 || h.layerCount > kMaxLayers) bad(path, "corrupted header: layer count " + std::to_string(h.layerCount));
+  if (h.headerBytes != kHeaderSize + uint64_t(h.layerCount) * kEntrySize || h.headerBytes > size) bad(path, "corrupted header: header size does not match the layer count");
+  {
+    std::vector<uint8_t> head(base, base + h.headerBytes);
+    std::memset(head.data() + offsetof(FileHeader, headerHash), 0, 8);
+    if (xxhash64(head.data(), head.size()) != h.headerHash) bad(path, "header checksum mismatch (the header or layer table is corrupted)");
+  }
+  if (h.flags != 0) bad(path, "corrupted header: unknown flags");
+  auto section = [&](uint64_t off, uint64_t bytes, const std::string& what) {
+    if (bytes == 0) return;
+    if (off % kAlign != 0) bad(path, what + " offset " + std::to_string(off) + " is not 64-byte aligned");
+    if (off < h.headerBytes || off > size || bytes > size - off) bad(path, what + " lies outside the file (offset " + std::to_string(off) + ", " + std::to_string(bytes) + " bytes)");
+  };
+  if (h.metadataBytes > kMaxMetadata) bad(path, "metadata section larger than 64 MiB");
+  section(h.metadataOffset, h.metadataBytes, "metadata");
+  if (xxhash64(base + (h.metadataBytes ? h.metadataOffset : 0), h.metadataBytes) != h.metadataHash) bad(path, "metadata checksum mismatch");
+  metadataJson->assign(reinterpret_cast<const char*>(base) + (h.metadataBytes ? h.metadataOffset : 0), h.metadataBytes);
+
+  auto mlp = std::make_shared<Mlp>();
+  if (h.inputSize < 1 || h.inputSize > 0x7fffffffu) bad(path, "corrupted header: input size " + std::to_string(h.inputSize));
+  mlp->inputSize = int64_t(h.inputSize);
+  mlp->outputSize = int64_t(h.outputSize);
+  std::vector<FileLayer> table(h.layerCount);
+  std::memcpy(table.data(), base + kHeaderSize, h.layerCount * kEntrySize);
+  struct Check {
+    const void* p;
+    uint64_t bytes, hash;
+    std::string what;
+  };
+  std::vector<Check> checks;
+  uint64_t width = h.inputSize;
+  for (uint32_t i = 0; i < h.layerCount; i++) {
+    const FileLayer& e = table[i];
+    const std::string at = "layer " + std::to_string(i);
+    if (e.rows < 1 || e.rows > 0x7fffffffu || e.cols < 1 || e.cols > 0x7fffffffu) bad(path, at + ": rows/cols out of range");
+    if (e.cols != width) bad(path, at + " takes " + std::to_string(e.cols) + " inputs but receives " + std::to_string(width));
+    if (e.format > 1) bad(path, at + ": unknown matrix format " + std::to_string(e.format));
+    if (e.act > uint32_t(ActSoftmax) || (e.act == uint32_t(ActSoftmax) && i + 1 != h.layerCount)) bad(path, at + ": bad activation code " + std::to_string(e.act));
+    if (!std::isfinite(e.alpha) || !std::isfinite(e.min) || !std::isfinite(e.max)) bad(path, at + ": non-finite activation parameter");
+    if (e.format == 0) {
+      if (e.ld != uint64_t(denseLd(int64_t(e.cols))) || e.nnz != e.rows * e.cols) bad(path, at + ": dense ld/nnz inconsistent with cols");
+    } else if (e.ld != 0 || e.nnz > (uint64_t(1) << 40) || e.nnz > size / 8) {
+      bad(path, at + ": CSR nonzero count " + std::to_string(e.nnz) + " is impossible for this file size");
+    }
+    // rows, ld < 2^31 and nnz < 2^40: every size below fits easily in 64 bits.
+    section(e.biasOffset, biasBytes(e), at + " bias");
+    section(e.valuesOffset, valuesBytes(e), at + " values");
+    section(e.rowPtrOffset, rowPtrBytes(e), at + " rowPtr");
+    section(e.colIdxOffset, colIdxBytes(e), at + " colIdx");
+    MlpLayer l;
+    l.rows = int64_t(e.rows);
+    l.cols = int64_t(e.cols);
+    l.format = e.format == 0 ? MatrixFormat::Dense : MatrixFormat::Csr;
+    l.ld = int64_t(e.ld);
+    l.nnz = int64_t(e.nnz);
+    l.act.code = int(e.act);
+    l.act.alpha = e.alpha;
+    l.act.min = e.min;
+    l.act.max = e.max;
+    l.bias = reinterpret_cast<const float*>(base + e.biasOffset);
+    // An empty section has offset 0; point at the (aligned) mapping start rather than null.
+    l.values = reinterpret_cast<const float*>(base + (valuesBytes(e) ? e.valuesOffset : 0));
+    if (e.format == 1) {
+      l.rowPtr = reinterpret_cast<const int64_t*>(base + e.rowPtrOffset);
+      l.colIdx = reinterpret_cast<const int32_t*>(base + (colIdxBytes(e) ? e.colIdxOffset : 0));
+    }
+    l.storage.push_back(map);
+    checks.push_back({l.bias, biasBytes(e), e.biasHash, at + " bias"});
+    if (verify) {
+      checks.push_back({l.values, valuesBytes(e), e.valuesHash, at + " values"});
+      if (e.format == 1) {
+        checks.push_back({l.rowPtr, rowPtrBytes(e), e.rowPtrHash, at + " rowPtr"});
+        checks.push_back({l.colIdx, colIdxBytes(e), e.colIdxHash, at + " colIdx"});
+      }
+    }
+    width = e.rows;
+    mlp->layers.push_back(std::move(l));
+  }
+  if (width != h.outputSize) bad(path, "the last layer gives " + std::to_string(width) + " outputs but the header says " + std::to_string(h.outputSize));
+  // Checksums (parallel over sections), then the CSR structure, which must hold for memory safety
+  // whether or not checksums are verified.
+  std::vector<int> failed(checks.size(), 0);
+  parallelFor(int64_t(checks.size()), resolveThreads(0), [&](int64_t j, int) {
+    const Check& c = checks[size_t(j)];
+    failed[size_t(j)] = (c.bytes ? xxhash64(c.p, c.bytes) : 0) != c.hash;
+  });
+  for (size_t j = 0; j < checks.size(); j++)
+    if (failed[j]) bad(path, checks[j].what + " checksum mismatch (the file is corrupted)");
+  for (size_t i = 0; i < mlp->layers.size(); i++) {
+    const MlpLayer& l = mlp->layers[i];
+    for (int64_t r = 0; r < l.rows; r++)
+      if (!std::isfinite(l.bias[r])) bad(path, "layer " + std::to_string(i) + ": non-finite bias");
+    if (l.format == MatrixFormat::Csr) {
+      std::string why = checkCsr(l.rows, l.cols, l.rowPtr, l.colIdx, l.values, l.nnz);
+      if (!why.empty()) bad(path, "layer " + std::to_string(i) + ": bad CSR structure: " + why);
+    }
+  }
+  std::string why = mlp->check();
+  if (!why.empty()) bad(path, why);
+  return mlp;
+}
+
+}  // namespace cnn2mlp
