@@ -4,8 +4,23 @@ export { compileCnn, runCnn, runCnnSync, CompiledCnn, type RunCnnOptions } from 
 export { convert, type ConvertOptions } from './convert/convert.js';
 export { stats, type CnnStats, type CnnLayerStats, type MlpStats, type MlpLayerStats } from './convert/stats.js';
 export { Cnn2MlpError, type Cnn2MlpErrorCode } from './errors.js';
+export {
+  isOptimizerState,
+  loadCheckpoint,
+  openCheckpoint,
+  type CheckpointArchitecture,
+  type CheckpointBatchNorm,
+  type CheckpointConv2d,
+  type CheckpointDense,
+  type CheckpointLayer,
+  type CheckpointReader,
+  type CheckpointTensorInfo,
+  type CheckpointVariables,
+  type LoadCheckpointOptions,
+} from './formats/checkpoint.js';
 export { loadOnnx, ONNX_SUPPORTED_OPS } from './formats/onnx.js';
 export { cnnToOnnx, exportOnnx, type ExportOnnxOptions } from './formats/onnx-export.js';
+export { exportOpenCv, type ExportOpenCvOptions, type OpenCvExportInfo } from './formats/opencv.js';
 export { loadTfjs, TFJS_SUPPORTED_LAYERS } from './formats/tfjs.js';
 export { loadMlp, saveMlp, type LoadMlpOptions } from './mlp/file.js';
 export { mlpFromLayers, MLP_ACTIVATIONS, type MlpActivationName, type MlpLayerSpec } from './mlp/layers.js';

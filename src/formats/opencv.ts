@@ -1,0 +1,307 @@
+/**
+ * Export an Mlp as OpenCV `cv::ml::ANN_MLP` storage (YAML for .yml/.yaml, XML for .xml; a further
+ * .gz gzips it, which OpenCV's FileStorage reads directly), the
+ * form `cv::ml::ANN_MLP::load()` reads (OpenCV 4.x modules/ml/src/ann_mlp.cpp read()/read_params()):
+ *
+ *   opencv_ml_ann_mlp: format 3, layer_sizes [n0, …, nL], activation_function (IDENTITY, RELU,
+ *   LEAKYRELU, SIGMOID_SYM) with f_param1/f_param2, min_val/max_val/min_val1/max_val1 (training
+ *   only), input_scale (2·n0: scale, shift per input), output_scale and inv_output_scale
+ *   (2·nL each), weights: one (n_{l-1} + 1) × n_l row-major double matrix per layer — row i holds
+ *   the weights from input i, the last row is the bias.
+ *
+ * OpenCV's predict: x' = x·in_scale + in_shift; per layer z = x'·W + b, then ONE activation f for
+ * every layer, the output layer included; finally y = out·out_scale + out_shift. Our MLP layer is
+ * y = act(W·x + b) with W stored rows = outputs, so OpenCV's matrix is our Wᵀ, written in blocks
+ * of input columns gathered from row chunks (native mlpReadRows; CSR is densified as it streams).
+ *
+ * Exact mappings (never an approximation): all linear → IDENTITY; all relu → RELU; all leakyRelu(α)
+ * → LEAKYRELU(α); all tanh → SIGMOID_SYM (α = 2, β = 1: β·tanh(α·z/2)); all sigmoid →
+ * SIGMOID_SYM (α = 1, β = 1/2) giving σ(z) − 1/2, the 1/2 folded into the next layer's bias and
+ * the output shift. Opt-in encodings for mixed MLPs, see ExportOpenCvOptions.
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, stat, unlink } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { Cnn2MlpError, describe } from '../errors.js';
+import { native } from '../native.js';
+import { ACT } from '../model/plan.js';
+import type { Mlp } from '../mlp/mlp.js';
+
+export interface ExportOpenCvOptions {
+  /**
+   * Layers whose activation is linear in an otherwise relu / leakyRelu(α) MLP (OpenCV has one
+   * activation for all layers). 'refuse' (default) throws ERR_UNSUPPORTED. 'reluPair' exports each
+   * linear output y as two units [f(y), f(−y)] with f the MLP's activation: y = (f(y) − f(−y))/(1 + α)
+   * exactly; inside the network the next layer reads the pair with weights [W, −W]/(1 + α); on the
+   * output layer OpenCV's output_scale applies the 1/(1 + α), so with k outputs OpenCV returns 2k
+   * values and y = out[:k] − out[k:].
+   */
+  linearLayers?: 'refuse' | 'reluPair';
+  /** A final softmax: 'refuse' (default) or 'logits' — export the pre-softmax logits (argmax is
+   *  unchanged; apply softmax to OpenCV's output yourself). The logits layer is then linear. */
+  softmax?: 'refuse' | 'logits';
+  /** working memory for one block of densified weights, bytes (default 64 MiB) */
+  chunkBytes?: number;
+}
+
+/** What was written, and how to read OpenCV's output. */
+export interface OpenCvExportInfo {
+  format: 'yaml' | 'xml';
+  activation: 'IDENTITY' | 'RELU' | 'LEAKYRELU' | 'SIGMOID_SYM';
+  fParam1: number;
+  fParam2: number;
+  /** layer_sizes as written (inputs first) */
+  layerSizes: number[];
+  /** 'direct': OpenCV's output is the MLP's output. 'pairs': it has 2k values, y = out[:k] − out[k:].
+   *  'logits': the MLP's pre-softmax values (possibly as pairs, see outputPairs). */
+  output: 'direct' | 'pairs';
+  logits: boolean;
+  /** size of the written file */
+  bytes: number;
+}
+
+type Kind = 'linear' | 'relu' | 'leaky' | 'tanh' | 'sigmoid' | 'softmax' | 'other';
+
+interface LayerSpec {
+  rows: number;
+  cols: number;
+  /** rows exported twice: [W; −W] */
+  outPair: boolean;
+  /** the input arrives as pairs [f(x), f(−x)]: read with [W, −W]·inScale */
+  inPair: boolean;
+  inScale: number;
+  /** the input arrives shifted by −inShift (sigmoid encoding): bias += inShift·Σ_j W[o][j] */
+  inShift: number;
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) throw new Cnn2MlpError('ERR_NON_FINITE', `exportOpenCv: a value to write is ${v}`);
+  const s = String(v); // shortest text that parses back to the same double (the float32 value, exactly)
+  return /[.e]/.test(s) ? s : `${s}.`; // OpenCV writes reals with a '.'; keep them reals
+}
+
+/**
+ * Writes `mlp` as OpenCV ANN_MLP storage at `path` (.yml/.yaml → YAML, .xml → XML), streamed,
+ * through a temporary file renamed into place. Throws ERR_UNSUPPORTED (naming the layers) when
+ * OpenCV's single activation cannot express the MLP exactly and no opt-in encoding applies.
+ */
+export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCvOptions = {}): Promise<OpenCvExportInfo> {
+  if (typeof path !== 'string' || !/\.(ya?ml|xml)(\.gz)?$/i.test(path))
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a path ending in .yml, .yaml or .xml (optionally .gz) for path but received ${describe(path)}`);
+  const linearLayers = options.linearLayers ?? 'refuse';
+  const softmax = options.softmax ?? 'refuse';
+  if (linearLayers !== 'refuse' && linearLayers !== 'reluPair')
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'refuse' or 'reluPair' for options.linearLayers but received ${describe(linearLayers)}`);
+  if (softmax !== 'refuse' && softmax !== 'logits')
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'refuse' or 'logits' for options.softmax but received ${describe(softmax)}`);
+  const chunkBytes = options.chunkBytes ?? 64 * 2 ** 20;
+  if (!Number.isInteger(chunkBytes) || chunkBytes < 4096)
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an integer ≥ 4096 for options.chunkBytes but received ${describe(chunkBytes)}`);
+  const handle = mlp.handle; // throws ERR_DISPOSED
+  const layers = mlp.layers;
+  const L = layers.length;
+
+  const kinds: Kind[] = layers.map((l, i) => {
+    switch (l.act) {
+      case ACT.linear:
+        return 'linear';
+      case ACT.relu:
+        return 'relu';
+      case ACT.leakyRelu:
+        return l.alpha === 0 ? 'relu' : 'leaky';
+      case ACT.clip:
+        return l.min === 0 && l.max >= 3.4e38 ? 'relu' : 'other';
+      case ACT.tanh:
+        return 'tanh';
+      case ACT.sigmoid:
+        return 'sigmoid';
+      case ACT.softmax:
+        if (i !== L - 1) return 'other';
+        if (softmax === 'logits') return 'linear';
+        return 'softmax';
+      default:
+        return 'other';
+    }
+  });
+  const describeLayers = () => layers.map((l, i) => `${i}: ${l.activation}${l.act === ACT.leakyRelu ? `(${l.alpha})` : ''}`).join(', ');
+  const refuse = (why: string): never => {
+    throw new Cnn2MlpError('ERR_UNSUPPORTED', `exportOpenCv: ${why}. OpenCV's ANN_MLP applies one activation to every layer, the output included; this MLP has [${describeLayers()}]`);
+  };
+  if (kinds[L - 1] === 'softmax')
+    refuse("the output layer is softmax, which OpenCV's ANN_MLP does not have; pass { softmax: 'logits' } to export the logits (argmax unchanged, apply softmax yourself)");
+  const other = kinds.findIndex((k) => k === 'other');
+  if (other >= 0) refuse(`layer ${other} has activation ${layers[other].activation}, which OpenCV cannot express exactly`);
+
+  const nonlinear = [...new Set(kinds.filter((k) => k !== 'linear'))];
+  const alphas = [...new Set(layers.filter((_, i) => kinds[i] === 'leaky').map((l) => l.alpha))];
+  if (nonlinear.length > 1 || alphas.length > 1)
+    refuse(`it mixes ${[...nonlinear, ...alphas.map((a) => `leakyRelu alpha ${a}`)].join(', ')}`);
+  const family = (nonlinear.length > 0 ? nonlinear[0] : 'linear') as Kind;
+  const hasLinear = kinds.includes('linear');
+  if (hasLinear && family !== 'linear') {
+    if (family !== 'relu' && family !== 'leaky')
+      refuse(`layers ${kinds.map((k, i) => (k === 'linear' ? i : -1)).filter((i) => i >= 0).join(', ')} are linear among ${family} layers and only relu/leakyRelu networks have an exact pair encoding`);
+    if (linearLayers !== 'reluPair')
+      refuse(
+        `layers ${kinds.map((k, i) => (k === 'linear' ? i : -1)).filter((i) => i >= 0).join(', ')} are linear among ${family === 'leaky' ? 'leakyRelu' : 'relu'} layers; ` +
+          `pass { linearLayers: 'reluPair' } to export each linear output y exactly as two units [f(y), f(−y)] (OpenCV then returns 2k outputs: y = out[:k] − out[k:])`,
+      );
+  }
+  const alpha = family === 'leaky' ? alphas[0] : 0;
+  const pairScale = 1 / (1 + alpha);
+
+  const specs: LayerSpec[] = layers.map((l, i) => ({
+    rows: l.rows,
+    cols: l.cols,
+    outPair: family !== 'linear' && kinds[i] === 'linear',
+    inPair: i > 0 && family !== 'linear' && kinds[i - 1] === 'linear',
+    inScale: i > 0 && family !== 'linear' && kinds[i - 1] === 'linear' ? pairScale : 1,
+    inShift: i > 0 && family === 'sigmoid' ? 0.5 : 0,
+  }));
+  const activation = family === 'linear' ? 'IDENTITY' : family === 'relu' ? 'RELU' : family === 'leaky' ? 'LEAKYRELU' : 'SIGMOID_SYM';
+  // OpenCV replaces |f_param| < FLT_EPSILON with its defaults; these are the values it then keeps.
+  const [fParam1, fParam2] =
+    family === 'tanh' ? [2, 1] : family === 'sigmoid' ? [1, 0.5] : family === 'relu' ? [1, 0] : family === 'leaky' ? [alpha, 0] : [1, 0];
+  if (family === 'leaky' && Math.abs(alpha) < 1.1920929e-7) refuse(`leakyRelu alpha ${alpha} is below FLT_EPSILON, which OpenCV replaces with 0.01`);
+  const layerSizes = [mlp.inputSize, ...specs.map((s) => (s.outPair ? 2 * s.rows : s.rows))];
+  const last = specs[L - 1];
+  const nOut = layerSizes[L];
+  const outScale: number[] = [];
+  for (let o = 0; o < nOut; o++) outScale.push(last.outPair ? pairScale : 1, family === 'sigmoid' ? 0.5 : 0);
+  const inScale: number[] = [];
+  for (let i = 0; i < mlp.inputSize; i++) inScale.push(1, 0);
+  const invOutScale: number[] = []; // y = x·a + b  ⇔  x = y·(1/a) − b/a (OpenCV keeps it for training)
+  for (let o = 0; o < nOut; o++) invOutScale.push(1 / outScale[2 * o], -outScale[2 * o + 1] / outScale[2 * o]);
+
+  const xml = /\.xml(\.gz)?$/i.test(path);
+  const gzip = /\.gz$/i.test(path);
+  // The text is produced by a synchronous generator, pulled by the stream pipeline (so memory is
+  // bounded by one ~1 MiB string plus one weight block) and written to a temporary file.
+  let buf: string[] = [];
+  let bufLen = 0;
+  let bytes = 0;
+  const put = (s: string) => {
+    buf.push(s);
+    bufLen += s.length;
+  };
+  const take = () => {
+    const s = buf.join('');
+    buf = [];
+    bufLen = 0;
+    return s;
+  };
+  // A sequence of doubles, in OpenCV's own layout: YAML one "- v" per line; XML 4 per line.
+  let col = 0;
+  const num = (v: number, indent: string) => {
+    if (xml) {
+      put(col === 0 ? `\n${indent}${fmt(v)}` : ` ${fmt(v)}`);
+      col = (col + 1) % 4;
+    } else put(`\n${indent}- ${fmt(v)}`);
+  };
+  function* seq(name: string, values: number[]) {
+    col = 0;
+    put(xml ? `\n  <${name}>` : `\n   ${name}:`);
+    for (let i = 0; i < values.length; i++) {
+      num(values[i], xml ? '    ' : '      ');
+      if (bufLen > 1 << 20) yield take();
+    }
+    if (xml) put(`</${name}>`);
+  }
+  function* text(): Generator<string> {
+    put(xml ? '<?xml version="1.0"?>\n<opencv_storage>\n<opencv_ml_ann_mlp>' : '%YAML:1.0\n---\nopencv_ml_ann_mlp:');
+    const scalar = (k: string, v: string) => put(xml ? `\n  <${k}>${v}</${k}>` : `\n   ${k}: ${v}`);
+    scalar('format', '3');
+    put(xml ? `\n  <layer_sizes>\n    ${layerSizes.join(' ')}</layer_sizes>` : `\n   layer_sizes: [ ${layerSizes.join(', ')} ]`);
+    scalar('activation_function', activation);
+    if (activation !== 'IDENTITY') {
+      scalar('f_param1', fmt(fParam1));
+      scalar('f_param2', fmt(fParam2));
+    }
+    const sig = activation === 'SIGMOID_SYM';
+    for (const [k, v] of [['min_val', sig ? -0.95 : 0], ['max_val', sig ? 0.95 : 0], ['min_val1', sig ? -0.98 : 0], ['max_val1', sig ? 0.98 : 0]] as const) scalar(k, fmt(v));
+    yield* seq('input_scale', inScale);
+    yield* seq('output_scale', outScale);
+    yield* seq('inv_output_scale', invOutScale);
+    put(xml ? '\n  <weights>' : '\n   weights:');
+    for (let li = 0; li < L; li++) yield* layerText(li);
+    put(xml ? '</weights></opencv_ml_ann_mlp>\n</opencv_storage>\n' : '\n');
+    yield take();
+  }
+
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    const out = createWriteStream(tmp);
+    await (gzip ? pipeline(Readable.from(text()), createGzip(), out) : pipeline(Readable.from(text()), out));
+    await rename(tmp, path);
+    bytes = (await stat(path)).size;
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    if (err instanceof Cnn2MlpError) throw err;
+    throw new Cnn2MlpError('ERR_BAD_FILE', `exportOpenCv: could not write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return {
+    format: xml ? 'xml' : 'yaml',
+    activation,
+    fParam1,
+    fParam2,
+    layerSizes,
+    output: last.outPair ? 'pairs' : 'direct',
+    logits: softmax === 'logits' && layers[L - 1].act === ACT.softmax,
+    bytes,
+  };
+
+  /** One layer: OpenCV row i (input i) = column i of our W, so gather blocks of columns. */
+  function* layerText(li: number): Generator<string> {
+    const s = specs[li];
+    const { rows: R, cols: C } = s;
+    const R2 = s.outPair ? 2 * R : R;
+    col = 0;
+    put(xml ? '\n    <_>' : '\n      -');
+    const indent = xml ? '      ' : '         ';
+    const blockCols = Math.max(1, Math.min(C, Math.floor(chunkBytes / 4 / R)));
+    const readRows = Math.max(1, Math.min(R, Math.floor(Math.min(2 ** 28, chunkBytes / 4) / C)));
+    const block = new Float32Array(blockCols * R); // [column - c0][row]
+    const rowSum = new Float64Array(R); // Σ_j W[o][j], for the sigmoid shift
+    const signs = s.inPair ? [1, -1] : [1];
+    for (const sign of signs) {
+      for (let c0 = 0; c0 < C; c0 += blockCols) {
+        const c1 = Math.min(C, c0 + blockCols);
+        block.fill(0);
+        for (let r0 = 0; r0 < R; r0 += readRows) {
+          const n = Math.min(readRows, R - r0);
+          const got = native().mlpReadRows(handle, li, r0, n);
+          if (got instanceof Float32Array) {
+            for (let r = 0; r < n; r++) for (let c = c0; c < c1; c++) block[(c - c0) * R + r0 + r] = got[r * C + c];
+          } else {
+            for (let r = 0; r < n; r++)
+              for (let k = got.rowPtr[r]; k < got.rowPtr[r + 1]; k++) {
+                const c = got.colIdx[k];
+                if (c >= c0 && c < c1) block[(c - c0) * R + r0 + r] = got.values[k];
+              }
+          }
+        }
+        const scale = sign * s.inScale;
+        for (let c = 0; c < c1 - c0; c++) {
+          const base = c * R;
+          for (let o = 0; o < R; o++) {
+            const w = block[base + o];
+            if (s.inShift && sign === 1) rowSum[o] += w;
+            num(w * scale, indent);
+          }
+          if (s.outPair) for (let o = 0; o < R; o++) num(-block[base + o] * scale, indent);
+          if (bufLen > 1 << 20) yield take();
+        }
+      }
+    }
+    const bias = native().mlpReadBias(handle, li);
+    const b = new Float64Array(R2);
+    for (let o = 0; o < R; o++) {
+      b[o] = bias[o] + s.inShift * rowSum[o];
+      if (s.outPair) b[R + o] = -b[o];
+    }
+    for (const v of b) num(v, indent);
+    if (xml) put('</_>');
+  }
+}
