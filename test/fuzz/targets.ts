@@ -310,7 +310,7 @@ const onnxTarget: FuzzTarget<OnnxCase> = {
 
 // ---------------------------------------------------------------- TF.js
 
-const tfjsJson = () => ({
+export const tfjsJson = () => ({
   format: 'layers-model',
   modelTopology: {
     class_name: 'Sequential',
@@ -336,7 +336,7 @@ const tfjsJson = () => ({
     },
   ],
 });
-const tfjsShard = () => new Uint8Array(Float32Array.from({ length: 54 + 3 + 48 + 4 }, (_, k) => Math.cos(k) * 0.3).buffer);
+export const tfjsShard = () => new Uint8Array(Float32Array.from({ length: 54 + 3 + 48 + 4 }, (_, k) => Math.cos(k) * 0.3).buffer);
 
 export interface TfjsCase {
   json: JsonMutation[];
