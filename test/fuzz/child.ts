@@ -42,10 +42,17 @@ try {
         } catch (err) {
           if (err instanceof Cnn2MlpError) result.coded[err.code] = (result.coded[err.code] ?? 0) + 1;
           else if (result.failures.length < 5)
-            result.failures.push({ index, replay: `node --import tsx test/fuzz/child.ts ${name} ${seed} ${cases} ${index}`, error: String((err as Error)?.stack ?? err).split('\n').slice(0, 6).join('\n') });
+            result.failures.push({ index, replay: `node --expose-gc --import tsx test/fuzz/child.ts ${name} ${seed} ${cases} ${index}`, error: String((err as Error)?.stack ?? err).split('\n').slice(0, 6).join('\n') });
           else result.failures.push({ index });
         }
-        result.maxCaseRssMb = Math.max(result.maxCaseRssMb, process.memoryUsage.rss() / 2 ** 20);
+        let rssNow = process.memoryUsage.rss() / 2 ** 20;
+        const gc = (globalThis as { gc?: () => void }).gc;
+        if (gc && rssNow > 300) {
+          gc();
+          rssNow = process.memoryUsage.rss() / 2 ** 20;
+        }
+        if (trace) fs.writeSync(2, `done ${index} rss ${rssNow.toFixed(0)}\n`);
+        result.maxCaseRssMb = Math.max(result.maxCaseRssMb, rssNow);
       }
     }
   }
