@@ -18,8 +18,8 @@ export {
   type CheckpointVariables,
   type LoadCheckpointOptions,
 } from './formats/checkpoint.js';
-export { loadOnnx, ONNX_SUPPORTED_OPS } from './formats/onnx.js';
 export { cnnToOnnx, exportOnnx, type ExportOnnxOptions } from './formats/onnx-export.js';
+export { loadOnnx, ONNX_SUPPORTED_OPS } from './formats/onnx.js';
 export { exportOpenCv, type ExportOpenCvOptions, type OpenCvExportInfo } from './formats/opencv.js';
 export { loadTfjs, TFJS_SUPPORTED_LAYERS } from './formats/tfjs.js';
 export { loadMlp, saveMlp, type LoadMlpOptions } from './mlp/file.js';

@@ -131,6 +131,10 @@ export interface NativeAddon {
   cnnRun(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): Promise<void>;
   cnnRunSync(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): void;
   cnnDispose(cnn: NativeCnnHandle): void;
+  /** Measured fp32 FMA peak in FLOP/s (2 per lane) of the active ISA on `threads` threads, best rate over `seconds`; 0 for scalar. For the CNN benchmark. */
+  cnnFmaPeak(threads: number, seconds: number): number;
+  /** Index of the first NaN or ±Infinity in x, or -1 (runCnn's input check). */
+  findNonFinite(x: Float32Array): number;
 
   // --- MLP execution, files and machine probes (native/napi/mlp_run.cc, mlp_file.cc, probes.cc) ---
   mlpRun(mlp: NativeMlpHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): Promise<void>;

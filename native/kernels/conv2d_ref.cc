@@ -8,11 +8,12 @@
 
 namespace cnn2mlp {
 
-void f32_conv2d_nhwc_ref(const ConvDesc& d, const float* in, float* out, int64_t oy, int64_t u0, int64_t u1) {
+void f32_conv2d_nhwc_ref(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1) {
   // Output channels covered: units map to 16-blocks within a group; depthwise calls cover all.
   auto one = [&](int64_t g, int64_t o) {
     const int64_t oc = g * d.coutG + o;
-    for (int64_t ox = 0; ox < d.outW; ox++) {
+    for (int64_t p = p0; p < p1; p++) {
+      const int64_t oy = p / d.outW, ox = p - oy * d.outW;
       double acc = d.bias ? d.bias[oc] : 0.0;
       for (int ky = 0; ky < d.kh; ky++) {
         const int64_t iy = oy * d.sh - d.padT + int64_t(ky) * d.dh;
@@ -26,11 +27,11 @@ void f32_conv2d_nhwc_ref(const ConvDesc& d, const float* in, float* out, int64_t
         }
       }
       float v = float(acc);
-      out[(oy * d.outW + ox) * d.outPitch + oc] = d.act.code == ActSoftmax ? v : activate1(d.act, v);
+      out[p * d.outPitch + oc] = d.act.code == ActSoftmax ? v : activate1(d.act, v);
     }
   };
-  if (d.depthwise) {
-    for (int64_t c = 0; c < d.outC; c++) one(c, 0);
+  if (d.depthwise || d.smallGroups) {
+    for (int64_t c = 0; c < d.outC; c++) one(c / d.coutG, c % d.coutG);
     return;
   }
   for (int64_t u = u0; u < u1; u++) {
@@ -52,9 +53,9 @@ void packConvWeights(const ConvDesc& d, const float* hwio, float* dst) {
 
 const ConvKernel& convKernelFor(Isa isa) {
   static const ConvKernel table[] = {
-      {Isa::Scalar, "f32_conv2d_nhwc_ref", f32_conv2d_nhwc_ref, f32_conv2d_nhwc_ref, 1},
-      {Isa::Avx2, "f32_conv2d_nhwc_6x16__avx2", f32_conv2d_nhwc_6x16__avx2, f32_dwconv2d_nhwc_1x32__avx2, 1},
-      {Isa::Avx512, "f32_conv2d_nhwc_6x64__avx512", f32_conv2d_nhwc_6x64__avx512, f32_dwconv2d_nhwc_1x64__avx512, 4},
+      {Isa::Scalar, "f32_conv2d_nhwc_ref", f32_conv2d_nhwc_ref, f32_conv2d_nhwc_ref, f32_conv2d_nhwc_ref, 1, 1},
+      {Isa::Avx2, "f32_conv2d_nhwc_6x16__avx2", f32_conv2d_nhwc_6x16__avx2, f32_dwconv2d_nhwc_1x32__avx2, f32_gconv2d_nhwc_1x8__avx2, 1, 6},
+      {Isa::Avx512, "f32_conv2d_nhwc_6x64__avx512", f32_conv2d_nhwc_6x64__avx512, f32_dwconv2d_nhwc_1x64__avx512, f32_gconv2d_nhwc_1x16__avx512, 4, 12},
   };
   for (const auto& k : table)
     if (k.isa == isa) return k;

@@ -30,6 +30,7 @@ struct LayerSpec {
   PlanOp op;  // conv/dense/avg
   const float* weights = nullptr;  // conv HWIO, dense [in, out]
   const float* bias = nullptr;  // may be null
+  const float* weightsT = nullptr;  // dense: [out, in], filled in by buildMlp
   int64_t rows = 0, cols = 0;
   int64_t logicalIn = 0;  // logical inputs of P (the map's n, or cols without a map)
   bool hasMap = false;

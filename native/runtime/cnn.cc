@@ -47,6 +47,7 @@ void setupConv(Cnn& cnn, CnnOp& op, int64_t i, const std::vector<TensorView>& te
   d.coutG = d.outC / d.groups;
   d.nbG = (d.coutG + kConvBlock - 1) / kConvBlock;
   d.depthwise = p.op == OpConv2d && d.cinG == 1 && d.coutG == 1;
+  d.smallGroups = p.op == OpConv2d && !d.depthwise && d.groups > 1 && d.coutG < kConvBlock && d.cinG <= 4;
   d.act = p.act;
   d.hwio = copyTensor(cnn, tensors[p.weights], i, p, "weights");
   float* bias = zeros(cnn, d.outC, "bias");
@@ -56,7 +57,8 @@ void setupConv(Cnn& cnn, CnnOp& op, int64_t i, const std::vector<TensorView>& te
   for (int64_t g = 0; g < d.groups; g++)
     for (int64_t o = 0; o < d.coutG; o++) bp[g * d.nbG * kConvBlock + o] = bias[g * d.coutG + o];
   d.biasPacked = bp;
-  if (!d.depthwise) {
+  d.zeros = zeros(cnn, d.cinG, "zero row");
+  if (!d.depthwise && !d.smallGroups) {
     float* packed = zeros(cnn, d.groups * d.nbG * int64_t(d.kh) * d.kw * d.cinG * kConvBlock, "packed conv weights");
     packConvWeights(d, d.hwio, packed);
     d.packed = packed;
@@ -108,60 +110,106 @@ std::shared_ptr<Cnn> buildCnn(const double* records, int64_t numOps, const std::
   return cnn;
 }
 
+namespace {
+
+// A scratch buffer of at least n floats, from the cache when one is big enough.
+std::pair<size_t, std::unique_ptr<float[]>> takeScratch(const Cnn& cnn, size_t n) {
+  {
+    std::lock_guard<std::mutex> lock(cnn.scratchMu);
+    for (auto it = cnn.scratch.begin(); it != cnn.scratch.end(); ++it)
+      if (it->first >= n) {
+        auto b = std::move(*it);
+        cnn.scratch.erase(it);
+        return b;
+      }
+  }
+  return {n, std::unique_ptr<float[]>(new float[n])};
+}
+
+void giveScratch(const Cnn& cnn, std::pair<size_t, std::unique_ptr<float[]>> b) {
+  std::lock_guard<std::mutex> lock(cnn.scratchMu);
+  cnn.scratch.push_back(std::move(b));
+  // Keep the two largest: enough for two concurrent runs, bounded memory.
+  std::sort(cnn.scratch.begin(), cnn.scratch.end(), [](const auto& a, const auto& c) { return a.first > c.first; });
+  if (cnn.scratch.size() > 2) cnn.scratch.resize(2);
+}
+
+}  // namespace
+
 void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* out) {
   const ConvKernel& kernel = convKernelFor(activeIsa());
   const int64_t stride = cnn.maxSize;
-  std::unique_ptr<float[]> bufA(new float[size_t(batch * stride)]);
-  std::unique_ptr<float[]> bufB(new float[size_t(batch * stride)]);
-  float* cur = bufA.get();
-  float* nxt = bufB.get();
+  auto scratch = takeScratch(cnn, size_t(2 * batch * stride));
+  struct Return {
+    const Cnn& c;
+    std::pair<size_t, std::unique_ptr<float[]>>& s;
+    ~Return() { giveScratch(c, std::move(s)); }
+  } giveBack{cnn, scratch};
+  float* bufs[2] = {scratch.second.get(), scratch.second.get() + batch * stride};
+  int which = 0;
   const PlanOp& first = cnn.ops.front().p;
-  // Samples sit `stride` floats apart in the scratch buffers.
-  parallelFor(batch, threads, [&](int64_t n, int) {
-    const float* src = in + n * cnn.inputSize;
-    if (cnn.nchw)
-      chwToHwc(first.inH, first.inW, first.inC, src, cur + n * stride);
-    else
-      std::memcpy(cur + n * stride, src, size_t(cnn.inputSize) * sizeof(float));
-  });
-  for (const CnnOp& op : cnn.ops) {
+  const PlanOp& last = cnn.ops.back().p;
+  // Each op reads src (samples srcStride apart) and writes dst (dstStride apart). NHWC models read
+  // the caller's input directly and write the caller's output directly; NCHW ones transpose
+  // into and out of scratch.
+  const float* src = in;
+  int64_t srcStride = cnn.inputSize;
+  if (cnn.nchw) {
+    float* t = bufs[which];
+    parallelFor(batch, threads, [&](int64_t n, int) { chwToHwc(first.inH, first.inW, first.inC, in + n * cnn.inputSize, t + n * stride); });
+    src = t;
+    srcStride = stride;
+    which ^= 1;
+  }
+  const int64_t numOps = int64_t(cnn.ops.size());
+  for (int64_t i = 0; i < numOps; i++) {
+    const CnnOp& op = cnn.ops[size_t(i)];
     const PlanOp& p = op.p;
+    const bool direct = i == numOps - 1 && !cnn.nchw;
+    float* dst = direct ? out : bufs[which];
+    const int64_t dstStride = direct ? cnn.outputSize : stride;
     switch (p.op) {
       case OpConv2d: {
         const ConvDesc& d = op.conv;
-        const ConvRowFn fn = d.depthwise ? kernel.depthwise : kernel.general;
-        const int64_t units = d.depthwise ? 1 : d.groups * d.nbG;
-        const int64_t per = d.depthwise ? 1 : kernel.unitsPerTile;
+        const bool byChannel = d.depthwise || d.smallGroups;  // these kernels cover all channels per call
+        const ConvRowFn fn = d.depthwise ? kernel.depthwise : d.smallGroups ? kernel.grouped : kernel.general;
+        const int64_t units = byChannel ? 1 : d.groups * d.nbG;
+        const int64_t per = byChannel ? 1 : kernel.unitsPerTile;
         const int64_t uChunks = (units + per - 1) / per;
-        parallelFor(batch * p.outH * uChunks, threads, [&](int64_t c, int) {
+        // Chunks of output pixels: big enough for several full register tiles, small enough for
+        // ~8 chunks per thread when the batch alone does not provide them.
+        const int64_t P = p.outH * p.outW;
+        const int64_t want = (P * batch * uChunks + 8 * threads - 1) / (8 * threads);
+        const int64_t pc = std::min(P, std::max<int64_t>(4 * kernel.pixelsPerTile, want));
+        const int64_t pChunks = (P + pc - 1) / pc;
+        parallelFor(batch * pChunks * uChunks, threads, [&](int64_t c, int) {
           const int64_t uc = c % uChunks, rest = c / uChunks;
-          const int64_t oy = rest % p.outH, n = rest / p.outH;
-          fn(d, cur + n * stride, nxt + n * stride, oy, uc * per, std::min(units, (uc + 1) * per));
+          const int64_t pcI = rest % pChunks, n = rest / pChunks;
+          fn(d, src + n * srcStride, dst + n * dstStride, pcI * pc, std::min(P, (pcI + 1) * pc), uc * per, std::min(units, (uc + 1) * per));
         });
         break;
       }
       case OpDense: {
-        // The batch as a 1 × batch image of inC channels: rows of the GEMM become pixels, so the
-        // conv tile reuses each weight vector across several samples. Samples are `stride` apart,
-        // so the "image" has a pixel pitch of `stride` floats.
+        // The batch as a 1 × batch image: GEMM rows become pixels (pitch = the sample stride), so
+        // the conv tile reuses each weight vector across several samples. Two 16-column blocks per
+        // chunk (AVX-512: tile 12 samples × 32 columns) keep the chunk's weights (inC × 128 bytes)
+        // and the batch's inputs L2-resident while the tiles sweep the batch.
         ConvDesc d = op.conv;
         d.inW = d.outW = batch;
-        d.inPitch = d.outPitch = stride;
-        const int64_t units = d.nbG;
-        parallelFor(units, threads, [&](int64_t u, int) {
-          const ConvRowFn fn = kernel.general;
-          fn(d, cur, nxt, 0, u, u + 1);
-        });
+        d.inPitch = srcStride;
+        d.outPitch = dstStride;
+        const int64_t per = std::min<int64_t>(2, kernel.unitsPerTile);
+        parallelFor((d.nbG + per - 1) / per, threads, [&](int64_t c, int) { kernel.general(d, src, dst, 0, batch, c * per, std::min(d.nbG, (c + 1) * per)); });
         break;
       }
       case OpMaxPool:
       case OpAvgPool:
-        parallelFor(batch * p.outH, threads, [&](int64_t c, int) { poolRow(p, cur + (c / p.outH) * stride, nxt + (c / p.outH) * stride, c % p.outH); });
+        parallelFor(batch * p.outH, threads, [&](int64_t c, int) { poolRow(p, src + (c / p.outH) * srcStride, dst + (c / p.outH) * dstStride, c % p.outH); });
         break;
       default:
         parallelFor(batch, threads, [&](int64_t n, int) {
-          const float* s = cur + n * stride;
-          float* t = nxt + n * stride;
+          const float* s = src + n * srcStride;
+          float* t = dst + n * dstStride;
           switch (p.op) {
             case OpGlobalAvgPool:
             case OpGlobalMaxPool: globalPool(p, s, t); break;
@@ -175,17 +223,13 @@ void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* 
         });
     }
     if (p.act.code == ActSoftmax)
-      parallelFor(batch, threads, [&](int64_t n, int) { applyActivation(p.act, nxt + n * stride, p.outSize(), p.outC); });
-    std::swap(cur, nxt);
+      parallelFor(batch, threads, [&](int64_t n, int) { applyActivation(p.act, dst + n * dstStride, p.outSize(), p.outC); });
+    src = dst;
+    srcStride = dstStride;
+    if (!direct) which ^= 1;
   }
-  const PlanOp& last = cnn.ops.back().p;
-  parallelFor(batch, threads, [&](int64_t n, int) {
-    float* dst = out + n * cnn.outputSize;
-    if (cnn.nchw)
-      hwcToChw(last.outH, last.outW, last.outC, cur + n * stride, dst);
-    else
-      std::memcpy(dst, cur + n * stride, size_t(cnn.outputSize) * sizeof(float));
-  });
+  if (cnn.nchw)
+    parallelFor(batch, threads, [&](int64_t n, int) { hwcToChw(last.outH, last.outW, last.outC, src + n * srcStride, out + n * cnn.outputSize); });
 }
 
 }  // namespace cnn2mlp

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct Cnn {
   int64_t inputSize = 0, outputSize = 0;
   int64_t maxSize = 0;  // largest tensor of one sample, in floats
   int64_t bytes = 0;
+  // Scratch buffers of finished runs, reused by later ones (fresh multi-MB allocations cost a page
+  // fault per 4 KiB on every run). A run takes one or makes one, so concurrent runs never share.
+  mutable std::mutex scratchMu;
+  mutable std::vector<std::pair<size_t, std::unique_ptr<float[]>>> scratch;
 };
 
 struct TensorView {
@@ -38,7 +43,7 @@ struct TensorView {
 // and copies the tensors. Throws CodedError("ERR_INVALID_MODEL", "op i (layer L): …") when invalid.
 std::shared_ptr<Cnn> buildCnn(const double* records, int64_t numOps, const std::vector<TensorView>& tensors, bool nchw, int64_t inputSize, int64_t outputSize);
 
-// Runs `batch` samples: in is batch × inputSize, out batch × outputSize, both in the model's
+// Runs `batch` samples (keeps up to two scratch buffers of 2 × batch × maxSize floats for reuse): in is batch × inputSize, out batch × outputSize, both in the model's
 // layout. Uses the kernels of activeIsa() at call time. May throw std::bad_alloc for scratch.
 void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* out);
 

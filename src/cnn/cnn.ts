@@ -20,6 +20,8 @@ export interface RunCnnOptions {
    * relu may hide them).
    */
   nonFinite?: 'reject' | 'propagate';
+  /** write the result here (length batch × outputSize) instead of a new array; it must not overlap x */
+  out?: Float32Array;
 }
 
 /** A model compiled for native execution: weights copied, shapes resolved. Dispose to free it early. */
@@ -123,20 +125,24 @@ function prepare(model: CnnModel | CompiledCnn, x: unknown, options: RunCnnOptio
       `Expected x to hold a whole number of samples of ${cnn.inputSize} values (shape ${shape}) but its length ${x.length} is ${x.length === 0 ? 'zero' : `not a multiple of ${cnn.inputSize}`}`,
     );
   if (nonFinite === 'reject') {
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      if (v - v !== 0) {
-        // v - v is NaN exactly for NaN and ±Infinity: one cheap test per element.
-        const sample = Math.floor(i / cnn.inputSize);
-        throw new Cnn2MlpError(
-          'ERR_NON_FINITE',
-          `x holds ${v} at sample ${sample}, element ${i - sample * cnn.inputSize} (index ${i}); inputs must be finite (pass { nonFinite: 'propagate' } to skip this check)`,
-        );
-      }
+    const i = native().findNonFinite(x);
+    if (i >= 0) {
+      const sample = Math.floor(i / cnn.inputSize);
+      throw new Cnn2MlpError(
+        'ERR_NON_FINITE',
+        `x holds ${x[i]} at sample ${sample}, element ${i - sample * cnn.inputSize} (index ${i}); inputs must be finite (pass { nonFinite: 'propagate' } to skip this check)`,
+      );
     }
   }
   const batch = x.length / cnn.inputSize;
-  return { cnn, batch, threads, out: new Float32Array(batch * cnn.outputSize) };
+  const out = options?.out;
+  if (out !== undefined) {
+    if (!(out instanceof Float32Array) || out.length !== batch * cnn.outputSize)
+      throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a Float32Array of length ${batch * cnn.outputSize} (batch ${batch} × ${cnn.outputSize}) for options.out but received ${describe(out)}`);
+    if (out.buffer === x.buffer && out.byteOffset < x.byteOffset + x.byteLength && x.byteOffset < out.byteOffset + out.byteLength)
+      throw new Cnn2MlpError('ERR_INVALID_ARG', 'options.out overlaps x; pass a separate output array');
+  }
+  return { cnn, batch, threads, out: out ?? new Float32Array(batch * cnn.outputSize) };
 }
 
 /**
@@ -147,7 +153,16 @@ function prepare(model: CnnModel | CompiledCnn, x: unknown, options: RunCnnOptio
  *   or a CompiledCnn.
  * @param x batch × inputSize float32 values, each sample in the model's layout ([H, W, C] for NHWC,
  *   [C, H, W] for NCHW); the batch size is x.length / inputSize. x must not change until the promise settles.
- * @returns batch × outputSize values, each sample in the model's layout.
+ * @param options threads (default: all logical cores); nonFinite ('reject', the default, throws
+ *   ERR_NON_FINITE naming the sample and element of the first NaN/±Infinity; 'propagate' skips the
+ *   check); out (an array to write into instead of allocating one).
+ * @returns batch × outputSize values, each sample in the model's layout ([units] for vector outputs).
+ * @throws Cnn2MlpError ERR_INVALID_MODEL (model), ERR_INVALID_ARG (x, options), ERR_NON_FINITE,
+ *   ERR_DISPOSED (a disposed CompiledCnn), ERR_TOO_LARGE (scratch memory).
+ *
+ * Why a WeakMap cache rather than compiling on every call: compiling copies and repacks every
+ * weight (for the seed network 26 MB), which costs more than a batch-1 run; keying the cache on
+ * the model object keeps runCnn(model, x) one call without holding models alive.
  */
 export async function runCnn(model: CnnModel | CompiledCnn, x: Float32Array, options?: RunCnnOptions): Promise<Float32Array> {
   const callSite = new Error();

@@ -143,7 +143,10 @@ async function resolvePrefix(prefix: string): Promise<string> {
     });
     const m = /^model_checkpoint_path:\s*"((?:[^"\\]|\\.)*)"/m.exec(state);
     if (!m) throw new Cnn2MlpError('ERR_BAD_FILE', `${path.join(prefix, 'checkpoint')} names no model_checkpoint_path`);
-    return path.resolve(prefix, m[1]);
+    const named = path.resolve(prefix, m[1]);
+    // Checkpoints copied from another machine often keep that machine's absolute path here.
+    const local = path.join(prefix, path.basename(m[1]));
+    return (await stat(`${named}.index`).catch(() => undefined)) ? named : local;
   }
   return prefix;
 }

@@ -44,6 +44,10 @@ export interface ExportOpenCvOptions {
   softmax?: 'refuse' | 'logits';
   /** working memory for one block of densified weights, bytes (default 64 MiB) */
   chunkBytes?: number;
+  /** called about every MiB of text with weights written so far and the total (both as OpenCV counts them) */
+  onProgress?: (done: number, total: number) => void;
+  /** aborts the export: the promise rejects with ERR_ABORTED and no file is left behind */
+  signal?: AbortSignal;
 }
 
 /** What was written, and how to read OpenCV's output. */
@@ -100,6 +104,11 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
   const chunkBytes = options.chunkBytes ?? 64 * 2 ** 20;
   if (!Number.isInteger(chunkBytes) || chunkBytes < 4096)
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an integer ≥ 4096 for options.chunkBytes but received ${describe(chunkBytes)}`);
+  const { onProgress, signal } = options;
+  if (onProgress !== undefined && typeof onProgress !== 'function')
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a function for options.onProgress but received ${describe(onProgress)}`);
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an AbortSignal for options.signal but received ${describe(signal)}`);
   const handle = mlp.handle; // throws ERR_DISPOSED
   const layers = mlp.layers;
   const L = layers.length;
@@ -140,17 +149,17 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
   if (nonlinear.length > 1 || alphas.length > 1)
     refuse(`it mixes ${[...nonlinear, ...alphas.map((a) => `leakyRelu alpha ${a}`)].join(', ')}`);
   const family = (nonlinear.length > 0 ? nonlinear[0] : 'linear') as Kind;
-  const hasLinear = kinds.includes('linear');
-  if (hasLinear && family !== 'linear') {
-    if (family !== 'relu' && family !== 'leaky')
-      refuse(`layers ${kinds.map((k, i) => (k === 'linear' ? i : -1)).filter((i) => i >= 0).join(', ')} are linear among ${family} layers and only relu/leakyRelu networks have an exact pair encoding`);
+  const alpha = family === 'leaky' ? alphas[0] : 0;
+  const linearAt = kinds.map((k, i) => (k === 'linear' ? i : -1)).filter((i) => i >= 0);
+  if (linearAt.length > 0 && family !== 'linear') {
+    if ((family !== 'relu' && family !== 'leaky') || alpha === -1)
+      refuse(`layers ${linearAt.join(', ')} are linear among ${family === 'leaky' ? `leakyRelu(${alpha})` : family} layers and only relu/leakyRelu(α ≠ −1) networks have an exact pair encoding`);
     if (linearLayers !== 'reluPair')
       refuse(
-        `layers ${kinds.map((k, i) => (k === 'linear' ? i : -1)).filter((i) => i >= 0).join(', ')} are linear among ${family === 'leaky' ? 'leakyRelu' : 'relu'} layers; ` +
+        `layers ${linearAt.join(', ')} are linear among ${family === 'leaky' ? 'leakyRelu' : 'relu'} layers; ` +
           `pass { linearLayers: 'reluPair' } to export each linear output y exactly as two units [f(y), f(−y)] (OpenCV then returns 2k outputs: y = out[:k] − out[k:])`,
       );
   }
-  const alpha = family === 'leaky' ? alphas[0] : 0;
   const pairScale = 1 / (1 + alpha);
 
   const specs: LayerSpec[] = layers.map((l, i) => ({
@@ -187,7 +196,11 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
     buf.push(s);
     bufLen += s.length;
   };
+  let written = 0; // weights (and biases) emitted so far, for onProgress
+  const totalWeights = specs.reduce((a, sp) => a + ((sp.inPair ? 2 : 1) * sp.cols + 1) * (sp.outPair ? 2 : 1) * sp.rows, 0);
   const take = () => {
+    if (signal?.aborted) throw new Cnn2MlpError('ERR_ABORTED', `exportOpenCv: aborted; ${path} was not written`);
+    onProgress?.(written, totalWeights);
     const s = buf.join('');
     buf = [];
     bufLen = 0;
@@ -233,6 +246,7 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
 
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
+    if (signal?.aborted) throw new Cnn2MlpError('ERR_ABORTED', `exportOpenCv: aborted before it started; ${path} was not written`);
     const out = createWriteStream(tmp);
     await (gzip ? pipeline(Readable.from(text()), createGzip(), out) : pipeline(Readable.from(text()), out));
     await rename(tmp, path);
@@ -292,6 +306,7 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
             num(w * scale, indent);
           }
           if (s.outPair) for (let o = 0; o < R; o++) num(-block[base + o] * scale, indent);
+          written += R2;
           if (bufLen > 1 << 20) yield take();
         }
       }
@@ -303,6 +318,7 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
       if (s.outPair) b[R + o] = -b[o];
     }
     for (const v of b) num(v, indent);
+    written += R2;
     if (xml) put('</_>');
   }
 }

@@ -221,6 +221,17 @@ export function poolOrConvAxis(
   return { out, before, after };
 }
 
+/** First output position along an axis whose (dilated) window touches no input pixel, or -1. */
+function windowWithoutInput(size: number, out: number, kernel: number, stride: number, dilation: number, before: number): number {
+  for (let o = 0; o < out; o++) {
+    const start = o * stride - before;
+    let touches = false;
+    for (let k = 0; k < kernel && !touches; k++) touches = start + k * dilation >= 0 && start + k * dilation < size;
+    if (!touches) return o;
+  }
+  return -1;
+}
+
 function layerName(layer: Layer, i: number): string {
   return `layer ${i} (${typeof layer?.type === 'string' ? layer.type : '?'}${layer?.name ? ` '${layer.name}'` : ''})`;
 }
@@ -355,8 +366,13 @@ export function planModel(model: CnnModel): Plan {
         const ceil = layer.ceilMode === true;
         const ah = poolOrConvAxis(h, k[0], s[0], d[0], pad, 0, ceil, where);
         const aw = poolOrConvAxis(w, k[1], s[1], d[1], pad, 1, ceil, where);
-        if (ah.before >= d[0] * (k[0] - 1) + 1 || aw.before >= d[1] * (k[1] - 1) + 1)
-          fail(where, 'padding is as large as the window: some windows would hold only padding');
+        const emptyH = windowWithoutInput(h, ah.out, k[0], s[0], d[0], ah.before);
+        const emptyW = windowWithoutInput(w, aw.out, k[1], s[1], d[1], aw.before);
+        if (emptyH >= 0 || emptyW >= 0)
+          fail(
+            where,
+            `the window at output ${emptyH >= 0 ? `row ${emptyH}` : `column ${emptyW}`} holds only padding (no input pixel to pool); use less padding or no dilation`,
+          );
         push(
           {
             ...base,

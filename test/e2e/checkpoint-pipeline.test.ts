@@ -3,7 +3,7 @@
  * runCnn (direct convolution) → convert (dense and CSR, max pooling included) → runMlp, and the
  * converted MLP exported to OpenCV and run by cv2. Inputs are real 28×28 grey images scaled to
  * [0, 1] as both models were trained (Fashion-MNIST t10k from Debian's dataset-fashion-mnist when
- * installed, else seeded noise). Runs once convert/runCnn/runMlp are exported by src/index.ts.
+ * installed, else seeded noise).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,34 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import * as api from '../../src/index.js';
-import type { CheckpointArchitecture, CnnModel, Mlp } from '../../src/index.js';
+import { convert, exportOpenCv, loadCheckpoint, runCnn, runMlp } from '../../src/index.js';
 import { opencvPredict, opencvPython } from '../helpers/opencv-python.js';
-import { sharedFixture } from '../helpers/shared-fixtures.js';
-
-type Fn = (...args: never[]) => Promise<unknown>;
-const A = api as unknown as Record<string, Fn | undefined>;
-const convert = A.convert as ((m: CnnModel, o: { format: 'dense' | 'csr' }) => Promise<Mlp>) | undefined;
-const runCnn = A.runCnn as ((m: CnnModel, x: Float32Array) => Promise<Float32Array>) | undefined;
-const runMlp = A.runMlp as ((m: Mlp, x: Float32Array) => Promise<Float32Array>) | undefined;
-const READY = !!(convert && runCnn && runMlp);
-if (!READY) console.warn('skipping the checkpoint pipeline: convert/runCnn/runMlp are not exported yet');
-
-const TF1 = sharedFixture('tf-checkpoint/mnist-tflayers-estimator');
-const TF2 = sharedFixture('tf-checkpoint/mnist-keras-tf2-objectbased');
-
-const KERAS_ARCH: CheckpointArchitecture = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: 'conv2d', scope: 'layer_with_weights-0', activation: 'relu' },
-    { type: 'maxPool2d', poolSize: [2, 2] },
-    { type: 'conv2d', scope: 'layer_with_weights-1', activation: 'relu' },
-    { type: 'maxPool2d', poolSize: [2, 2] },
-    { type: 'flatten' },
-    { type: 'dense', scope: 'layer_with_weights-2', activation: 'relu' },
-    { type: 'dense', scope: 'layer_with_weights-3', activation: 'softmax' },
-  ],
-};
+import { KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../helpers/tf-checkpoint-fixtures.js';
 
 const N = 16;
 function images(): Float32Array {
@@ -70,22 +45,22 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>) {
   expect(worst).toBeLessThanOrEqual(2e-4 * Math.max(scale, 1e-3));
 }
 
-describe.skipIf(!READY || !TF1 || !TF2)('real checkpoints through runCnn, convert, runMlp and OpenCV', () => {
+describe.skipIf(!TF1 || !TF2)('real checkpoints through runCnn, convert, runMlp and OpenCV', () => {
   // The Keras model's max-pool stages are 21632 × 21632 matrices: dense they would take ~1.9 GB,
   // so it is converted to CSR only; the TF 1.5 model in both formats.
   const cases = [
-    ['TF 1.5 Estimator (.meta graph)', () => api.loadCheckpoint(path.join(TF1!, 'model.ckpt-20000')), ['dense', 'csr']],
-    ['TF 2.1 Keras (explicit architecture)', () => api.loadCheckpoint(path.join(TF2!, 'training_1', 'cp.ckpt'), KERAS_ARCH), ['csr']],
+    ['TF 1.5 Estimator (.meta graph)', () => loadCheckpoint(TF1_PREFIX!), ['dense', 'csr']],
+    ['TF 2.1 Keras (explicit architecture)', () => loadCheckpoint(TF2_PREFIX!, KERAS_ARCH), ['csr']],
   ] as const;
   for (const [label, load, formats] of cases) {
     it(`${label}: the converted MLP (${formats.join(' and ')}) matches runCnn`, async () => {
       const model = await load();
       const x = images();
-      const want = await runCnn!(model, x);
+      const want = await runCnn(model, x);
       expect(want.length).toBe(N * 10);
       for (const format of formats) {
-        using mlp = await convert!(model, { format });
-        expectClose(await runMlp!(mlp, x), want);
+        using mlp = await convert(model, { format });
+        expectClose(await runMlp(mlp, x), want);
       }
     });
   }
@@ -99,7 +74,7 @@ describe.skipIf(!READY || !TF1 || !TF2)('real checkpoints through runCnn, conver
   it.skipIf(!opencvPython())('the TF 1.5 checkpoint trunk, converted and exported to OpenCV, matches runCnn', async () => {
     const tmp = await mkdtemp(path.join(tmpdir(), 'cnn2mlp-ckcv-'));
     try {
-      const model = await api.loadCheckpoint(path.join(TF1!, 'model.ckpt-20000'), {
+      const model = await loadCheckpoint(TF1_PREFIX!, {
         inputShape: [12, 12, 1],
         layers: [
           { type: 'conv2d', scope: 'conv2d', padding: 'same', activation: 'relu' },
@@ -112,10 +87,10 @@ describe.skipIf(!READY || !TF1 || !TF2)('real checkpoints through runCnn, conver
       const x = new Float32Array(N * 144);
       const img = images();
       for (let s = 0; s < N; s++) for (let r = 0; r < 12; r++) for (let c = 0; c < 12; c++) x[s * 144 + r * 12 + c] = img[s * 784 + (r + 8) * 28 + c + 8];
-      const want = await runCnn!(model, x);
-      using mlp = await convert!(model, { format: 'csr' });
+      const want = await runCnn(model, x);
+      using mlp = await convert(model, { format: 'csr' });
       const file = path.join(tmp, 'trunk.xml');
-      const info = await api.exportOpenCv(mlp, file, { linearLayers: 'reluPair' });
+      const info = await exportOpenCv(mlp, file, { linearLayers: 'reluPair' });
       expect(info.activation).toBe('RELU');
       const k = mlp.outputSize;
       expect(k).toBe(72);

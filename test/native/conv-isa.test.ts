@@ -3,7 +3,8 @@
  * (f32_conv2d_nhwc_ref, itself checked against tfjs in test/property/cnn-vs-tfjs.test.ts), on the
  * shapes where tiling goes wrong: channel tails (cout < 16, 17, 33, 70), cin = 1, kernels larger
  * than the input (all taps of some pixels in padding), stride > kernel, 1×1, dilation with stride,
- * groups, depthwise (multiplier 1 with tails, multiplier 2), rows wider than the register tile and
+ * groups (blocked, and few-channel groups on the gathering kernel), depthwise (multiplier 1 with
+ * tails, multiplier 2), rows wider than the register tile and
  * dense layers (run by the same kernel over the batch) with batch sizes around the tile width.
  *
  * Tolerance: the reference accumulates in double, the kernels in float32 in a different order;
@@ -45,6 +46,11 @@ const cases: ConvCase[] = [
   { name: 'depthwise ×1, C 20', h: 9, w: 9, c: 20, filters: 20, k: [3, 3], groups: 20, padding: 'same', act: 'relu' },
   { name: 'depthwise ×1, C 70, strided', h: 11, w: 13, c: 70, filters: 70, k: [5, 3], s: [2, 2], groups: 70, padding: [2, 1, 0, 3] },
   { name: 'depthwise ×2', h: 8, w: 7, c: 5, filters: 10, k: [3, 3], groups: 5, padding: 'same', act: 'elu' },
+  { name: 'depthwise ×2, 48 channels, strided', h: 9, w: 10, c: 24, filters: 48, k: [3, 3], s: [2, 2], groups: 24, padding: 'same', act: 'relu' },
+  { name: 'groups 4 × (2 in, 3 out): gathering kernel', h: 7, w: 8, c: 8, filters: 12, k: [3, 2], groups: 4, padding: [1, 0, 2, 1], act: { type: 'leakyRelu', alpha: 0.3 } },
+  { name: 'narrow output: tiles wrap rows (3×3 out, no padding)', h: 9, w: 9, c: 16, filters: 64, k: [3, 3], s: [3, 3], padding: 'valid' },
+  { name: 'narrow output with padding: wrapped tiles mix border and interior', h: 5, w: 4, c: 7, filters: 40, k: [3, 3], s: [2, 1], padding: [1, 2, 2, 1] },
+  { name: 'one output column', h: 13, w: 3, c: 4, filters: 20, k: [3, 3], padding: 'valid', act: 'relu6' },
   { name: 'seed layer (stride 3, 64 ch)', h: 27, w: 27, c: 32, filters: 64, k: [3, 3], s: [3, 3], padding: 'same', act: 'relu', batch: 3 },
 ];
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { convert } from '../../src/index.js';
+import { convert, runCnn, runMlp } from '../../src/index.js';
 import { OP, planModel } from '../../src/model/plan.js';
 import type { CnnModel } from '../../src/model/types.js';
 import { readMlp, runMlpRef } from '../support/mlp-ref.js';
@@ -56,12 +56,18 @@ async function check(model: CnnModel, batch: number, seed: number) {
     return;
   }
   const want = naiveCnn(model, x, batch);
+  const cnn = Float64Array.from(await runCnn(model, x)); // the native direct-convolution runtime
   for (const format of ['dense', 'csr'] as const) {
     const mlp = await convert(model, { format });
     try {
       expect(mlp.inputSize).toBe(sampleSize(model));
-      const got = runMlpRef(readMlp(mlp), x, batch);
-      expectClose(got, want, `${format} MLP of ${JSON.stringify(model.layers.map((l) => l.type))}`);
+      const what = `${format} MLP of ${JSON.stringify(model.layers.map((l) => l.type))}`;
+      expectClose(runMlpRef(readMlp(mlp), x, batch), want, `${what} (float64 reference evaluator)`);
+      // runMlp accumulates in float32: a row of K ≤ ~600 terms adds ≤ K·2^-24·Σ|w·x| (≈ 4e-5 of
+      // the magnitude) per layer on top of the weight rounding above, well inside the same bound.
+      const y = Float64Array.from(await runMlp(mlp, x));
+      expectClose(y, want, `${what} (runMlp vs naive CNN)`);
+      expectClose(y, cnn, `${what} (runMlp vs runCnn)`);
     } finally {
       mlp.dispose();
     }
@@ -70,11 +76,24 @@ async function check(model: CnnModel, batch: number, seed: number) {
 
 describe('convert: MLP(x) == CNN(x) for random CNNs', () => {
   it('holds for every layer kind, both layouts, dense and csr', async () => {
+    const seen = new Set<string>();
     await fc.assert(
       fc.asyncProperty(arbCnnCase, async ({ model, batch, inputSeed }) => {
         await check(model, batch, inputSeed);
+        seen.add(model.layout);
+        if (batch > 1) seen.add('batch>1');
+        for (const l of model.layers) {
+          seen.add(l.type);
+          if (l.type === 'conv2d' && (l.groups ?? 1) > 1) seen.add('groups');
+          if (l.type === 'conv2d' && (l.dilation?.[0] ?? 1) > 1) seen.add('dilation');
+          if (l.type === 'avgPool2d' && l.countIncludePad) seen.add('countIncludePad');
+          if ((l.type === 'avgPool2d' || l.type === 'maxPool2d') && l.ceilMode) seen.add('ceilMode');
+        }
       }),
       { numRuns: 150, seed: 20261125 },
     );
+    // The run really covered what it claims to (fixed seed, so this is deterministic).
+    for (const k of ['NHWC', 'NCHW', 'batch>1', 'conv2d', 'groups', 'dilation', 'maxPool2d', 'avgPool2d', 'countIncludePad', 'ceilMode', 'globalMaxPool2d', 'globalAvgPool2d', 'batchNorm', 'zeroPad2d', 'prelu', 'activation', 'flatten', 'dense'])
+      expect(seen.has(k), k).toBe(true);
   });
 });

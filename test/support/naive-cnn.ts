@@ -153,7 +153,7 @@ export function naiveCnn(model: CnnModel, input: ArrayLike<number>, batch: numbe
   const outSize = plan.outputSize;
   const result = new Float64Array(batch * outSize);
   for (let b = 0; b < batch; b++) {
-    let x = new Float64Array(inSize);
+    let x: Float64Array = new Float64Array(inSize);
     const s = plan.inputShape;
     for (let i = 0; i < inSize; i++) x[i] = input[b * inSize + i];
     if (s.kind === 'spatial' && plan.layout === 'NCHW') {

@@ -118,6 +118,32 @@ export const cnnRecipe: fc.Arbitrary<CnnRecipe> = fc.record({
   seed: fc.integer({ min: 0, max: 0x7fffffff }),
 });
 
+/** Whether some pooling window along one axis touches no input pixel (only padding). */
+function poolHasEmptyWindow(size: number, k: number, s: number, d: number, pad: Padding, ax: 0 | 1, ceil: boolean): boolean {
+  const span = d * (k - 1) + 1;
+  let before = 0;
+  let out: number;
+  if (pad === 'same' || pad === 'sameLower') {
+    out = Math.ceil(size / s);
+    const total = Math.max((out - 1) * s + span - size, 0);
+    before = pad === 'same' ? Math.floor(total / 2) : total - Math.floor(total / 2);
+  } else {
+    before = pad === 'valid' ? 0 : pad[ax * 2];
+    const padded = size + before + (pad === 'valid' ? 0 : pad[ax * 2 + 1]);
+    out = ceil ? Math.ceil((padded - span) / s) + 1 : Math.floor((padded - span) / s) + 1;
+    if (ceil && (out - 1) * s >= size + before) out -= 1;
+  }
+  for (let o = 0; o < out; o++) {
+    let touches = false;
+    for (let t = 0; t < k; t++) {
+      const i = o * s - before + t * d;
+      if (i >= 0 && i < size) touches = true;
+    }
+    if (!touches) return true;
+  }
+  return false;
+}
+
 /** Largest (kernel, dilation) ≤ the requested ones whose span fits `padded`. */
 function fitWindow(k: number, d: number, padded: number): [number, number] {
   while (d > 1 && d * (k - 1) + 1 > padded) d--;
@@ -188,6 +214,16 @@ export function buildModel(r: CnnRecipe): CnnModel {
       const strides: [number, number] = [L.sh, L.sw];
       if (isPool) {
         const ceil = L.ceil && padding !== 'same' && padding !== 'sameLower';
+        // A dilated window can skip over the whole input from inside the padding; such pools are
+        // invalid models, so fall back to an undilated window on that axis (pads already < span).
+        if (poolHasEmptyWindow(h, kh, L.sh, dh, padding, 0, ceil)) {
+          dh = 1;
+          if (Array.isArray(padding)) padding = [Math.min(padding[0], kh - 1), Math.min(padding[1], kh - 1), padding[2], padding[3]];
+        }
+        if (poolHasEmptyWindow(w, kw, L.sw, dw, padding, 1, ceil)) {
+          dw = 1;
+          if (Array.isArray(padding)) padding = [padding[0], padding[1], Math.min(padding[2], kw - 1), Math.min(padding[3], kw - 1)];
+        }
         const oh = axis(h, kh, L.sh, dh, padding, 0, ceil);
         const ow = axis(w, kw, L.sw, dw, padding, 1, ceil);
         const type = L.kind === 4 ? 'maxPool2d' : 'avgPool2d';

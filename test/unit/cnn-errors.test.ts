@@ -86,6 +86,17 @@ describe('compileCnn / runCnn reject bad models and inputs', () => {
     expect(y.slice(90).every(Number.isFinite)).toBe(true);
   });
 
+  it('options.out: written in place, checked for length and overlap', () => {
+    const x = new Float32Array(120).fill(1);
+    const out = new Float32Array(180);
+    expect(runCnnSync(small(), x, { out })).toBe(out);
+    // all-ones input, weights 0.1, no bias: a corner pixel of 'same' 3×3 sees 4 pixels × 2 channels
+    expect(out[0]).toBeCloseTo(0.8, 6);
+    expect(codeOf(() => runCnnSync(small(), x, { out: new Float32Array(90) })).message).toMatch(/options.out/);
+    const shared = new Float32Array(300);
+    expect(codeOf(() => runCnnSync(small(), shared.subarray(0, 120), { out: shared.subarray(100, 280) })).message).toMatch(/overlaps/);
+  });
+
   it('bad options and disposed models', () => {
     expect(codeOf(() => runCnnSync(small(), new Float32Array(60), { threads: 0 })).message).toMatch(/options.threads/);
     expect(codeOf(() => runCnnSync(small(), new Float32Array(60), { nonFinite: 'skip' as never })).message).toMatch(/options.nonFinite/);
@@ -114,6 +125,11 @@ describe('the native CNN surface validates its arguments again', () => {
     expect(() => n.cnnRunSync(h, new Float64Array(60) as unknown as Float32Array, 1, 1, y)).toThrow(TypeError);
     expect(() => n.cnnRunSync({} as never, x, 1, 1, y)).toThrow(TypeError);
     expect(() => n.cnnRun(h, x, 1, 1, new Float32Array(3))).toThrow(RangeError);
+    const shared = new Float32Array(120);
+    expect(() => n.cnnRunSync(h, shared.subarray(0, 60), 1, 1, shared.subarray(30, 120))).toThrow(/overlap/);
+    expect(n.findNonFinite(new Float32Array([0, 1, Infinity, NaN]))).toBe(2);
+    expect(n.findNonFinite(new Float32Array(1000))).toBe(-1);
+    expect(() => n.findNonFinite([1, 2] as never)).toThrow(TypeError);
     const mlp = n.mlpFromLayers(2, [{ format: 0, rows: 1, cols: 2, values: new Float32Array(2), act: 0 }]);
     expect(() => n.cnnRunSync(mlp as never, x, 1, 1, y)).toThrow(TypeError);
     await n.cnnRun(h, x, 1, 1, y); // still usable after the failures

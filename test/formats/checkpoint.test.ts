@@ -2,21 +2,21 @@
  * TensorFlow V2 checkpoints: the real fixtures (TF 1.5 Estimator with .meta, TF 2.1 Keras object-based
  * in two shards) against the independent verifier's expected-stats.json, and malformed copies.
  */
-import { copyFile, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { loadCheckpoint, openCheckpoint, type CheckpointArchitecture } from '../../../src/index.js';
-import { Cnn2MlpError } from '../../../src/errors.js';
-import { crc32c, crc32cUpdate, maskCrc } from '../../../src/formats/crc32c.js';
-import { sharedFixture } from '../../helpers/shared-fixtures.js';
-import { writeTable } from '../../helpers/tf-table-writer.js';
+import protobuf from 'protobufjs';
+import { loadCheckpoint, openCheckpoint, type CheckpointArchitecture } from '../../src/index.js';
+import { Cnn2MlpError } from '../../src/errors.js';
+import { planModel } from '../../src/model/plan.js';
+import { seedNetwork } from '../../src/model/seed.js';
+import { crc32c, crc32cUpdate, maskCrc } from '../../src/formats/crc32c.js';
+import { KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../helpers/tf-checkpoint-fixtures.js';
+import { writeTable } from '../helpers/tf-table-writer.js';
+import { encodeEntry, encodeHeader, writeCheckpoint } from '../helpers/tf-checkpoint-writer.js';
 
-const TF1 = sharedFixture('tf-checkpoint/mnist-tflayers-estimator');
-const TF2 = sharedFixture('tf-checkpoint/mnist-keras-tf2-objectbased');
-const TF1_PREFIX = TF1 && path.join(TF1, 'model.ckpt-20000');
-const TF2_PREFIX = TF2 && path.join(TF2, 'training_1', 'cp.ckpt');
 
 interface Expected {
   header: { num_shards: number };
@@ -38,19 +38,14 @@ interface Expected {
 }
 const expectedStats = async (dir: string): Promise<Expected> => JSON.parse(await readFile(path.join(dir, 'expected-stats.json'), 'utf8'));
 
-/** The Keras model as classify_image.py defines it (SOURCE.md): Keras defaults — stride 1, valid padding. */
-const KERAS_ARCH: CheckpointArchitecture = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: 'conv2d', scope: 'layer_with_weights-0', activation: 'relu' },
-    { type: 'maxPool2d', poolSize: [2, 2] },
-    { type: 'conv2d', scope: 'layer_with_weights-1', activation: 'relu' },
-    { type: 'maxPool2d', poolSize: [2, 2] },
-    { type: 'flatten' },
-    { type: 'dense', scope: 'layer_with_weights-2', activation: 'relu' },
-    { type: 'dense', scope: 'layer_with_weights-3', activation: 'softmax' },
-  ],
-};
+
+/** Deterministic numbers in [-1, 1). */
+function rng(seed: number) {
+  return () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 31 - 1;
+  };
+}
 
 async function expectCode(p: Promise<unknown>, code: string, pattern: RegExp) {
   const err = await p.then(
@@ -187,21 +182,11 @@ describe.skipIf(!TF1 || !TF2)('malformed checkpoints give a clear Cnn2MlpError',
    *  `edit` applied to the entries, next to a copy of the TF1 data shard and graph. */
   async function rebuiltTf1(name: string, edit: (t: Expected['tensors'][number]) => void = () => {}, compressionType = 0) {
     const exp = await expectedStats(TF1!);
-    const v = (n: number) => {
-      const out: number[] = [];
-      while (n >= 0x80) out.push((n % 128) | 0x80), (n = Math.floor(n / 128));
-      return [...out, n];
-    };
-    const field = (tag: number, body: number[]) => [tag, ...v(body.length), ...body];
-    const dtypes: Record<string, number> = { DT_FLOAT: 1, DT_INT64: 9 };
-    const entries = [{ key: '', value: Uint8Array.from([0x08, ...v(exp.header.num_shards), ...field(0x1a, [0x08, 1])]) }];
+    const entries = [{ key: '', value: encodeHeader(exp.header.num_shards) }];
     for (const t0 of exp.tensors) {
       const t = structuredClone(t0);
       edit(t);
-      const shape = field(0x12, t.shape.flatMap((d) => field(0x12, [0x08, ...v(d)])));
-      const crc = Number(t.crc32c_masked);
-      const value = [0x08, dtypes[t.dtype], ...shape, ...(t.shard_id ? [0x18, ...v(t.shard_id)] : []), 0x20, ...v(t.offset), 0x28, ...v(t.size), 0x35, crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24];
-      entries.push({ key: t.name, value: Uint8Array.from(value) });
+      entries.push({ key: t.name, value: encodeEntry({ dtype: t.dtype, shape: t.shape, shard: t.shard_id, offset: t.offset, size: t.size, crc32cMasked: Number(t.crc32c_masked) }) });
     }
     const prefix = path.join(tmp, name);
     await writeFile(`${prefix}.index`, writeTable(entries, { compressionType }));
@@ -252,6 +237,16 @@ describe.skipIf(!TF1 || !TF2)('malformed checkpoints give a clear Cnn2MlpError',
     index[200] ^= 0x01; // inside the single data block (bytes 0..672)
     await writeFile(`${p}.index`, index);
     await expectCode(openCheckpoint(p), 'ERR_BAD_FILE', /data block at offset 0: crc32c mismatch/);
+  });
+
+  it("a directory's `checkpoint` state file resolves to its prefix, also when it names another machine's absolute path", async () => {
+    const dir = path.join(tmp, 'statefile');
+    await mkdir(dir);
+    for (const f of ['index', 'data-00000-of-00002', 'data-00001-of-00002']) await copyFile(`${tf2}.${f}`, path.join(dir, `cp.ckpt.${f}`));
+    await writeFile(path.join(dir, 'checkpoint'), 'model_checkpoint_path: "/home/someone/training_1/cp.ckpt"\nall_model_checkpoint_paths: "/home/someone/training_1/cp.ckpt"\n');
+    expect((await loadCheckpoint(dir, KERAS_ARCH)).layers).toHaveLength(7);
+    await writeFile(path.join(dir, 'checkpoint'), 'all_model_checkpoint_paths: "cp.ckpt"\n');
+    await expectCode(loadCheckpoint(dir, KERAS_ARCH), 'ERR_BAD_FILE', /names no model_checkpoint_path/);
   });
 
   it('a missing shard', async () => {
@@ -354,5 +349,133 @@ describe.skipIf(!TF1 || !TF2)('malformed checkpoints give a clear Cnn2MlpError',
       }),
       { numRuns: 150, seed: 7 },
     );
+  });
+});
+
+describe("the seed's own path, done right: its network from a checkpoint, with an explicit architecture", () => {
+  it('stride 3 (80→27→9→3), variables whose names sort out of order, two shards, optimiser slots: loads exactly seedNetwork', async () => {
+    const seed = seedNetwork({ stride: 3, seed: 5 });
+    // Scopes chosen so that ordering layers by name (what the seed's script did) would be wrong:
+    // "layer_10" < "layer_13" < "layer_9" as strings.
+    const scopes = ['layer_9', 'layer_10', 'layer_11', 'layer_12', 'layer_13'];
+    const weighted = seed.layers.filter((l) => l.type === 'conv2d' || l.type === 'dense') as { weights: Float32Array; bias: Float32Array; filters?: number; units?: number }[];
+    const shapes = [[3, 3, 3, 32], [3, 3, 32, 64], [3, 3, 64, 64], [576, 1024], [1024, 29]];
+    const tensors = weighted.flatMap((l, i) => [
+      { name: `${scopes[i]}/kernel`, shape: shapes[i], data: l.weights, shard: 1 },
+      { name: `${scopes[i]}/bias`, shape: [shapes[i][shapes[i].length - 1]], data: l.bias, shard: 1 },
+      { name: `${scopes[i]}/kernel/Adam`, shape: shapes[i], data: new Float32Array(l.weights.length).fill(0.5), shard: 0 },
+    ]);
+    tensors.push({ name: 'global_step', shape: [], data: BigInt64Array.of(1234n) as never, shard: 0 });
+    const tmp = await mkdtemp(path.join(tmpdir(), 'cnn2mlp-seed-'));
+    try {
+      const prefix = path.join(tmp, 'seed.ckpt');
+      await writeCheckpoint(prefix, tensors, 2);
+      const model = await loadCheckpoint(prefix, {
+        name: 'seed-stride3',
+        inputShape: [80, 80, 3],
+        layers: [
+          { type: 'conv2d', name: 'conv1', scope: 'layer_9', strides: [3, 3], padding: 'same', activation: 'relu' },
+          { type: 'conv2d', name: 'conv2', scope: 'layer_10', strides: [3, 3], padding: 'same', activation: 'relu' },
+          { type: 'conv2d', name: 'conv3', scope: 'layer_11', strides: [3, 3], padding: 'same', activation: 'relu' },
+          { type: 'flatten', name: 'flatten' },
+          { type: 'dense', name: 'dense1', scope: 'layer_12', activation: 'relu' },
+          { type: 'dense', name: 'dense2', scope: 'layer_13' },
+        ],
+      });
+      const strip = (m: typeof model) => m.layers.map(({ ...l }) => ({ ...l, dilation: undefined }));
+      expect(strip(model)).toEqual(strip(seed));
+      expect(planModel(model).ops.map((o) => [o.outH, o.outW, o.outC])).toEqual([[27, 27, 32], [9, 9, 64], [3, 3, 64], [1, 1, 576], [1, 1, 1024], [1, 1, 29]]);
+      // A stride the checkpoint cannot have had: the dense kernel no longer fits, and the error says so.
+      const stride2 = { inputShape: [80, 80, 3], layers: [0, 1, 2].map((i) => ({ type: 'conv2d' as const, scope: scopes[i], strides: [2, 2] as [number, number], padding: 'same' as const })) };
+      await expectCode(loadCheckpoint(prefix, { ...stride2, layers: [...stride2.layers, { type: 'flatten' }, { type: 'dense', scope: 'layer_12' }] }), 'ERR_INVALID_MODEL', /layer 4 \(dense 'layer_12'\): kernel 'layer_12\/kernel' has shape \[576, 1024\] but the architecture expects \[6400, 1024\]/);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the .meta graph reader on a synthetic TF1 graph', () => {
+  // A MetaGraphDef written here with protobufjs from its own minimal schema (field numbers from
+  // tensorflow/core/protobuf/meta_graph.proto and framework/{graph,node_def,attr_value,tensor,tensor_shape}.proto).
+  const root = protobuf.parse(`
+    syntax = "proto3";
+    message Dim { int64 size = 1; }
+    message Shape { repeated Dim dim = 2; }
+    message Tensor { int32 dtype = 1; Shape tensor_shape = 2; bytes tensor_content = 4; repeated int32 int_val = 7; }
+    message List { repeated bytes s = 2; repeated int64 i = 3; }
+    message Attr { oneof value { List list = 1; bytes s = 2; int64 i = 3; float f = 4; bool b = 5; int32 type = 6; Shape shape = 7; Tensor tensor = 8; } }
+    message Node { string name = 1; string op = 2; repeated string input = 3; map<string, Attr> attr = 5; }
+    message Graph { repeated Node node = 1; }
+    message Meta { Graph graph_def = 2; }
+  `, { keepCase: true }).root;
+  const Meta = root.lookupType('Meta');
+  const s = (v: string) => ({ s: Buffer.from(v) });
+  const ints = (...i: number[]) => ({ list: { i } });
+  const int32Const = (name: string, values: number[]) => ({
+    name,
+    op: 'Const',
+    attr: { value: { tensor: { dtype: 3, tensor_shape: { dim: [{ size: values.length }] }, tensor_content: Buffer.from(Int32Array.from(values).buffer) } } },
+  });
+  const variable = (name: string) => [
+    { name, op: 'VariableV2', attr: {} },
+    { name: `${name}/read`, op: 'Identity', input: [name] },
+  ];
+
+  it('Placeholder input, strided VALID conv, Relu6, SAME avg pool, flatten Reshape, MatMul(transpose_b) + Add bias, softmax; gradients ignored', async () => {
+    const r = rng(3);
+    const kernel = Float32Array.from({ length: 3 * 3 * 2 * 4 }, r);
+    const cbias = Float32Array.from({ length: 4 }, r);
+    const dkernelT = Float32Array.from({ length: 5 * 16 }, r); // [units=5, in=16]
+    const dbias = Float32Array.from({ length: 5 }, r);
+    const nodes = [
+      { name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: [{ size: -1 }, { size: 9 }, { size: 9 }, { size: 2 }] } } } },
+      ...variable('net/conv/kernel'),
+      ...variable('net/conv/bias'),
+      { name: 'net/conv/Conv2D', op: 'Conv2D', input: ['x', 'net/conv/kernel/read'], attr: { strides: ints(1, 2, 2, 1), padding: s('VALID'), data_format: s('NHWC') } },
+      { name: 'net/conv/BiasAdd', op: 'BiasAdd', input: ['net/conv/Conv2D', 'net/conv/bias/read'], attr: { data_format: s('NHWC') } },
+      { name: 'net/conv/Relu6', op: 'Relu6', input: ['net/conv/BiasAdd'] },
+      { name: 'gradients/net/conv/Relu6_grad/Relu6Grad', op: 'Relu6Grad', input: ['gradients/x', 'net/conv/Relu6'] },
+      { name: 'net/pool/AvgPool', op: 'AvgPool', input: ['net/conv/Relu6'], attr: { ksize: ints(1, 3, 3, 1), strides: ints(1, 2, 2, 1), padding: s('SAME') } },
+      int32Const('net/flat/shape', [-1, 16]),
+      { name: 'net/flat', op: 'Reshape', input: ['net/pool/AvgPool', 'net/flat/shape'] },
+      ...variable('net/fc/weights'),
+      ...variable('net/fc/biases'),
+      { name: 'net/fc/MatMul', op: 'MatMul', input: ['net/flat', 'net/fc/weights/read'], attr: { transpose_b: { b: true } } },
+      { name: 'net/fc/add', op: 'Add', input: ['net/fc/MatMul', 'net/fc/biases/read'] },
+      { name: 'net/probs', op: 'Softmax', input: ['net/fc/add'] },
+    ];
+    const tmp = await mkdtemp(path.join(tmpdir(), 'cnn2mlp-graph-'));
+    try {
+      const prefix = path.join(tmp, 'model.ckpt');
+      await writeCheckpoint(prefix, [
+        { name: 'net/conv/kernel', shape: [3, 3, 2, 4], data: kernel },
+        { name: 'net/conv/bias', shape: [4], data: cbias },
+        { name: 'net/fc/weights', shape: [5, 16], data: dkernelT },
+        { name: 'net/fc/biases', shape: [5], data: dbias },
+      ]);
+      await writeFile(`${prefix}.meta`, Meta.encode(Meta.fromObject({ graph_def: { node: nodes } })).finish());
+      const model = await loadCheckpoint(prefix);
+      expect(model.inputShape).toEqual([9, 9, 2]);
+      const summary = model.layers.map((l) => {
+        const { weights, bias, ...rest } = l as unknown as Record<string, unknown>;
+        return { ...rest, ...(weights ? { weights } : {}), ...(bias ? { bias } : {}) };
+      });
+      // dense weights come back as [in, out]: the transpose of the stored [5, 16]
+      const dense = new Float32Array(16 * 5);
+      for (let o = 0; o < 5; o++) for (let i = 0; i < 16; i++) dense[i * 5 + o] = dkernelT[o * 16 + i];
+      expect(summary).toEqual([
+        { type: 'conv2d', name: 'net/conv', filters: 4, kernelSize: [3, 3], strides: [2, 2], dilation: [1, 1], padding: 'valid', activation: 'relu6', weights: kernel, bias: cbias },
+        { type: 'avgPool2d', name: 'net/pool', poolSize: [3, 3], strides: [2, 2], padding: 'same' },
+        { type: 'flatten', name: 'net/flat' },
+        { type: 'dense', name: 'net/fc', units: 5, weights: dense, bias: dbias, activation: 'softmax' },
+      ]);
+      expect(planModel(model).ops.map((o) => [o.outH, o.outW, o.outC])).toEqual([[4, 4, 4], [2, 2, 4], [1, 1, 16], [1, 1, 5]]);
+      // NCHW graphs are refused, naming the node.
+      const nchw = nodes.map((n) => (n.op === 'Conv2D' ? { ...n, attr: { ...n.attr, data_format: s('NCHW') } } : n));
+      await writeFile(`${prefix}.meta`, Meta.encode(Meta.fromObject({ graph_def: { node: nchw } })).finish());
+      await expectCode(loadCheckpoint(prefix), 'ERR_UNSUPPORTED', /'net\/conv\/Conv2D' uses data_format NCHW/);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });
