@@ -51,7 +51,7 @@ try {
           gc();
           rssNow = process.memoryUsage.rss() / 2 ** 20;
         }
-        if (trace) fs.writeSync(2, `done ${index} rss ${rssNow.toFixed(0)}\n`);
+        if (trace) fs.writeSync(2, `done ${index} rss ${rssNow.toFixed(0)} maxrss ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}\n`);
         result.maxCaseRssMb = Math.max(result.maxCaseRssMb, rssNow);
       }
     }

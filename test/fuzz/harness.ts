@@ -47,7 +47,7 @@ export function runFuzzChild(target: string, seed: number, cases: number, opts: 
     // --no-expose-wasm keeps tsx's loader on its JS path; the library itself never uses wasm.
     // --expose-gc lets the child collect between cases, so RSS measures what a case holds, not
     // lazily collected garbage of earlier cases; a bounded old space turns a runaway JS heap into a crash.
-    const child = spawn(process.execPath, ['--no-expose-wasm', '--expose-gc', '--max-old-space-size=768', '--import', 'tsx', path.join(here, 'child.ts'), target, String(seed), String(cases)], {
+    const child = spawn(process.execPath, ['--no-expose-wasm', '--expose-gc', '--max-old-space-size=512', '--import', 'tsx', path.join(here, 'child.ts'), target, String(seed), String(cases)], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -19,9 +19,12 @@ const BUDGET: [target: string, cases: number][] = [
 // "multi-GB allocation" would pass this cap long before it completed.
 const RSS_CAP_MB = 1024;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);
+// Under scripts/sanitize.sh (ASan+UBSan, ~5-10x slower) the same targets run a fifth of the cases.
+const SCALE = process.env.CNN2MLP_SANITIZED ? 0.2 : 1;
 
 describe('fuzz: hostile inputs end in a result or a Cnn2MlpError', () => {
-  for (const [target, cases] of BUDGET) {
+  for (const [target, full] of BUDGET) {
+    const cases = Math.ceil(full * SCALE);
     it(`${target}: ${cases} cases`, async () => {
       const o = await runFuzzChild(target, SEED, cases, { timeoutMs: 50_000, rssCapMb: RSS_CAP_MB });
       const where = `exit ${o.exit} signal ${o.signal} ${o.killedFor ?? ''}\n${o.stderrTail}`;
