@@ -99,6 +99,34 @@ describe('concurrency', () => {
     });
   }, 60_000);
 
+  it('simultaneous converts, saves and loads of the same models give the same MLPs as sequential ones', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-conc-'));
+    try {
+      const x = inputs[0].cnn;
+      const seq: Record<string, Float32Array> = {};
+      for (const format of ['dense', 'csr'] as const) {
+        const m = await api.convert(model, { format, threads: THREADS });
+        seq[format] = api.runMlpSync(m, x, { threads: THREADS });
+        m.dispose();
+      }
+      const formats = ['dense', 'csr', 'dense', 'csr', 'dense', 'csr'] as const;
+      const built = await Promise.all(formats.map((format) => api.convert(model, { format, threads: THREADS })));
+      built.forEach((m, k) => expect(sameBits(api.runMlpSync(m, x, { threads: THREADS }), seq[formats[k]]), `convert ${k}`).toBe(true));
+      // Six saves to distinct files at once, then twelve loads (two per file) at once.
+      await Promise.all(built.map((m, k) => api.saveMlp(m, path.join(dir, `m${k}.mlp`))));
+      built.forEach((m) => m.dispose());
+      const loaded = await Promise.all([...formats, ...formats].map((_, k) => api.loadMlp(path.join(dir, `m${k % 6}.mlp`))));
+      const outs = await Promise.all(loaded.map((m) => api.runMlp(m, x, { threads: THREADS })));
+      outs.forEach((y, k) => expect(sameBits(y, seq[formats[k % 6]]), `load ${k}`).toBe(true));
+      loaded.forEach((m) => m.dispose());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('dispose racing runs: each run finishes with the right answer or rejects with ERR_DISPOSED', async () => {
     let finished = 0;
     let refused = 0;
