@@ -572,7 +572,30 @@ const apiTarget: FuzzTarget<ApiCase> = {
   },
 };
 
+/** Harness self-tests (harness.test.ts): each must be reported as a failure by the watcher. */
+const selfTest = (what: 'crash' | 'hog' | 'throw' | 'hang'): FuzzTarget<number> => ({
+  describe: `self-test: ${what} on case 3`,
+  async setup() {},
+  arb: fc.nat(),
+  async run(_v, _dir, index) {
+    if (index !== 3) return 'fine';
+    if (what === 'crash') process.kill(process.pid, 'SIGSEGV');
+    if (what === 'hog') {
+      const blocks: Buffer[] = [];
+      for (let k = 0; k < 40; k++) blocks.push(Buffer.alloc(64 * 2 ** 20, 1));
+      await new Promise((r) => setTimeout(r, 2000));
+      return blocks.length;
+    }
+    if (what === 'hang') for (;;) Math.random(); // a spinning loader
+    throw new TypeError('not a Cnn2MlpError');
+  },
+});
+
 export const TARGETS: Record<string, FuzzTarget<never>> = {
+  _crash: selfTest('crash') as FuzzTarget<never>,
+  _hog: selfTest('hog') as FuzzTarget<never>,
+  _hang: selfTest('hang') as FuzzTarget<never>,
+  _throw: selfTest('throw') as FuzzTarget<never>,
   onnx: onnxTarget as FuzzTarget<never>,
   tfjs: tfjsTarget as FuzzTarget<never>,
   checkpoint: checkpointTarget as FuzzTarget<never>,
