@@ -6,11 +6,14 @@
  *
  *   npx tsx scripts/seed-dense.ts     (needs ~10.5 GB free; check `free -g` first)
  *   npx tsx scripts/seed-dense.ts 3   (stride 3: 2.3 GB, a quick dry run)
+ *   npx tsx scripts/seed-dense.ts 2 --save /tmp   (also saveMlp → loadMlp by mmap → run; needs the
+ *                                                 file's size free on that disk)
  *
  * Heavy: run it alone, once. Timings on a shared machine are indicative only.
  */
-import { readFileSync } from 'node:fs';
-import { convert, runMlp, seedNetwork, stats } from '../src/index.js';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { convert, loadMlp, runMlp, saveMlp, seedNetwork, stats } from '../src/index.js';
 import { native } from '../src/native.js';
 import { randomInput } from '../test/support/random-cnn.js';
 
@@ -64,11 +67,41 @@ async function main() {
   for (let i = 0; i < yDense.length; i++) maxDiff = Math.max(maxDiff, Math.abs(yDense[i] - yCsr[i]));
   console.log(`one inference on the dense MLP: ${runMs.toFixed(0)} ms; max |dense − csr| over the 29 logits = ${maxDiff.toExponential(2)}`);
   console.log(`argmax dense ${yDense.indexOf(Math.max(...yDense))}, csr ${yCsr.indexOf(Math.max(...yCsr))}`);
-  dense.dispose();
+  const saveDir = process.argv.includes('--save') ? process.argv[process.argv.indexOf('--save') + 1] : undefined;
+  let fileOk = true;
+  if (saveDir) {
+    const file = path.join(saveDir, `seed-stride${stride}-dense.mlp`);
+    t = performance.now();
+    await saveMlp(dense, file);
+    const saveMs = performance.now() - t;
+    console.log(`saveMlp: ${gb(statSync(file).size)} written in ${(saveMs / 1000).toFixed(2)} s (temp file + fsync + rename)`);
+    dense.dispose();
+    try {
+      for (const verify of [false, true]) {
+        t = performance.now();
+        const loaded = await loadMlp(file, { verify });
+        const loadMs = performance.now() - t;
+        t = performance.now();
+        const yLoaded = await runMlp(loaded, x);
+        const loadedRunMs = performance.now() - t;
+        let same = yLoaded.length === yDense.length;
+        for (let i = 0; same && i < yDense.length; i++) same = Object.is(yLoaded[i], yDense[i]);
+        fileOk &&= same;
+        console.log(
+          `loadMlp (mmap, verify: ${verify}): ${loadMs.toFixed(1)} ms; first inference ${loadedRunMs.toFixed(0)} ms; output bit-identical to the in-memory MLP: ${same}`,
+        );
+        loaded.dispose();
+      }
+    } finally {
+      rmSync(file, { force: true });
+    }
+  } else {
+    dense.dispose();
+  }
   console.log(`after dispose: RSS ${gb(vm('VmRSS'))}`);
   // Both sum the same float32 products in different orders: differences ~1e-6 of the logits' scale.
   const scale = Math.max(1, ...Array.from(yCsr, Math.abs));
-  if (hwm > 1.1 * weightBytes || maxDiff > 1e-4 * scale) process.exitCode = 1;
+  if (hwm > 1.1 * weightBytes || maxDiff > 1e-4 * scale || !fileOk) process.exitCode = 1;
 }
 
 main().catch((e) => {

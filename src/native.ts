@@ -139,6 +139,8 @@ export interface NativeAddon {
   // --- MLP execution, files and machine probes (native/napi/mlp_run.cc, mlp_file.cc, probes.cc) ---
   mlpRun(mlp: NativeMlpHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): Promise<void>;
   mlpRunSync(mlp: NativeMlpHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): void;
+  /** Index of the first NaN/±Infinity in x, or -1 (native/napi/mlp_run.cc). */
+  firstNonFinite(x: Float32Array): number;
   /** Streams the MLP to `<path>.tmp-<pid>-<rand>`, fsyncs, renames onto path (docs/mlp-format.md). */
   mlpSave(mlp: NativeMlpHandle, path: string, metadataJson: string): Promise<void>;
   /** Maps the file read-only (no copy); verify (default true) checks every section checksum. */

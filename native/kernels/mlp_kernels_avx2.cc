@@ -1,7 +1,7 @@
 // AVX2 + FMA MLP kernels (8 fp32 lanes). Formulas and layouts: mlp_kernels.h.
 //   f32_gemv_dense_4x2__avx2: 4 rows × 2 ymm accumulators each, W streamed once.
 //   f32_gemm_dense_6x16__avx2: register tile 6 rows × 16 batch lanes (12 ymm accumulators of 16),
-//     K blocks of 256; row tails use 1 × 8 tiles.
+//     K blocks of 2048; row tails use 1 × 8 tiles.
 //   f32_spmv_csr_8__avx2: 8 nonzeros per gather, scalar row tail.
 //   f32_spmm_csr_1x32__avx2: per row up to 32 batch lanes (4 ymm) per pass over the nonzeros.
 // Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.

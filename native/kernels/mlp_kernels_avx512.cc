@@ -1,7 +1,7 @@
 // AVX-512 MLP kernels (16 fp32 lanes). Formulas and layouts: mlp_kernels.h.
 //   f32_gemv_dense_4x2__avx512: 4 rows × 2 zmm accumulators each, W streamed once.
 //   f32_gemm_dense_12x32__avx512: register tile 12 rows × 32 batch lanes (24 zmm accumulators),
-//     K blocks of 256; a 16-lane tile covers bp % 32 == 16; row tails use 1 × 16 tiles.
+//     K blocks of 2048; a 16-lane tile covers bp % 32 == 16; row tails use 1 × 16 tiles.
 //   f32_spmv_csr_16__avx512: 16 nonzeros per gather, masked gather for the row tail.
 //   f32_spmm_csr_1x64__avx512: per row up to 64 batch lanes (4 zmm) per pass over the nonzeros.
 // Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.

@@ -295,10 +295,12 @@ std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::stri
     if (!std::isfinite(e.alpha) || !std::isfinite(e.min) || !std::isfinite(e.max)) bad(path, at + ": non-finite activation parameter");
     if (e.format == 0) {
       if (e.ld != uint64_t(denseLd(int64_t(e.cols))) || e.nnz != e.rows * e.cols) bad(path, at + ": dense ld/nnz inconsistent with cols");
+      // rows · ld · 4 could reach 2^64 for absurd shapes: bound it by the file size first.
+      if (e.rows > size / 4 / e.ld) bad(path, at + ": a " + std::to_string(e.rows) + " × " + std::to_string(e.cols) + " dense matrix cannot fit in this file");
     } else if (e.ld != 0 || e.nnz > (uint64_t(1) << 40) || e.nnz > size / 8) {
       bad(path, at + ": CSR nonzero count " + std::to_string(e.nnz) + " is impossible for this file size");
     }
-    // rows, ld < 2^31 and nnz < 2^40: every size below fits easily in 64 bits.
+    // rows < 2^31, rows · ld · 4 <= size and nnz < 2^40: every size below fits in 64 bits.
     section(e.biasOffset, biasBytes(e), at + " bias");
     section(e.valuesOffset, valuesBytes(e), at + " values");
     section(e.rowPtrOffset, rowPtrBytes(e), at + " rowPtr");

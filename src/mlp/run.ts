@@ -36,11 +36,10 @@ function prepare(mlp: Mlp, x: Float32Array, options: RunMlpOptions | undefined, 
   const batch = x.length / mlp.inputSize;
   if (batch > 1 << 20) throw new Cnn2MlpError('ERR_TOO_LARGE', `${fn}: batch ${batch} exceeds 1048576 samples; split it`);
   if (nonFinite === 'reject') {
-    for (let i = 0; i < x.length; i++) {
-      if (!Number.isFinite(x[i])) {
-        const sample = Math.floor(i / mlp.inputSize);
-        throw new Cnn2MlpError('ERR_NON_FINITE', `${fn}: input sample ${sample} has ${x[i]} at index ${i - sample * mlp.inputSize}; pass finite values or options.nonFinite: 'propagate'`);
-      }
+    const i = native().firstNonFinite(x);
+    if (i >= 0) {
+      const sample = Math.floor(i / mlp.inputSize);
+      throw new Cnn2MlpError('ERR_NON_FINITE', `${fn}: input sample ${sample} has ${x[i]} at index ${i - sample * mlp.inputSize}; pass finite values or options.nonFinite: 'propagate'`);
     }
   }
   return { batch, threads, output: new Float32Array(batch * mlp.outputSize) };

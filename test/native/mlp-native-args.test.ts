@@ -27,6 +27,23 @@ describe('native MLP argument checks', () => {
     await expect(n.mlpRun(h, x, 2, 2, y)).resolves.toBeUndefined();
   });
 
+  it('firstNonFinite finds NaN and ±Infinity anywhere (block edges included), not extremes', () => {
+    const n = native();
+    expect(n.firstNonFinite(new Float32Array(0))).toBe(-1);
+    const x = new Float32Array(10000).fill(1);
+    x[3] = 3.4028234663852886e38; // largest float
+    x[5] = -1e-45; // denormal
+    expect(n.firstNonFinite(x)).toBe(-1);
+    for (const at of [0, 4095, 4096, 8191, 9999])
+      for (const v of [NaN, Infinity, -Infinity]) {
+        const y = x.slice();
+        y[at] = v;
+        y[9999] = at === 9999 ? v : NaN; // a later one must not win
+        expect(n.firstNonFinite(y)).toBe(at);
+      }
+    expect(() => n.firstNonFinite(new Float64Array(3) as never)).toThrow(TypeError);
+  });
+
   it('probes validate their ranges and return positive rates', async () => {
     const n = native();
     expect(() => n.probeReadBandwidth(1000, 1, 1)).toThrow(RangeError);

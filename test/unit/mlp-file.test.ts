@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cnn2MlpError, loadMlp, mlpFromLayers, runMlpSync, saveMlp, type Mlp } from '../../src/index.js';
 import { native } from '../../src/native.js';
@@ -142,6 +143,30 @@ describe('MLP file', () => {
     lying.writeBigUInt64LE(bytes.readBigUInt64LE(HEADER + ENTRY + 80), HEADER + ENTRY + 72);
     rehash(lying);
     await expectBad(lying, 'csr.c2m', /CSR structure|outside/, false);
+  });
+
+  it('never crashes on random header/table corruption that passes the header checksum', async () => {
+    const { bytes, mlp } = await saved('fuzz.c2m');
+    mlp.dispose();
+    const headerBytes = bytes.readUInt32LE(12);
+    const file = path.join(dir, 'fuzzed.c2m');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 8, max: headerBytes - 1 }), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), async (flips) => {
+        const b = Buffer.from(bytes);
+        for (const [at, mask] of flips) if (at < 72 || at >= 80) b[at] ^= mask;
+        rehash(b);
+        writeFileSync(file, b);
+        try {
+          using m = await loadMlp(file, { verify: false });
+          // Whatever loads must run safely.
+          runMlpSync(m, new Float32Array(m.inputSize), { nonFinite: 'propagate' });
+        } catch (err) {
+          expect(err).toBeInstanceOf(Cnn2MlpError);
+          expect(['ERR_BAD_FILE', 'ERR_UNSUPPORTED']).toContain((err as Cnn2MlpError).code);
+        }
+      }),
+      { numRuns: 150, seed: 1234 },
+    );
   });
 
   it('reports unwritable paths and missing files as ERR_BAD_FILE', async () => {

@@ -1,0 +1,249 @@
+/**
+ * `cnn2mlp demo` (what `npm start` runs): the embedded Fashion-MNIST CNN, converted exactly into a
+ * dense and a CSR MLP, all three run on the 10,000-image test set. Shows that they agree (same
+ * predictions, same accuracy, tiny output differences) and what each costs; then the same counts
+ * for the seed study's network. Exits 1 when the three do not agree.
+ */
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { api, cnnRunner, has, type CnnStats } from './api.js';
+import { cnnCounts, mlpCounts, type Counts } from './counts.js';
+import { argmaxRows, defaultModelPath, loadCnn, packageRoot } from './models.js';
+import { CheckFailed, Output, bytes, int, table } from './output.js';
+import { readIdxImageSet } from '../data/idx.js';
+import { planModel } from '../model/plan.js';
+import type { CnnModel } from '../model/types.js';
+import type { Mlp } from '../mlp/mlp.js';
+import { Cnn2MlpError } from '../errors.js';
+
+interface DemoOptions {
+  limit?: string;
+  batch: string;
+  latencyRuns: string;
+  model?: string;
+  seed: boolean;
+  json?: boolean;
+}
+
+/** What the seed study published for its network (MACs and weights per sample). */
+export const SEED_PUBLISHED = { cnn: { macs: 12_355_840, weights: 56_320 }, mlp: { macs: 1_340_228_608, weights: 1_028_130_752 } };
+
+/** Output differences above this mean the conversion is not exact (outputs are softmax probabilities in [0, 1]:
+ *  float32 reordering of sums of ≤ 3136 terms moves them by ~1e-6 at most). */
+const MAX_ABS_DIFF = 1e-4;
+
+interface EngineResult extends Counts {
+  engine: 'cnn' | 'dense' | 'csr';
+  label: string;
+  accuracy: number;
+  correct: number;
+  /** median single-sample latency, milliseconds */
+  latencyMs: number;
+  /** images per second over the whole set, batches of `batch` */
+  throughput: number;
+}
+
+function positiveInt(text: string | undefined, what: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a positive integer for ${what} but received '${text}'`);
+  return v;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function describeModel(model: CnnModel): string {
+  return model.layers
+    .map((l) => {
+      if (l.type === 'conv2d') return `conv ${l.kernelSize[0]}×${l.kernelSize[1]}×${l.filters}${l.strides && l.strides[0] > 1 ? `/${l.strides[0]}` : ''}`;
+      if (l.type === 'dense') return `dense ${l.units}`;
+      if (l.type === 'maxPool2d' || l.type === 'avgPool2d') return `${l.type === 'maxPool2d' ? 'max' : 'avg'}-pool ${l.poolSize[0]}×${l.poolSize[1]}`;
+      return undefined;
+    })
+    .filter((s) => s !== undefined)
+    .join(' → ');
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description('the embedded Fashion-MNIST CNN vs its exact dense and CSR MLPs on the 10,000-image test set')
+    .option('--limit <n>', 'use only the first n test images')
+    .option('--batch <n>', 'batch size for the accuracy pass', '250')
+    .option('--latency-runs <n>', 'single-sample runs per engine for the median latency', '100')
+    .option('--model <file>', 'another 28×28×1 model (TF.js, ONNX or checkpoint) instead of the embedded one')
+    .option('--no-seed', "skip the seed network's counts")
+    .addOption(new Option('--json', 'print the result as JSON on stdout'))
+    .action(async (o: DemoOptions) => {
+      const out = new Output(o);
+      const t0 = performance.now();
+      const batchSize = positiveInt(o.batch, '--batch', 250);
+      const latencyRuns = positiveInt(o.latencyRuns, '--latency-runs', 100);
+      const limit = positiveInt(o.limit, '--limit', Number.MAX_SAFE_INTEGER);
+      const modelFile = o.model ?? defaultModelPath();
+      const model = o.model ? await loadCnn(modelFile) : await (await api('loadTfjs'))(modelFile);
+      const plan = planModel(model);
+      if (plan.inputSize !== 28 * 28) {
+        throw new Cnn2MlpError('ERR_INVALID_MODEL', `the demo needs a model with a 28×28×1 input (Fashion-MNIST) but ${modelFile} takes ${plan.inputSize} values`);
+      }
+      const dataDir = path.join(packageRoot(), 'data', 'fashion-mnist');
+      const set = readIdxImageSet(path.join(dataDir, 't10k-images-idx3-ubyte.gz'), path.join(dataDir, 't10k-labels-idx1-ubyte.gz'));
+      const n = Math.min(set.count, limit);
+      const inputs = new Float32Array(n * 784);
+      for (let i = 0; i < inputs.length; i++) inputs[i] = set.images[i] / 255; // the model was trained on [0, 1] pixels
+      const labels = set.labels.subarray(0, n);
+
+      const convert = await api('convert');
+      const runMlp = await api('runMlp');
+      const tc = performance.now();
+      const dense = await convert(model, { format: 'dense' });
+      const csr = await convert(model, { format: 'csr' });
+      const convertMs = performance.now() - tc;
+      const cnn = await cnnRunner(model);
+      const mlps: Record<'dense' | 'csr', Mlp> = { dense, csr };
+      const engines = [
+        { engine: 'cnn' as const, label: 'CNN (direct conv)', run: cnn.run, counts: cnnCounts(model) },
+        { engine: 'dense' as const, label: 'MLP dense', run: (x: Float32Array, b: number) => runMlp(dense, x), counts: mlpCounts(mlps.dense) },
+        { engine: 'csr' as const, label: 'MLP CSR', run: (x: Float32Array, b: number) => runMlp(csr, x), counts: mlpCounts(mlps.csr) },
+      ];
+      const outputs: Float32Array[] = [];
+      const results: EngineResult[] = [];
+      try {
+        for (const e of engines) {
+          const outSize = plan.outputSize;
+          const y = new Float32Array(n * outSize);
+          const bar = out.progress(e.label, n);
+          const ts = performance.now();
+          for (let s = 0; s < n; s += batchSize) {
+            const b = Math.min(batchSize, n - s);
+            y.set(await e.run(inputs.subarray(s * 784, (s + b) * 784), b), s * outSize);
+            bar.tick(b);
+          }
+          const seconds = (performance.now() - ts) / 1000;
+          bar.stop();
+          const pred = argmaxRows(y, n);
+          let correct = 0;
+          for (let i = 0; i < n; i++) if (pred[i] === labels[i]) correct++;
+          // latency: one sample at a time, a few warm-up calls first (page faults, thread-pool wake-up)
+          const times: number[] = [];
+          for (let r = -5; r < latencyRuns; r++) {
+            const i = ((r + 5) % n) * 784;
+            const tl = performance.now();
+            await e.run(inputs.subarray(i, i + 784), 1);
+            if (r >= 0) times.push(performance.now() - tl);
+          }
+          outputs.push(y);
+          results.push({ engine: e.engine, label: e.label, ...e.counts, accuracy: correct / n, correct, latencyMs: median(times), throughput: n / seconds });
+        }
+      } finally {
+        cnn.dispose();
+        dense.dispose();
+        csr.dispose();
+      }
+
+      const ref = argmaxRows(outputs[0], n);
+      const compare = (k: number) => {
+        const p = argmaxRows(outputs[k], n);
+        let differ = 0;
+        let maxAbs = 0;
+        for (let i = 0; i < n; i++) if (p[i] !== ref[i]) differ++;
+        for (let i = 0; i < outputs[0].length; i++) {
+          const d = Math.abs(outputs[k][i] - outputs[0][i]);
+          if (!(d <= maxAbs) && !Number.isNaN(maxAbs)) maxAbs = d; // a NaN sticks
+        }
+        return { differ, maxAbs };
+      };
+      const dc = compare(1);
+      const sc = compare(2);
+      const sameAccuracy = results.every((r) => r.correct === results[0].correct);
+      const equivalent = dc.differ === 0 && sc.differ === 0 && sameAccuracy && dc.maxAbs <= MAX_ABS_DIFF && sc.maxAbs <= MAX_ABS_DIFF;
+
+      // The seed study's network: counts only (its dense MLP has over a billion weights).
+      const seed: Array<{ stride: 2 | 3; cnn: Counts; stats: CnnStats | null }> = [];
+      let seedNote: string | undefined;
+      if (o.seed) {
+        if (await has('seedNetwork')) {
+          const stats = (await has('stats')) ? await api('stats') : undefined;
+          for (const stride of [2, 3] as const) {
+            const m = (await api('seedNetwork'))({ stride, seed: 1 }); // counts do not depend on the weight values
+            seed.push({ stride, cnn: cnnCounts(m), stats: stats ? stats(m) : null });
+          }
+          if (!stats) seedNote = 'MLP counts need stats(), which is not in this build yet';
+        } else {
+          seedNote = 'seedNetwork() is not in this build yet';
+        }
+      }
+      const seconds = (performance.now() - t0) / 1000;
+
+      out.result({
+        model: path.relative(process.cwd(), modelFile) || modelFile,
+        architecture: describeModel(model),
+        images: n,
+        batch: batchSize,
+        convertMs,
+        accuracy: Object.fromEntries(results.map((r) => [r.engine, r.accuracy])),
+        differingPredictions: { dense: dc.differ, csr: sc.differ },
+        maxAbsDiff: { dense: dc.maxAbs, csr: sc.maxAbs },
+        equivalent,
+        engines: results,
+        seed,
+        seedPublished: SEED_PUBLISHED,
+        seedNote: seedNote ?? null,
+        seconds,
+      });
+
+      const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+      out.line(`cnn2mlp demo: Fashion-MNIST test set, ${int(n)} images (${path.relative(process.cwd(), modelFile) || modelFile})`);
+      out.line(`model: ${describeModel(model)}; converted to dense and CSR MLPs in ${convertMs.toFixed(0)} ms`);
+      out.line();
+      out.line(
+        table([
+          ['engine', 'accuracy', 'MACs/image', 'weights', 'nonzeros', 'bytes', 'latency b=1', `images/s b=${batchSize}`],
+          ...results.map((r) => [r.label, pct(r.accuracy), int(r.macs), int(r.weights), int(r.nonzeros), bytes(r.bytes), `${r.latencyMs.toFixed(3)} ms`, int(r.throughput)]),
+        ]),
+      );
+      out.line();
+      out.line(
+        `equivalence: ${dc.differ + sc.differ === 0 ? 'identical predictions' : 'PREDICTIONS DIFFER'}, ${sameAccuracy ? 'identical accuracy' : 'ACCURACIES DIFFER'} — ` +
+          `dense vs CNN ${dc.differ} of ${int(n)} differ (max |Δoutput| ${dc.maxAbs.toExponential(2)}), ` +
+          `CSR vs CNN ${sc.differ} of ${int(n)} differ (max |Δoutput| ${sc.maxAbs.toExponential(2)})`,
+      );
+      if (seed.length > 0 || seedNote) {
+        out.line();
+        out.line("the seed study's network (80×80×3 → conv 3×3×32 → conv 3×3×64 → conv 3×3×64, all strided 'same' → dense 1024 → dense 29):");
+        const p = SEED_PUBLISHED;
+        out.line(
+          table([
+            ['', 'CNN MACs', 'CNN weights', 'dense MLP MACs = weights', 'dense bytes', 'CSR nonzeros', 'CSR bytes'],
+            ...seed.map((s) => [
+              `stride ${s.stride}`,
+              int(s.cnn.macs),
+              int(s.cnn.weights),
+              s.stats ? int(s.stats.dense.totals.macs) : '',
+              s.stats ? bytes(s.stats.dense.totals.bytes) : '',
+              s.stats ? int(s.stats.csr.totals.nonzeros) : '',
+              s.stats ? bytes(s.stats.csr.totals.bytes) : '',
+            ]),
+          ]),
+        );
+        if (seedNote) out.line(`(${seedNote})`);
+        out.line(
+          `published (2019, stride not stated): CNN ${int(p.cnn.macs)} MACs, ${int(p.cnn.weights)} weights; ` +
+            `MLP ${int(p.mlp.macs)} MACs, ${int(p.mlp.weights)} weights`,
+        );
+        const conv = seed[0]?.stats?.totals;
+        if (conv) out.line(`(the published CNN weights are the conv layers' only: ${int(conv.convWeights)} weights + 160 biases = ${int(conv.convWeights + 160)})`);
+      }
+      out.line();
+      out.line(`done in ${seconds.toFixed(1)} s (timings on a shared machine are indicative; see 'cnn2mlp bench')`);
+      if (!equivalent) {
+        throw new CheckFailed(
+          `the CNN and its MLPs disagree: ${dc.differ} (dense) and ${sc.differ} (CSR) predictions differ, ` +
+            `max |Δoutput| ${Math.max(dc.maxAbs, sc.maxAbs).toExponential(2)}, accuracies ${results.map((r) => pct(r.accuracy)).join(' / ')}`,
+        );
+      }
+    });
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * The cnn2mlp command line. One file per subcommand; this file only assembles them and turns any
+ * failure into one line on stderr and a non-zero exit code (2 for usage errors, 1 otherwise).
+ * CNN2MLP_DEBUG=1 adds the stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { benchCommand } from './bench.js';
+import { convertCommand } from './convert.js';
+import { demoCommand } from './demo.js';
+import { packageRoot } from './models.js';
+import { describeError } from './output.js';
+import { runCommand } from './run.js';
+import { statsCommand } from './stats.js';
+import { verifyCommand } from './verify.js';
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function program(): Command {
+  const p = new Command('cnn2mlp')
+    .description('Exact CNN → MLP conversion and a native CPU inference runtime: convert, run, verify, measure.')
+    .version(version(), '-V, --version')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cnn2mlp demo                                   the embedded Fashion-MNIST CNN vs its MLPs (npm start)
+  $ cnn2mlp convert model.onnx -o model.mlp --format csr
+  $ cnn2mlp run models/fashion-mnist/model.json shirt.png
+  $ cnn2mlp verify model.onnx --samples 16
+  $ cnn2mlp stats seed --strides 3 --json`,
+    );
+  for (const cmd of [convertCommand(), runCommand(), verifyCommand(), statsCommand(), benchCommand(), demoCommand()]) {
+    p.addCommand(cmd);
+  }
+  // usage errors: commander prints "error: …" (one line); we set the exit code instead of exiting mid-flight
+  p.exitOverride();
+  for (const c of p.commands) c.exitOverride();
+  return p;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are "errors" to exitOverride; commander already printed them
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const { line, exitCode } = describeError(err);
+    process.stderr.write(line + '\n');
+    if (process.env.CNN2MLP_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`); // for bug reports
+    process.exitCode = exitCode;
+  }
+}
+
+await main(process.argv);

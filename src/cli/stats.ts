@@ -1,0 +1,80 @@
+/** `cnn2mlp stats <model>`: the exact complexity of a CNN and of the MLPs it converts to. */
+import { Command, Option } from 'commander';
+import { has, api, type CnnStats, type MlpStatsTotals } from './api.js';
+import { cnnCounts } from './counts.js';
+import { loadCnn, type ModelOverrides } from './models.js';
+import { Output, int, bytes, table } from './output.js';
+import type { CnnModel } from '../model/types.js';
+import { Cnn2MlpError } from '../errors.js';
+
+interface StatsOptions extends ModelOverrides {
+  json?: boolean;
+  layers?: boolean;
+}
+
+/** `seed` (optionally with --strides 3) names the seed study's network; anything else is a model file. */
+export async function modelOrSeed(spec: string, o: ModelOverrides): Promise<{ model: CnnModel; label: string }> {
+  if (spec === 'seed') {
+    const stride = o.strides === undefined ? 2 : Number(o.strides);
+    if (stride !== 2 && stride !== 3) {
+      throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 2 or 3 for --strides of the seed network but received '${o.strides}'`);
+    }
+    // the weights are seeded random values: counts do not depend on them (structural nonzeros)
+    return { model: (await api('seedNetwork'))({ stride, seed: 1 }), label: `seed network, stride ${stride}` };
+  }
+  return { model: await loadCnn(spec, o), label: spec };
+}
+
+/** The totals table of stats(model): the CNN and both MLP forms. */
+export function statsTable(s: CnnStats): string {
+  const t = s.totals;
+  const row = (name: string, m: MlpStatsTotals) => [name, int(m.macs), int(m.weights), int(m.nonzeros), int(m.biases), bytes(m.bytes)];
+  return table([
+    ['', 'MACs/sample', 'weights', 'nonzeros', 'biases', 'bytes'],
+    ['CNN (direct conv)', int(t.macs), int(t.weights), '', int(t.biases), bytes(4 * (t.weights + t.biases))],
+    row('MLP dense', s.dense.totals),
+    row('MLP CSR', s.csr.totals),
+  ]);
+}
+
+/** The per-layer table of the CNN. */
+function layerTable(s: CnnStats): string {
+  return table([
+    ['layer', 'type', 'output (h, w, c)', 'MACs', 'MACs w/o padding', 'weights', 'biases'],
+    ...s.layers.map((l) => [l.name || String(l.index), l.type, l.outShape.join(' × '), int(l.macs), int(l.macsWithoutPadding), int(l.weights), int(l.biases)]),
+  ]);
+}
+
+export function statsCommand(): Command {
+  return new Command('stats')
+    .description("exact complexity of a CNN and its MLP forms: MACs, weights, nonzeros, bytes ('seed' names the seed study's network)")
+    .argument('<model>', "ONNX (.onnx), TF.js (model.json), TF checkpoint prefix, or 'seed'")
+    .option('--input-shape <shape>', 'override one sample\'s input shape, e.g. 28,28,1')
+    .option('--strides <list>', 'override conv strides: one value for all conv layers or one per conv layer')
+    .option('--arch <file>', 'JSON network description for a weights-only TF checkpoint')
+    .option('--layers', 'also print the per-layer table of the CNN')
+    .addOption(new Option('--json', 'print the result as JSON on stdout'))
+    .action(async (spec: string, o: StatsOptions) => {
+      const out = new Output(o);
+      const { model, label } = await modelOrSeed(spec, o);
+      const cnn = cnnCounts(model);
+      const full = (await has('stats')) ? (await api('stats'))(model) : undefined;
+      out.result({ model: label, cnn, stats: full ?? null });
+      out.line(`${label}: exact counts per sample (MACs count every kernel tap, padding included; nonzeros are structural)`);
+      if (full !== undefined) {
+        out.line(statsTable(full));
+        if (o.layers) {
+          out.line();
+          out.line(layerTable(full));
+        }
+      } else {
+        out.line(
+          table([
+            ['', 'MACs/sample', 'weights', 'nonzeros', 'bytes'],
+            ['CNN (direct conv)', int(cnn.macs), int(cnn.weights), int(cnn.nonzeros), bytes(cnn.bytes)],
+          ]),
+        );
+        out.line('(MLP counts need stats(), which is not in this build yet)');
+      }
+    });
+}
