@@ -29,7 +29,9 @@ fi
 echo "== running vitest under ASan+UBSan (LD_PRELOAD=$libasan)"
 cd "$work"
 # detect_leaks=0: V8 keeps allocations alive until exit by design. halt_on_error: any report fails the run.
-export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:allocator_may_return_null=1:detect_odr_violation=0"
+# quarantine_size_mb=16: ASan's default 256 MB quarantine of freed blocks would read as RSS growth
+# in the memory tests (use-after-free of recently freed blocks is still caught).
+export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:allocator_may_return_null=1:detect_odr_violation=0:quarantine_size_mb=16"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 export CNN2MLP_SANITIZED=1
 set +e
