@@ -18,6 +18,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { readIdxImageSet, type IdxImageSet } from '../src/data/idx.js';
+import { mulberry32 } from '../src/util/random.js';
 import { registerWasmConvFilterGrad } from './lib/wasm-conv-filter-grad.js';
 
 const DATA_DIR = '/usr/share/datasets/fashion-mnist';
@@ -44,18 +45,6 @@ function parseArgs(argv: string[]): Options {
     else throw new Error(`unknown option --${key}`);
   }
   return o;
-}
-
-/** mulberry32: a tiny seeded PRNG for the shuffles (tfjs' own initialisers take the seed directly). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function toTensors(set: IdxImageSet, limit: number): { xs: tf.Tensor4D; ys: tf.Tensor2D; labels: Uint8Array } {
@@ -134,7 +123,7 @@ async function main(): Promise<void> {
   const optimizer = tf.train.adam(o.lr);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
 
-  const shuffle = rng(o.seed);
+  const shuffle = mulberry32(o.seed); // tfjs' own initialisers take the seed directly
   const t0 = Date.now();
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     // our own seeded permutation, so two runs see the batches in the same order

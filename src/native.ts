@@ -131,16 +131,14 @@ export interface NativeAddon {
   cnnRun(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): Promise<void>;
   cnnRunSync(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): void;
   cnnDispose(cnn: NativeCnnHandle): void;
-  /** Measured fp32 FMA peak in FLOP/s (2 per lane) of the active ISA on `threads` threads, best rate over `seconds`; 0 for scalar. For the CNN benchmark. */
-  cnnFmaPeak(threads: number, seconds: number): number;
-  /** Index of the first NaN or ±Infinity in x, or -1 (runCnn's input check). */
-  findNonFinite(x: Float32Array): number;
+
+  // --- input checks (native/napi/non_finite.cc) ---
+  /** Index of the first NaN or ±Infinity in x, or -1 (src/validate.ts checkFinite: runCnn's and runMlp's input check). */
+  firstNonFinite(x: Float32Array): number;
 
   // --- MLP execution, files and machine probes (native/napi/mlp_run.cc, mlp_file.cc, probes.cc) ---
   mlpRun(mlp: NativeMlpHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): Promise<void>;
   mlpRunSync(mlp: NativeMlpHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): void;
-  /** Index of the first NaN/±Infinity in x, or -1 (native/napi/mlp_run.cc). */
-  firstNonFinite(x: Float32Array): number;
   /** Streams the MLP to `<path>.tmp-<pid>-<rand>`, fsyncs, renames onto path (docs/mlp-format.md). */
   mlpSave(mlp: NativeMlpHandle, path: string, metadataJson: string): Promise<void>;
   /** Maps the file read-only (no copy); verify (default true) checks every section checksum. */

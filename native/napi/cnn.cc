@@ -1,22 +1,13 @@
 // CNN handles: cnnCreate (validate the plan records again, copy the weights), cnnRun (async via
 // startJob, input/output retained until the promise settles), cnnRunSync, cnnDispose.
-#include <algorithm>
-#include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <new>
 
 #include "napi/common.h"
 #include "runtime/cnn.h"
-#include "runtime/cpu.h"
-#include "runtime/thread_pool.h"
 
 namespace cnn2mlp {
-float fmaProbeAvx512(long iters);
-float fmaProbeAvx2(long iters);
 namespace {
-
-constexpr int64_t kMaxLen = int64_t(1) << 53;
 
 Napi::Value CnnCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -48,34 +39,14 @@ Napi::Value CnnCreate(const Napi::CallbackInfo& info) {
   return wrapHandle(env, HandleKind::Cnn, std::static_pointer_cast<void>(cnn), cnn->bytes);
 }
 
-struct RunArgs {
+struct RunArgs : RunIo {
   std::shared_ptr<Cnn> cnn;
-  const float* in;
-  float* out;
-  int64_t batch;
-  int threads;
 };
 
 RunArgs runArgs(const Napi::CallbackInfo& info, const char* fn) {
-  Napi::Env env = info.Env();
   expectArgs(info, 5, fn);
-  RunArgs a;
-  a.cnn = unwrap<Cnn>(env, info[0], HandleKind::Cnn, "cnn");
-  Napi::Float32Array input = argFloat32(info, 1, "input");
-  a.batch = argInt(info, 2, "batch", 1, 2147483647LL);
-  a.threads = int(argInt(info, 3, "threads", 1, kMaxThreads));
-  Napi::Float32Array output = argFloat32(info, 4, "output");
-  const int64_t inLen = a.batch * a.cnn->inputSize, outLen = a.batch * a.cnn->outputSize;
-  if (inLen >= kMaxLen || int64_t(input.ElementLength()) != inLen)
-    throwRange(env, "Expected input of length batch × inputSize = " + std::to_string(a.batch) + " × " + std::to_string(a.cnn->inputSize) + " but it has length " +
-                        std::to_string(input.ElementLength()));
-  if (int64_t(output.ElementLength()) != outLen)
-    throwRange(env, "Expected output of length batch × outputSize = " + std::to_string(a.batch) + " × " + std::to_string(a.cnn->outputSize) + " but it has length " +
-                        std::to_string(output.ElementLength()));
-  a.in = input.Data();
-  a.out = output.Data();
-  // The last op writes the output while earlier ones may still read the input.
-  if (a.out < a.in + inLen && a.in < a.out + outLen) throwRange(env, "Expected output not to overlap input");
+  std::shared_ptr<Cnn> cnn = unwrap<Cnn>(info.Env(), info[0], HandleKind::Cnn, "cnn");
+  RunArgs a{runIoArgs(info, cnn->inputSize, cnn->outputSize, 2147483647LL), cnn};
   return a;
 }
 
@@ -103,58 +74,6 @@ Napi::Value CnnDispose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// cnnFmaPeak(threads, seconds): measured fp32 FMA peak (FLOP/s, 2 per lane) of the active ISA on
-// `threads` threads, for the CNN benchmark's "fraction of peak" (scalar: 0 = not measured).
-Napi::Value CnnFmaPeak(const Napi::CallbackInfo& info) {
-  expectArgs(info, 2, "cnnFmaPeak");
-  const int threads = int(argInt(info, 0, "threads", 1, kMaxThreads));
-  const double seconds = argNumber(info, 1, "seconds");
-  if (!(seconds > 0 && seconds <= 10)) throwRange(info.Env(), "Expected seconds in (0, 10]");
-  const Isa isa = activeIsa();
-  if (isa == Isa::Scalar) return Napi::Number::New(info.Env(), 0);
-  const double flopsPerIter = isa == Isa::Avx512 ? 16 * 16 * 2 : 12 * 8 * 2;
-  const long iters = 2000000;
-  std::atomic<double> best{0};
-  std::atomic<float> sink{0};
-  const auto t0 = std::chrono::steady_clock::now();
-  // Each thread runs its own probe for the same wall time; the sum of rates is the peak.
-  parallelFor(threads, threads, [&](int64_t, int) {
-    double rate = 0;
-    while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds) {
-      const auto a = std::chrono::steady_clock::now();
-      float v = isa == Isa::Avx512 ? fmaProbeAvx512(iters) : fmaProbeAvx2(iters);
-      const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count();
-      sink.store(v, std::memory_order_relaxed);
-      rate = std::max(rate, iters * flopsPerIter / dt);
-    }
-    double cur = best.load();
-    while (!best.compare_exchange_weak(cur, cur + rate)) {
-    }
-  });
-  return Napi::Number::New(info.Env(), best.load());
-}
-
-// findNonFinite(x): index of the first NaN/±Infinity in x, or -1. Runs before cnnRun when inputs
-// must be finite: a branch-free pass over the exponent bits, ~10× faster than the same loop in JS.
-Napi::Value FindNonFinite(const Napi::CallbackInfo& info) {
-  expectArgs(info, 1, "findNonFinite");
-  Napi::Float32Array x = argFloat32(info, 0, "x");
-  const uint32_t* bits = reinterpret_cast<const uint32_t*>(x.Data());
-  const size_t n = x.ElementLength();
-  constexpr size_t kBlock = 256;
-  for (size_t base = 0; base < n; base += kBlock) {
-    const size_t end = std::min(n, base + kBlock);
-    uint32_t bad = 0;
-    for (size_t i = base; i < end; i++) bad |= uint32_t((bits[i] & 0x7f800000u) == 0x7f800000u);
-    if (bad)
-      for (size_t i = base; i < end; i++)
-        if ((bits[i] & 0x7f800000u) == 0x7f800000u) return Napi::Number::New(info.Env(), double(i));
-  }
-  return Napi::Number::New(info.Env(), -1);
-}
-
-Registration r0("cnnFmaPeak", CnnFmaPeak);
-Registration r5("findNonFinite", FindNonFinite);
 Registration r1("cnnCreate", CnnCreate);
 Registration r2("cnnRun", CnnRun);
 Registration r3("cnnRunSync", CnnRunSync);

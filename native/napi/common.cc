@@ -1,5 +1,7 @@
 #include "napi/common.h"
 
+#include "runtime/thread_pool.h"
+
 #include <cmath>
 #include <condition_variable>
 #include <deque>
@@ -278,6 +280,27 @@ Napi::Value startJob(Napi::Env env, const char* name, Work work, Done done, cons
     tsfn.Release();
   });
   return promise;
+}
+
+RunIo runIoArgs(const Napi::CallbackInfo& info, int64_t inputSize, int64_t outputSize, int64_t maxBatch) {
+  Napi::Env env = info.Env();
+  constexpr int64_t kMaxLen = int64_t(1) << 53;  // largest exact JS array length
+  Napi::Float32Array input = argFloat32(info, 1, "input");
+  RunIo a;
+  a.batch = argInt(info, 2, "batch", 1, maxBatch);
+  a.threads = int(argInt(info, 3, "threads", 1, kMaxThreads));
+  Napi::Float32Array output = argFloat32(info, 4, "output");
+  const int64_t inLen = a.batch * inputSize, outLen = a.batch * outputSize;
+  if (inLen >= kMaxLen || int64_t(input.ElementLength()) != inLen)
+    throwRange(env, "Expected input of batch × inputSize = " + std::to_string(inLen) + " floats (" + std::to_string(a.batch) + " × " + std::to_string(inputSize) +
+                        ") but received " + std::to_string(input.ElementLength()));
+  if (int64_t(output.ElementLength()) != outLen)
+    throwRange(env, "Expected output of batch × outputSize = " + std::to_string(outLen) + " floats (" + std::to_string(a.batch) + " × " + std::to_string(outputSize) +
+                        ") but received " + std::to_string(output.ElementLength()));
+  a.in = input.Data();
+  a.out = output.Data();
+  if (a.out < a.in + inLen && a.in < a.out + outLen) throwRange(env, "Expected output not to overlap input: input and output must not share memory");
+  return a;
 }
 
 }  // namespace cnn2mlp

@@ -39,6 +39,18 @@ int64_t argInt(const Napi::CallbackInfo& info, size_t i, const char* what, int64
 double argNumber(const Napi::CallbackInfo& info, size_t i, const char* what);
 bool argBool(const Napi::CallbackInfo& info, size_t i, const char* what);
 
+// --- run(handle, input, batch, threads, output) calls (cnnRun, mlpRun and their Sync forms) ---
+struct RunIo {
+  const float* in;
+  float* out;
+  int64_t batch;
+  int threads;
+};
+// Checks info[1..4] against a model of inputSize → outputSize values per sample: Float32Arrays of
+// exactly batch × size values that do not overlap (the last op writes the output while earlier
+// ones may still read the input), batch in [1, maxBatch], threads in [1, kMaxThreads].
+RunIo runIoArgs(const Napi::CallbackInfo& info, int64_t inputSize, int64_t outputSize, int64_t maxBatch);
+
 // --- tagged handles: a JS object owning a std::shared_ptr<T>; Kind names T in messages ---
 enum class HandleKind : uint64_t { Cnn = 0x636e6e0000000001ull, Mlp = 0x6d6c700000000002ull };
 

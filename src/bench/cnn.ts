@@ -8,10 +8,12 @@
  */
 import { compileCnn, runCnn } from '../cnn/cnn.js';
 import { native } from '../native.js';
+import { stats } from '../convert/stats.js';
 import { planModel, OP } from '../model/plan.js';
 import { seedNetwork } from '../model/seed.js';
 import type { CnnModel } from '../model/types.js';
-import { onnxCnnSession } from './peers/onnx-cnn.js';
+import { lcgUniform } from '../util/random.js';
+import { ortCnn } from './peers/ort-cnn.js';
 
 export interface CnnBenchOptions {
   /** fewer repetitions (a smoke run, figures rougher) */
@@ -48,16 +50,6 @@ export interface CnnBenchRow {
   ortRelDiff?: number;
 }
 
-/** Multiply-accumulates of one sample through the model. */
-export function cnnMacs(model: CnnModel): number {
-  let macs = 0;
-  for (const op of planModel(model).ops) {
-    if (op.op === OP.conv2d) macs += op.outH * op.outW * op.outC * op.kh * op.kw * (op.inC / op.groups);
-    else if (op.op === OP.dense) macs += op.inC * op.outC;
-  }
-  return macs;
-}
-
 /** Median and minimum wall time of fn in ms (the minimum is the figure least hurt by a busy machine). */
 async function timeMs(fn: () => Promise<unknown>, quick: boolean): Promise<{ median: number; min: number }> {
   const warm = quick ? 3 : 10;
@@ -79,33 +71,18 @@ async function timeMs(fn: () => Promise<unknown>, quick: boolean): Promise<{ med
 const peaks = new Map<number, number>();
 
 /**
- * Measured fp32 FMA peak in FLOP/s on `threads` threads. A throughput probe can only under-measure
- * (a busy neighbour, too few independent chains), so every probe is a lower bound and the largest
- * is the tightest: best of three 0.2 s runs of the shared probe (probeFmaPeak, when the addon has
- * it) and of this module's cnnFmaPeak (best 1-ms burst of 16 independent zmm chains).
+ * Measured fp32 FMA peak in FLOP/s on `threads` threads (the shared probeFmaPeak). A throughput
+ * probe can only under-measure (a busy neighbour), so every run is a lower bound and the largest
+ * of three 0.2 s runs is the tightest.
  */
 export async function fmaPeak(threads: number): Promise<number> {
   let p = peaks.get(threads);
   if (p === undefined) {
-    const n = native();
     p = 0;
-    for (let i = 0; i < 3; i++) {
-      if (typeof n.probeFmaPeak === 'function') p = Math.max(p, await n.probeFmaPeak(threads, 0.2));
-      p = Math.max(p, n.cnnFmaPeak(threads, 0.2));
-    }
+    for (let i = 0; i < 3; i++) p = Math.max(p, await native().probeFmaPeak(threads, 0.2));
     peaks.set(threads, p);
   }
   return p;
-}
-
-function input(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 31 - 1;
-  }
-  return x;
 }
 
 /** One layer of `model` as a model of its own, with the input shape that layer sees. */
@@ -123,13 +100,13 @@ export async function benchCnn(options: CnnBenchOptions = {}): Promise<CnnBenchR
   for (const stride of options.strides ?? [2, 3]) {
     const model = seedNetwork({ stride, seed: 2019 });
     const cnn = compileCnn(model);
-    const macs = cnnMacs(model);
+    const macs = stats(model).totals.macs;
     for (const batch of options.batches ?? [1, 32]) {
-      const x = input(batch * cnn.inputSize, 7);
+      const x = lcgUniform(batch * cnn.inputSize, 7);
       for (const threads of options.threads ?? [1, 2]) {
         const peak = await fmaPeak(threads);
         const ours = await runCnn(cnn, x, { threads });
-        const ort = await onnxCnnSession(model, threads);
+        const ort = await ortCnn(model, threads);
         const theirs = await ort.run(x, batch);
         let maxDiff = 0;
         let maxRef = 0;
@@ -142,7 +119,7 @@ export async function benchCnn(options: CnnBenchOptions = {}): Promise<CnnBenchR
           throw new Error(`runCnn and onnxruntime disagree on the stride-${stride} seed network (max diff ${maxDiff}, max |ref| ${maxRef})`);
         const { median: ms, min: minMs } = await timeMs(() => runCnn(cnn, x, { threads }), quick);
         const { median: ortMs, min: ortMinMs } = await timeMs(() => ort.run(x, batch), quick);
-        await ort.release();
+        ort.dispose();
         const flops = 2 * macs * batch;
         rows.push({
           kind: 'network',
@@ -165,8 +142,8 @@ export async function benchCnn(options: CnnBenchOptions = {}): Promise<CnnBenchR
           if (L.type !== 'conv2d' && L.type !== 'dense') continue;
           const lm = layerModel(model, li);
           const lc = compileCnn(lm);
-          const lx = input(batch * lc.inputSize, 11);
-          const lmacs = cnnMacs(lm) * batch;
+          const lx = lcgUniform(batch * lc.inputSize, 11);
+          const lmacs = stats(lm).totals.macs * batch;
           // Layer rows time the native call alone (preallocated output, no input scan, no thread
           // hop): the kernel's own speed, which the % of FMA peak target is about.
           const ly = new Float32Array(batch * lc.outputSize);

@@ -14,6 +14,7 @@ import { stats } from '../convert/stats.js';
 import { runMlp } from '../mlp/run.js';
 import { seedNetwork } from '../model/seed.js';
 import { measureMachine } from './machine.js';
+import { seededUniform } from '../util/random.js';
 
 /** A runner times one call: input batch × inputSize → output batch × outputSize. */
 export interface Runner {
@@ -154,26 +155,6 @@ export async function seedModel(stride: 2 | 3, side = 80): Promise<{ model: CnnM
   return { model: threeConvNet({ side, stride, filters: [32, 64, 64], dense: [1024, 29], seed: stride }), source: `bench threeConvNet(side ${side})` };
 }
 
-/** Deterministic PRNG (mulberry32) → uniform [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Uniform values in [lo, hi). */
-export function randomArray(length: number, seed: number, lo = 0, hi = 1): Float32Array {
-  const r = rng(seed);
-  const a = new Float32Array(length);
-  for (let i = 0; i < length; i++) a[i] = lo + (hi - lo) * r();
-  return a;
-}
-
 /**
  * The seed's architecture at any input side: three 3×3 'same' convs with ReLU (strided), flatten,
  * dense layers (ReLU, softmax last). Weights He-uniform-like so activations stay O(1) at depth.
@@ -193,8 +174,8 @@ export function threeConvNet(o: { side: number; stride: number; filters: [number
       kernelSize: [3, 3],
       strides: [o.stride, o.stride],
       padding: 'same',
-      weights: randomArray(fanIn * f, seed++, -lim, lim),
-      bias: randomArray(f, seed++, -0.05, 0.05),
+      weights: seededUniform(fanIn * f, seed++, -lim, lim),
+      bias: seededUniform(f, seed++, -0.05, 0.05),
       activation: 'relu',
     });
     cin = f;
@@ -207,8 +188,8 @@ export function threeConvNet(o: { side: number; stride: number; filters: [number
     layers.push({
       type: 'dense',
       units: u,
-      weights: randomArray(units * u, seed++, -lim, lim),
-      bias: randomArray(u, seed++, -0.05, 0.05),
+      weights: seededUniform(units * u, seed++, -lim, lim),
+      bias: seededUniform(u, seed++, -0.05, 0.05),
       activation: i === o.dense.length - 1 ? 'softmax' : 'relu',
     });
     units = u;

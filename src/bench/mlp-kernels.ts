@@ -13,6 +13,7 @@ import { native } from '../native.js';
 import { Mlp } from '../mlp/mlp.js';
 import { runMlpSync } from '../mlp/run.js';
 import { measureMachine, type MachineLimits } from './machine.js';
+import { lcgUniform } from '../util/random.js';
 
 export interface MlpKernelBenchRow {
   impl: 'cnn2mlp' | 'onnxruntime';
@@ -72,16 +73,6 @@ function shapes(quick: boolean, big: boolean): Shape[] {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function randomInput(n: number, seed: number): Float32Array {
-  const x = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 31 - 1;
-  }
-  return x;
 }
 
 function time(fn: () => unknown, reps: number): number {
@@ -146,7 +137,7 @@ export async function benchMlpKernels(options: MlpKernelBenchOptions = {}): Prom
       const info = mlp.layers[0];
       const rss = native().residentBytes();
       for (const batch of batches) {
-        const x = randomInput(batch * mlp.inputSize, seed++);
+        const x = lcgUniform(batch * mlp.inputSize, seed++);
         for (const threads of threadList) {
           const ms = time(() => runMlpSync(mlp, x, { threads }), reps);
           const { bw, fma } = limits(threads);
@@ -223,7 +214,7 @@ async function ortRows(
       const rss = native().residentBytes();
       try {
         for (const batch of batches) {
-          const x = randomInput(batch * cols, batch);
+          const x = lcgUniform(batch * cols, batch);
           const feeds = { X: new ort.Tensor('float32', x, [batch, cols]) };
           const ms = await timeAsync(() => session.run(feeds), reps);
           const { bw, fma } = limits(threads);

@@ -29,13 +29,13 @@ import {
   mlpLayerActivation,
   mlpLayerBias,
   mlpRunner,
-  randomArray,
   seedModel,
   statsOf,
   threeConvNet,
   type MachineLimits,
   type Runner,
 } from './engines.js';
+import { seededUniform } from '../util/random.js';
 import { tfjsCnn, tfjsMlp, useTfjsBackend, type TfjsBackendInfo } from './peers/tfjs.js';
 import { onnxMlp } from './peers/onnx-mlp.js';
 import { ortCnn } from './peers/ort-cnn.js';
@@ -358,7 +358,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
     const counts = cnnCounts(model);
     const inSize = side * side * 3;
     const maxBatch = Math.max(...batches);
-    const input = randomArray(maxBatch * inSize, 7 + stride);
+    const input = seededUniform(maxBatch * inSize, 7 + stride, 0, 1);
     const inputOf = (b: number) => input.subarray(0, b * inSize);
     progress.note(`${wl}: ${source}`);
     // exact counts from stats() (branch convert) when present: the MLP rows then exist even when
@@ -517,7 +517,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
   async function ortCnnPeer(model: CnnModel, wl: string, counts: ReturnType<typeof cnnCounts>, actBytes: number): Promise<void> {
     const maxBatch = Math.max(...batches);
     const inSize = model.inputShape.reduce((a, b) => a * b, 1);
-    const input = randomArray(maxBatch * inSize, 99);
+    const input = seededUniform(maxBatch * inSize, 99, 0, 1);
     for (const t of threads) {
       let session: Runner | undefined;
       try {
@@ -550,7 +550,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
   async function denseMlpPeers(mlp: Mlp, wl: string, mlpOut: Float32Array, fanIn: number, mlpMs: Map<string, number>, nnz: number, mlpAct: number): Promise<void> {
     const maxBatch = Math.max(...batches);
     const inSize = mlp.inputSize;
-    const input = randomArray(maxBatch * inSize, 7 + (wl.endsWith('2') ? 2 : 3));
+    const input = seededUniform(maxBatch * inSize, 7 + (wl.endsWith('2') ? 2 : 3), 0, 1);
     const layers = mlp.layers.map((l, i) => ({ rows: l.rows, cols: l.cols, readRows: denseLayerReader(mlp, i), bias: mlpLayerBias(mlp, i), activation: mlpLayerActivation(mlp, i) }));
     const free = await availableMemory();
     const peerRun = async (name: string, make: (t: number) => Promise<Runner>, peerThreads: number[]) => {
@@ -603,7 +603,7 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
     for (const n of sides) {
       const model = threeConvNet({ side: n, stride: 2, filters: [8, 16, 16], dense: [10], seed: 11 });
       const counts = cnnCounts(model);
-      const x = randomArray(n * n * 3, n);
+      const x = seededUniform(n * n * 3, n, 0, 1);
       let ref: Float32Array | undefined;
       const wl = `sweep-n${n}`;
       for (const engine of engines) {
@@ -661,10 +661,10 @@ export async function runBenchmarks(options: BenchOptions = {}): Promise<BenchRu
       densities.forEach(() => xBatches.forEach(() => progress.tick('crossover (skipped)')));
     } else {
       const lim = Math.sqrt(6 / cols);
-      const full = randomArray(rows * cols, 4242, -lim, lim);
+      const full = seededUniform(rows * cols, 4242, -lim, lim);
       const mags = Float32Array.from(full, Math.abs).sort();
-      const bias = randomArray(rows, 4243, -0.05, 0.05);
-      const x = randomArray(Math.max(...xBatches) * cols, 4244);
+      const bias = seededUniform(rows, 4243, -0.05, 0.05);
+      const x = seededUniform(Math.max(...xBatches) * cols, 4244, 0, 1);
       const found: Record<number, Array<{ d: number; dense: number; csr: number }>> = {};
       for (const d of densities) {
         // magnitude pruning: keep the largest round(d·N) entries

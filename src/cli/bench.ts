@@ -1,6 +1,6 @@
 /** `cnn2mlp bench`: the benchmark report (src/bench/report.ts, runBenchmarks). */
 import { Command, Option } from 'commander';
-import { runBenchmarksFn } from './api.js';
+import { runBenchmarks, type BenchModel } from '../bench/report.js';
 import { parseIntList } from './models.js';
 import { Output } from './output.js';
 import { Cnn2MlpError } from '../errors.js';
@@ -34,18 +34,17 @@ export function benchCommand(): Command {
       if (unknown && unknown.length > 0) {
         throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected ${MODELS.join(', ')} for --models but received '${unknown.join(', ')}'`);
       }
-      const runBenchmarks = await runBenchmarksFn();
-      const run = (await runBenchmarks({
+      const run = await runBenchmarks({
         quick: !!o.quick,
         outDir: o.out,
-        models,
+        models: models as BenchModel[] | undefined, // checked against MODELS above
         threads: o.threads ? parseIntList(o.threads, '--threads') : undefined,
         batches: o.batches ? parseIntList(o.batches, '--batches') : undefined,
         peers: o.peers,
         // with --json we print one document ourselves: results and where the files went
         silent: !!o.json,
         noPrint: !!o.json,
-      })) as { results?: unknown; files?: { json: string; markdown: string; svgs: string[] } } | undefined;
+      });
       out.result({ files: run?.files ?? null, results: run?.results ?? null });
       if (run?.files) {
         out.line();

@@ -1,7 +1,10 @@
 /** `cnn2mlp convert <model> -o <out>`: exact CNN → MLP, written as .mlp, OpenCV (.yml/.yaml/.xml) or ONNX. */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { api } from './api.js';
+import { convert } from '../convert/convert.js';
+import { exportOnnx } from '../formats/onnx-export.js';
+import { exportOpenCv } from '../formats/opencv.js';
+import { saveMlp } from '../mlp/file.js';
 import { loadCnn, type ModelOverrides } from './models.js';
 import { Output, bytes, int } from './output.js';
 import { mlpCounts } from './counts.js';
@@ -28,7 +31,7 @@ export function outputKind(file: string): 'mlp' | 'opencv' | 'onnx' {
 /** exportOpenCv with the CLI's flags; its advice names API options, so say the flags instead. */
 async function exportOpenCvCli(mlp: Mlp, file: string, o: ConvertOptions): Promise<unknown> {
   try {
-    return await (await api('exportOpenCv'))(mlp, file, { linearLayers: o.opencvLinear, softmax: o.opencvSoftmax });
+    return await exportOpenCv(mlp, file, { linearLayers: o.opencvLinear, softmax: o.opencvSoftmax });
   } catch (err) {
     if (err instanceof Cnn2MlpError) {
       const msg = err.message.replace(/\{ softmax: 'logits' \}/g, '--opencv-softmax logits').replace(/\{ linearLayers: 'reluPair' \}/g, '--opencv-linear reluPair');
@@ -63,13 +66,13 @@ export function convertCommand(): Command {
       const kind = outputKind(o.output); // fail on a bad output name before any work
       const model = await loadCnn(file, o);
       const t0 = performance.now();
-      const mlp = await (await api('convert'))(model, { format: o.format });
+      const mlp = await convert(model, { format: o.format });
       const convertMs = performance.now() - t0;
       try {
         let opencv: unknown;
-        if (kind === 'mlp') await (await api('saveMlp'))(mlp, o.output);
+        if (kind === 'mlp') await saveMlp(mlp, o.output);
         else if (kind === 'opencv') opencv = await exportOpenCvCli(mlp, o.output, o);
-        else await (await api('exportOnnx'))(mlp, o.output);
+        else await exportOnnx(mlp, o.output);
         const c = mlpCounts(mlp);
         out.result({
           model: file,

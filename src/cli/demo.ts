@@ -6,7 +6,12 @@
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { api, cnnRunner, has, type CnnStats } from './api.js';
+import { cnnRunner, type CnnStats } from './api.js';
+import { convert } from '../convert/convert.js';
+import { stats } from '../convert/stats.js';
+import { loadTfjs } from '../formats/tfjs.js';
+import { runMlp } from '../mlp/run.js';
+import { seedNetwork } from '../model/seed.js';
 import { cnnCounts, mlpCounts, type Counts } from './counts.js';
 import { argmaxRows, defaultModelPath, loadCnn, packageRoot } from './models.js';
 import { CheckFailed, Output, bytes, int, table } from './output.js';
@@ -84,7 +89,7 @@ export function demoCommand(): Command {
       const latencyRuns = positiveInt(o.latencyRuns, '--latency-runs', 100);
       const limit = positiveInt(o.limit, '--limit', Number.MAX_SAFE_INTEGER);
       const modelFile = o.model ?? defaultModelPath();
-      const model = o.model ? await loadCnn(modelFile) : await (await api('loadTfjs'))(modelFile);
+      const model = o.model ? await loadCnn(modelFile) : await loadTfjs(modelFile);
       const plan = planModel(model);
       if (plan.inputSize !== 28 * 28) {
         throw new Cnn2MlpError('ERR_INVALID_MODEL', `the demo needs a model with a 28×28×1 input (Fashion-MNIST) but ${modelFile} takes ${plan.inputSize} values`);
@@ -96,13 +101,11 @@ export function demoCommand(): Command {
       for (let i = 0; i < inputs.length; i++) inputs[i] = set.images[i] / 255; // the model was trained on [0, 1] pixels
       const labels = set.labels.subarray(0, n);
 
-      const convert = await api('convert');
-      const runMlp = await api('runMlp');
       const tc = performance.now();
       const dense = await convert(model, { format: 'dense' });
       const csr = await convert(model, { format: 'csr' });
       const convertMs = performance.now() - tc;
-      const cnn = await cnnRunner(model);
+      const cnn = cnnRunner(model);
       const mlps: Record<'dense' | 'csr', Mlp> = { dense, csr };
       const engines = [
         { engine: 'cnn' as const, label: 'CNN (direct conv)', run: cnn.run, counts: cnnCounts(model) },
@@ -162,18 +165,11 @@ export function demoCommand(): Command {
       const equivalent = dc.differ === 0 && sc.differ === 0 && sameAccuracy && dc.maxAbs <= MAX_ABS_DIFF && sc.maxAbs <= MAX_ABS_DIFF;
 
       // The seed study's network: counts only (its dense MLP has over a billion weights).
-      const seed: Array<{ stride: 2 | 3; cnn: Counts; stats: CnnStats | null }> = [];
-      let seedNote: string | undefined;
+      const seed: Array<{ stride: 2 | 3; cnn: Counts; stats: CnnStats }> = [];
       if (o.seed) {
-        if (await has('seedNetwork')) {
-          const stats = (await has('stats')) ? await api('stats') : undefined;
-          for (const stride of [2, 3] as const) {
-            const m = (await api('seedNetwork'))({ stride, seed: 1 }); // counts do not depend on the weight values
-            seed.push({ stride, cnn: cnnCounts(m), stats: stats ? stats(m) : null });
-          }
-          if (!stats) seedNote = 'MLP counts need stats(), which is not in this build yet';
-        } else {
-          seedNote = 'seedNetwork() is not in this build yet';
+        for (const stride of [2, 3] as const) {
+          const m = seedNetwork({ stride, seed: 1 }); // counts do not depend on the weight values
+          seed.push({ stride, cnn: cnnCounts(m), stats: stats(m) });
         }
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -191,7 +187,7 @@ export function demoCommand(): Command {
         engines: results,
         seed,
         seedPublished: SEED_PUBLISHED,
-        seedNote: seedNote ?? null,
+        seedNote: null, // kept in the JSON for readers of earlier output (it said what a partial build lacked)
         seconds,
       });
 
@@ -211,7 +207,7 @@ export function demoCommand(): Command {
           `dense vs CNN ${dc.differ} of ${int(n)} differ (max |Δoutput| ${dc.maxAbs.toExponential(2)}), ` +
           `CSR vs CNN ${sc.differ} of ${int(n)} differ (max |Δoutput| ${sc.maxAbs.toExponential(2)})`,
       );
-      if (seed.length > 0 || seedNote) {
+      if (seed.length > 0) {
         out.line();
         out.line("the seed study's network (80×80×3 → conv 3×3×32 → conv 3×3×64 → conv 3×3×64, all strided 'same' → dense 1024 → dense 29):");
         const p = SEED_PUBLISHED;
@@ -222,14 +218,13 @@ export function demoCommand(): Command {
               `stride ${s.stride}`,
               int(s.cnn.macs),
               int(s.cnn.weights),
-              s.stats ? int(s.stats.dense.totals.macs) : '',
-              s.stats ? bytes(s.stats.dense.totals.bytes) : '',
-              s.stats ? int(s.stats.csr.totals.nonzeros) : '',
-              s.stats ? bytes(s.stats.csr.totals.bytes) : '',
+              int(s.stats.dense.totals.macs),
+              bytes(s.stats.dense.totals.bytes),
+              int(s.stats.csr.totals.nonzeros),
+              bytes(s.stats.csr.totals.bytes),
             ]),
           ]),
         );
-        if (seedNote) out.line(`(${seedNote})`);
         out.line(
           `published (2019, stride not stated): CNN ${int(p.cnn.macs)} MACs, ${int(p.cnn.weights)} weights; ` +
             `MLP ${int(p.mlp.macs)} MACs, ${int(p.mlp.weights)} weights`,

@@ -10,7 +10,10 @@ import { Cnn2MlpError } from '../errors.js';
 import type { CnnModel, Layout } from '../model/types.js';
 import type { CheckpointArchitecture } from '../formats/checkpoint.js';
 import type { Mlp } from '../mlp/mlp.js';
-import { api } from './api.js';
+import { loadCheckpoint } from '../formats/checkpoint.js';
+import { loadOnnx } from '../formats/onnx.js';
+import { loadTfjs } from '../formats/tfjs.js';
+import { loadMlp } from '../mlp/file.js';
 import { readNpy } from '../data/npy.js';
 import { imageToInput, readImage } from '../data/image.js';
 
@@ -66,16 +69,16 @@ export async function loadCnn(file: string, o: ModelOverrides = {}): Promise<Cnn
   const { kind, path: p } = modelKind(file);
   let model: CnnModel;
   if (kind === 'mlp') throw new Cnn2MlpError('ERR_INVALID_ARG', `${file} is an MLP (.mlp); this command needs a CNN (ONNX, TF.js model.json or a TF checkpoint)`);
-  else if (kind === 'onnx') model = await (await api('loadOnnx'))(p);
-  else if (kind === 'tfjs') model = await (await api('loadTfjs'))(p);
-  else model = await (await api('loadCheckpoint'))(p, o.arch ? (readJson(o.arch, '--arch') as CheckpointArchitecture) : undefined);
+  else if (kind === 'onnx') model = await loadOnnx(p);
+  else if (kind === 'tfjs') model = await loadTfjs(p);
+  else model = await loadCheckpoint(p, o.arch ? (readJson(o.arch, '--arch') as CheckpointArchitecture) : undefined);
   return applyOverrides(model, o);
 }
 
 /** Loads either a CNN or an MLP file. */
 export async function loadAny(file: string, o: ModelOverrides = {}): Promise<{ cnn: CnnModel } | { mlp: Mlp }> {
   const { kind, path: p } = modelKind(file);
-  if (kind === 'mlp') return { mlp: await (await api('loadMlp'))(p) };
+  if (kind === 'mlp') return { mlp: await loadMlp(p) };
   return { cnn: await loadCnn(file, o) };
 }
 

@@ -1,6 +1,8 @@
 /** `cnn2mlp run <model|mlp> <input>`: runs a CNN (or its MLP) or an .mlp file on .npy, raw float32 or image inputs. */
 import { Command, Option } from 'commander';
-import { api, cnnRunner } from './api.js';
+import { cnnRunner } from './api.js';
+import { convert } from '../convert/convert.js';
+import { runMlp } from '../mlp/run.js';
 import { loadAny, readInputs, topK, type IoSpec, type ModelOverrides } from './models.js';
 import { Output } from './output.js';
 import { writeNpy } from '../data/npy.js';
@@ -49,7 +51,6 @@ export function runCommand(): Command {
         const mlp = loaded.mlp;
         io = { layout: mlp.metadata.layout, inputShape: mlp.metadata.inputShape, inputSize: mlp.inputSize };
         outputShape = mlp.metadata.outputShape;
-        const runMlp = await api('runMlp');
         run = (input, batch) => runMlp(mlp, input);
         cleanup = () => mlp.dispose();
         engine = `mlp (${mlp.layers.map((l) => l.format).join('/')})`;
@@ -59,12 +60,11 @@ export function runCommand(): Command {
         io = { layout: model.layout, inputShape: model.inputShape, inputSize: plan.inputSize };
         outputShape = layoutShape(plan.outputShape, model.layout);
         if (o.engine === 'cnn') {
-          const r = await cnnRunner(model);
+          const r = cnnRunner(model);
           run = r.run;
           cleanup = r.dispose;
         } else {
-          const mlp: Mlp = await (await api('convert'))(model, { format: o.engine });
-          const runMlp = await api('runMlp');
+          const mlp: Mlp = await convert(model, { format: o.engine });
           run = (input, batch) => runMlp(mlp, input);
           cleanup = () => mlp.dispose();
         }

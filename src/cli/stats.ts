@@ -1,6 +1,8 @@
 /** `cnn2mlp stats <model>`: the exact complexity of a CNN and of the MLPs it converts to. */
 import { Command, Option } from 'commander';
-import { has, api, type CnnStats, type MlpStatsTotals } from './api.js';
+import { type CnnStats, type MlpStatsTotals } from './api.js';
+import { stats } from '../convert/stats.js';
+import { seedNetwork } from '../model/seed.js';
 import { cnnCounts } from './counts.js';
 import { loadCnn, type ModelOverrides } from './models.js';
 import { Output, int, bytes, table } from './output.js';
@@ -20,7 +22,7 @@ export async function modelOrSeed(spec: string, o: ModelOverrides): Promise<{ mo
       throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 2 or 3 for --strides of the seed network but received '${o.strides}'`);
     }
     // the weights are seeded random values: counts do not depend on them (structural nonzeros)
-    return { model: (await api('seedNetwork'))({ stride, seed: 1 }), label: `seed network, stride ${stride}` };
+    return { model: seedNetwork({ stride, seed: 1 }), label: `seed network, stride ${stride}` };
   }
   return { model: await loadCnn(spec, o), label: spec };
 }
@@ -58,23 +60,13 @@ export function statsCommand(): Command {
       const out = new Output(o);
       const { model, label } = await modelOrSeed(spec, o);
       const cnn = cnnCounts(model);
-      const full = (await has('stats')) ? (await api('stats'))(model) : undefined;
-      out.result({ model: label, cnn, stats: full ?? null });
+      const full = stats(model);
+      out.result({ model: label, cnn, stats: full });
       out.line(`${label}: exact counts per sample (MACs count every kernel tap, padding included; nonzeros are structural)`);
-      if (full !== undefined) {
-        out.line(statsTable(full));
-        if (o.layers) {
-          out.line();
-          out.line(layerTable(full));
-        }
-      } else {
-        out.line(
-          table([
-            ['', 'MACs/sample', 'weights', 'nonzeros', 'bytes'],
-            ['CNN (direct conv)', int(cnn.macs), int(cnn.weights), int(cnn.nonzeros), bytes(cnn.bytes)],
-          ]),
-        );
-        out.line('(MLP counts need stats(), which is not in this build yet)');
+      out.line(statsTable(full));
+      if (o.layers) {
+        out.line();
+        out.line(layerTable(full));
       }
     });
 }

@@ -4,12 +4,15 @@
  * output element: |x − cnn| ≤ atol + rtol·|cnn|. Exits 1 past tolerance.
  */
 import { Command, Option } from 'commander';
-import { api, cnnRunner } from './api.js';
+import { cnnRunner } from './api.js';
+import { convert } from '../convert/convert.js';
+import { runMlp } from '../mlp/run.js';
 import { loadCnn, modelKind, readInputs, argmaxRows, type ModelOverrides } from './models.js';
 import { CheckFailed, Output, table } from './output.js';
 import { runOnnxRuntime, runTfjs, type PeerRun } from './peers.js';
 import { planModel } from '../model/plan.js';
 import { Cnn2MlpError } from '../errors.js';
+import { seededUniform } from '../util/random.js';
 
 interface VerifyOptions extends ModelOverrides {
   input?: string;
@@ -55,20 +58,6 @@ export function compare(engine: string, x: Float32Array, ref: Float32Array, batc
   return { engine, maxAbsError: maxAbs, maxRelError: maxRef > 0 ? maxAbs / maxRef : maxAbs, failures, argmaxDiffers: differs, ok: failures === 0 };
 }
 
-/** Seeded uniform [0, 1) inputs (mulberry32). */
-export function randomInputs(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  return out;
-}
-
 function num(text: string, what: string, min = 0): number {
   const v = Number(text);
   if (!Number.isFinite(v) || v < min) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a number ≥ ${min} for ${what} but received '${text}'`);
@@ -100,9 +89,9 @@ export function verifyCommand(): Command {
       const model = await loadCnn(file, o);
       const plan = planModel(model);
       const io = { layout: model.layout, inputShape: model.inputShape, inputSize: plan.inputSize };
-      const { data: input, batch } = o.input ? readInputs(o.input, io) : { data: randomInputs(samples * plan.inputSize, num(o.seed, '--seed')), batch: samples };
+      const { data: input, batch } = o.input ? readInputs(o.input, io) : { data: seededUniform(samples * plan.inputSize, num(o.seed, '--seed'), 0, 1), batch: samples };
 
-      const cnn = await cnnRunner(model);
+      const cnn = cnnRunner(model);
       let ref: Float32Array;
       try {
         ref = await cnn.run(input, batch);
@@ -110,8 +99,6 @@ export function verifyCommand(): Command {
         cnn.dispose();
       }
       const results: Comparison[] = [];
-      const convert = await api('convert');
-      const runMlp = await api('runMlp');
       for (const format of ['dense', 'csr'] as const) {
         const mlp = await convert(model, { format });
         try {

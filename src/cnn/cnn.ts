@@ -6,6 +6,7 @@
 import { native, type NativeCnnHandle } from '../native.js';
 import { Cnn2MlpError, describe, fromNative } from '../errors.js';
 import { resolveThreads } from '../runtime.js';
+import { checkFinite } from '../validate.js';
 import { layoutShape, planModel } from '../model/plan.js';
 import type { CnnModel, Layout } from '../model/types.js';
 
@@ -108,7 +109,7 @@ interface Prepared {
   out: Float32Array;
 }
 
-function prepare(model: CnnModel | CompiledCnn, x: unknown, options: RunCnnOptions | undefined): Prepared {
+function prepare(model: CnnModel | CompiledCnn, x: unknown, options: RunCnnOptions | undefined, fn: string): Prepared {
   if (options !== undefined && (typeof options !== 'object' || options === null))
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object for options but received ${describe(options)}`);
   const nonFinite = options?.nonFinite ?? 'reject';
@@ -124,16 +125,7 @@ function prepare(model: CnnModel | CompiledCnn, x: unknown, options: RunCnnOptio
       'ERR_INVALID_ARG',
       `Expected x to hold a whole number of samples of ${cnn.inputSize} values (shape ${shape}) but its length ${x.length} is ${x.length === 0 ? 'zero' : `not a multiple of ${cnn.inputSize}`}`,
     );
-  if (nonFinite === 'reject') {
-    const i = native().findNonFinite(x);
-    if (i >= 0) {
-      const sample = Math.floor(i / cnn.inputSize);
-      throw new Cnn2MlpError(
-        'ERR_NON_FINITE',
-        `x holds ${x[i]} at sample ${sample}, element ${i - sample * cnn.inputSize} (index ${i}); inputs must be finite (pass { nonFinite: 'propagate' } to skip this check)`,
-      );
-    }
-  }
+  if (nonFinite === 'reject') checkFinite(x, cnn.inputSize, `${fn}(x)`);
   const batch = x.length / cnn.inputSize;
   const out = options?.out;
   if (out !== undefined) {
@@ -166,7 +158,7 @@ function prepare(model: CnnModel | CompiledCnn, x: unknown, options: RunCnnOptio
  */
 export async function runCnn(model: CnnModel | CompiledCnn, x: Float32Array, options?: RunCnnOptions): Promise<Float32Array> {
   const callSite = new Error();
-  const p = prepare(model, x, options);
+  const p = prepare(model, x, options, 'runCnn');
   try {
     await native().cnnRun(p.cnn.handle, x, p.batch, p.threads, p.out);
   } catch (err) {
@@ -178,7 +170,7 @@ export async function runCnn(model: CnnModel | CompiledCnn, x: Float32Array, opt
 /** runCnn on the calling thread (blocks the event loop for the whole batch). Same arguments and result. */
 export function runCnnSync(model: CnnModel | CompiledCnn, x: Float32Array, options?: RunCnnOptions): Float32Array {
   const callSite = new Error();
-  const p = prepare(model, x, options);
+  const p = prepare(model, x, options, 'runCnnSync');
   try {
     native().cnnRunSync(p.cnn.handle, x, p.batch, p.threads, p.out);
   } catch (err) {

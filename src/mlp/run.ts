@@ -5,6 +5,7 @@
 import { native } from '../native.js';
 import { Cnn2MlpError, fromNative, invalidArg } from '../errors.js';
 import { resolveThreads } from '../runtime.js';
+import { checkFinite } from '../validate.js';
 import type { Mlp } from './mlp.js';
 
 export interface RunMlpOptions {
@@ -35,13 +36,7 @@ function prepare(mlp: Mlp, x: Float32Array, options: RunMlpOptions | undefined, 
   if (nonFinite !== 'reject' && nonFinite !== 'propagate') throw invalidArg("'reject' or 'propagate'", 'options.nonFinite', nonFinite);
   const batch = x.length / mlp.inputSize;
   if (batch > 1 << 20) throw new Cnn2MlpError('ERR_TOO_LARGE', `${fn}: batch ${batch} exceeds 1048576 samples; split it`);
-  if (nonFinite === 'reject') {
-    const i = native().firstNonFinite(x);
-    if (i >= 0) {
-      const sample = Math.floor(i / mlp.inputSize);
-      throw new Cnn2MlpError('ERR_NON_FINITE', `${fn}: input sample ${sample} has ${x[i]} at index ${i - sample * mlp.inputSize}; pass finite values or options.nonFinite: 'propagate'`);
-    }
-  }
+  if (nonFinite === 'reject') checkFinite(x, mlp.inputSize, `${fn}(x)`);
   return { batch, threads, output: new Float32Array(batch * mlp.outputSize) };
 }
 

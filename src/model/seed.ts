@@ -6,6 +6,7 @@
  */
 import { Cnn2MlpError, describe } from '../errors.js';
 import type { Activation, CnnModel } from './types.js';
+import { heNormal, mulberry32 } from '../util/random.js';
 
 export interface SeedNetworkOptions {
   /** stride of all three convolutions */
@@ -14,31 +15,6 @@ export interface SeedNetworkOptions {
   seed: number;
   /** activation of the convolutions and of the 1024-unit dense layer (default 'relu') */
   activation?: Activation;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** He-normal values N(0, 2 / fanIn) via Box-Muller. */
-function heNormal(n: number, fanIn: number, rnd: () => number): Float32Array {
-  const out = new Float32Array(n);
-  const std = Math.sqrt(2 / fanIn);
-  for (let i = 0; i < n; i += 2) {
-    const u = 1 - rnd(); // (0, 1]: log(u) is finite
-    const v = rnd();
-    const r = Math.sqrt(-2 * Math.log(u)) * std;
-    out[i] = r * Math.cos(2 * Math.PI * v);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v);
-  }
-  return out;
 }
 
 /** The seed network as an NHWC CnnModel with input [80, 80, 3] and output [29]. Biases are zero (Keras default). */

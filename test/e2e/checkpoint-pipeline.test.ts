@@ -12,8 +12,8 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { convert, exportOpenCv, loadCheckpoint, runCnn, runMlp } from '../../src/index.js';
-import { opencvPredict, opencvPython } from '../helpers/opencv-python.js';
-import { KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../helpers/tf-checkpoint-fixtures.js';
+import { opencvPredict, opencvPython } from '../support/opencv-python.js';
+import { KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
 
 const N = 16;
 function images(): Float32Array {

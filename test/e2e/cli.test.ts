@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { readIdxImageSet } from '../../src/data/idx.js';
 import { writeNpy } from '../../src/data/npy.js';
-import { api, has as hasApi } from '../../src/cli/api.js';
-import { sharedFixture } from '../helpers/shared-fixtures.js';
+import { loadTfjs, runCnn } from '../../src/index.js';
+import { sharedFixture } from '../support/shared-fixtures.js';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'dist/cli/main.js');
@@ -22,12 +22,7 @@ const modelJson = path.join(root, 'models/fashion-mnist/model.json');
 const dir = mkdtempSync(path.join(tmpdir(), 'cnn2mlp-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const available = new Set<string>();
-for (const name of ['runCnn', 'seedNetwork', 'convert', 'stats', 'runMlp', 'saveMlp', 'loadMlp', 'loadTfjs', 'loadOnnx', 'exportOnnx', 'loadCheckpoint', 'exportOpenCv'] as const) if (await hasApi(name)) available.add(name);
-/** whether this build has these library functions (the CLI resolves them the same way) */
-const has = (...names: string[]) => names.every((n) => available.has(n));
 const hasModel = existsSync(modelJson);
-const hasBench = existsSync(path.join(root, 'src/bench/report.ts'));
 
 function newest(p: string): number {
   const s = statSync(p);
@@ -123,12 +118,11 @@ describe('cnn2mlp CLI (spawned)', () => {
     expectOneLineError(cli('demo', '--limit', '-3'), /Expected a positive integer for --limit .*\(ERR_INVALID_ARG\)$/);
   });
 
-  it('bench: a bad --models value is one line; without the bench work, a clear "not available"', () => {
+  it('bench: a bad --models value is one line', () => {
     expectOneLineError(cli('bench', '--models', 'seed9'), /Expected seed2, seed3, sweep, crossover for --models but received 'seed9' \(ERR_INVALID_ARG\)$/);
-    if (!hasBench) expectOneLineError(cli('bench', '--quick', '--json'), /benchmarks are not available in this build yet .*\(ERR_UNSUPPORTED\)$/);
   });
 
-  it.skipIf(!hasBench)('bench --quick --json (one small part) writes its files and reports them', () => {
+  it('bench --quick --json (one small part) writes its files and reports them', () => {
     const out = path.join(dir, 'bench');
     const r = json(cli('bench', '--quick', '--json', '--models', 'seed3', '--threads', '1', '--batches', '1', '--no-peers', '--out', out));
     for (const f of [r.files.json, r.files.markdown]) expect(existsSync(f)).toBe(true);
@@ -137,7 +131,7 @@ describe('cnn2mlp CLI (spawned)', () => {
   });
 });
 
-describe.skipIf(!hasModel || !has('loadTfjs'))('with the embedded model (needs loadTfjs)', () => {
+describe.skipIf(!hasModel)('with the embedded model (needs loadTfjs)', () => {
   it('stats --json: CNN counts equal the closed form computed from model.json', () => {
     const s = json(cli('stats', modelJson, '--json'));
     const ref = closedFormCounts();
@@ -152,15 +146,15 @@ describe.skipIf(!hasModel || !has('loadTfjs'))('with the embedded model (needs l
     expectOneLineError(cli('stats', path.join(dir, 'model.json')), /\((ERR_BAD_FILE|ERR_INVALID_MODEL)\)$/);
   });
 
-  describe.skipIf(!has('runCnn'))('runs (needs runCnn)', () => {
+  describe('runs (needs runCnn)', () => {
     const set = readIdxImageSet(path.join(root, 'data/fashion-mnist/t10k-images-idx3-ubyte.gz'), path.join(root, 'data/fashion-mnist/t10k-labels-idx1-ubyte.gz'));
     const n = 6;
     const x = new Float32Array(n * 784);
     for (let i = 0; i < x.length; i++) x[i] = set.images[i] / 255;
 
     async function libraryTop1(input: Float32Array, batch: number): Promise<number[]> {
-      const model = await (await api('loadTfjs'))(modelJson);
-      const out = await (await api('runCnn'))(model, input);
+      const model = await loadTfjs(modelJson);
+      const out = await runCnn(model, input);
       return Array.from({ length: batch }, (_, b) => {
         const row = Array.from(out.subarray(b * 10, b * 10 + 10));
         return row.indexOf(Math.max(...row));
@@ -204,7 +198,7 @@ describe.skipIf(!hasModel || !has('loadTfjs'))('with the embedded model (needs l
       expectOneLineError(cli('run', modelJson, path.join(dir, 'bad.npy')), /expected shape \[28, 28, 1\] or \[N, 28, 28, 1\].*\[3, 5\].*\(ERR_INVALID_ARG\)$/);
     });
 
-    it.skipIf(!has('convert', 'runMlp', 'saveMlp', 'loadMlp'))('convert --json writes a .mlp whose run matches the CNN', async () => {
+    it('convert --json writes a .mlp whose run matches the CNN', async () => {
       const c = json(cli('convert', modelJson, '-o', path.join(dir, 'm.mlp'), '--format', 'csr', '--json'));
       expect(c.inputSize).toBe(784);
       expect(c.outputSize).toBe(10);
@@ -213,7 +207,7 @@ describe.skipIf(!hasModel || !has('loadTfjs'))('with the embedded model (needs l
       expect(r.top.map((t: Array<{ index: number }>) => t[0].index)).toEqual(await libraryTop1(x, n));
     });
 
-    it.skipIf(!has('convert', 'runMlp'))('verify --json: dense, CSR and tfjs agree with the CNN', () => {
+    it('verify --json: dense, CSR and tfjs agree with the CNN', () => {
       const v = json(cli('verify', modelJson, '--samples', '4', '--json'));
       expect(v.ok).toBe(true);
       const engines = v.comparisons.map((c: { engine: string }) => c.engine);
@@ -226,7 +220,7 @@ describe.skipIf(!hasModel || !has('loadTfjs'))('with the embedded model (needs l
       }
     });
 
-    it.skipIf(!has('convert', 'runMlp', 'exportOnnx', 'loadOnnx'))('convert to .onnx, then verify that file: onnxruntime-node agrees too; run --engine csr', async () => {
+    it('convert to .onnx, then verify that file: onnxruntime-node agrees too; run --engine csr', async () => {
       const c = json(cli('convert', modelJson, '-o', path.join(dir, 'm.onnx'), '--format', 'csr', '--json'));
       expect(c.writer).toBe('onnx');
       const v = json(cli('verify', path.join(dir, 'm.onnx'), '--samples', '4', '--json'));
@@ -239,7 +233,7 @@ describe.skipIf(!hasModel || !has('loadTfjs'))('with the embedded model (needs l
       expect(r.top.map((t: Array<{ index: number }>) => t[0].index)).toEqual(await libraryTop1(x, n));
     });
 
-    it.skipIf(!has('convert', 'exportOpenCv'))('convert to OpenCV YAML: refused in one line naming the CLI flag, written with it', () => {
+    it('convert to OpenCV YAML: refused in one line naming the CLI flag, written with it', () => {
       const yml = path.join(dir, 'm.yml');
       expectOneLineError(cli('convert', modelJson, '-o', yml, '--format', 'csr'), /softmax.*pass --opencv-softmax logits.*\(ERR_UNSUPPORTED\)$/);
       const c = json(cli('convert', modelJson, '-o', yml, '--format', 'csr', '--opencv-softmax', 'logits', '--opencv-linear', 'reluPair', '--json'));
@@ -248,14 +242,14 @@ describe.skipIf(!hasModel || !has('loadTfjs'))('with the embedded model (needs l
       expect(readFileSync(yml, 'utf8')).toMatch(/opencv_ml_ann_mlp/);
     });
 
-    it.skipIf(!has('convert', 'runMlp'))('verify fails (exit 1, one line) when the tolerance is impossible', () => {
+    it('verify fails (exit 1, one line) when the tolerance is impossible', () => {
       const r = cli('verify', modelJson, '--samples', '4', '--atol', '0', '--rtol', '0', '--no-peers');
       // exact float equality between the CNN and its MLPs is not promised; if it happens, the check passes honestly
       if (r.code === 0) expect(r.stdout).toMatch(/ok/);
       else expect(r.stderr.trim()).toMatch(/^cnn2mlp: verification failed: .*past \|x − cnn\| ≤ 0 \+ 0·\|cnn\|$/);
     });
 
-    it.skipIf(!has('convert', 'runMlp'))('demo --limit 500 --json: 0 differing predictions, identical accuracies equal to tfjs', async () => {
+    it('demo --limit 500 --json: 0 differing predictions, identical accuracies equal to tfjs', async () => {
       const d = json(cli('demo', '--limit', '500', '--latency-runs', '5', '--no-seed', '--json'));
       expect(d.images).toBe(500);
       expect(d.differingPredictions).toEqual({ dense: 0, csr: 0 });
@@ -284,7 +278,7 @@ describe.skipIf(!hasModel || !has('loadTfjs'))('with the embedded model (needs l
   });
 });
 
-describe.skipIf(!has('seedNetwork'))('the seed network (needs seedNetwork)', () => {
+describe('the seed network (needs seedNetwork)', () => {
   it('stats seed --json: CNN counts equal the closed form, stride 2 and 3', () => {
     for (const stride of [2, 3]) {
       const s = json(cli('stats', 'seed', '--strides', String(stride), '--json'));
@@ -299,7 +293,7 @@ describe.skipIf(!has('seedNetwork'))('the seed network (needs seedNetwork)', () 
 
 const estimator = sharedFixture('tf-checkpoint/mnist-tflayers-estimator');
 
-describe.skipIf(!estimator || !has('loadCheckpoint', 'runCnn', 'convert', 'runMlp'))('a TF checkpoint with its .meta graph (shared fixture)', () => {
+describe.skipIf(!estimator)('a TF checkpoint with its .meta graph (shared fixture)', () => {
   it('stats and verify by prefix: weights equal the variables the index lists; dense and CSR agree with the CNN', () => {
     const prefix = path.join(estimator!, 'model.ckpt-20000');
     // independent: the tensor shapes a Python dump of the checkpoint index recorded

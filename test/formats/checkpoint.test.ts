@@ -13,9 +13,9 @@ import { Cnn2MlpError } from '../../src/errors.js';
 import { planModel } from '../../src/model/plan.js';
 import { seedNetwork } from '../../src/model/seed.js';
 import { crc32c, crc32cUpdate, maskCrc } from '../../src/formats/crc32c.js';
-import { KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../helpers/tf-checkpoint-fixtures.js';
-import { writeTable } from '../helpers/tf-table-writer.js';
-import { encodeEntry, encodeHeader, writeCheckpoint } from '../helpers/tf-checkpoint-writer.js';
+import { KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
+import { writeTable } from '../support/tf-table-writer.js';
+import { encodeEntry, encodeHeader, writeCheckpoint } from '../support/tf-checkpoint-writer.js';
 
 
 interface Expected {

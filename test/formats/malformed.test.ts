@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Cnn2MlpError } from '../../src/errors.js';
 import { loadOnnx } from '../../src/formats/onnx.js';
 import { loadTfjs } from '../../src/formats/tfjs.js';
-import { onnx } from '../../src/formats/onnx-proto.js';
+import { onnx, type OnnxNs } from '../../src/formats/onnx-proto.js';
 import { naiveCnn } from '../support/naive-cnn.js';
 import { ChainBuilder, ints, rand, s, tensorProto } from '../support/onnx-builders.js';
 import { expectClose, runOrt } from '../support/compare.js';
@@ -34,7 +34,7 @@ const convGraph = () => {
 };
 
 /** Writes `proto` (a ModelProto object) and returns its path. */
-function writeModel(name: string, proto: onnx.IModelProto): string {
+function writeModel(name: string, proto: OnnxNs.IModelProto): string {
   const file = path.join(tmp, name);
   fs.writeFileSync(file, onnx.ModelProto.encode(onnx.ModelProto.create(proto)).finish());
   return file;

@@ -9,20 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Mlp, exportOpenCv, loadCheckpoint, type ExportOpenCvOptions } from '../../src/index.js';
 import { Cnn2MlpError } from '../../src/errors.js';
 import { native, type NativeLayerInput } from '../../src/native.js';
+import { mulberry32 } from '../../src/util/random.js';
 import { readMlp, runMlpRef } from '../support/mlp-ref.js';
-import { opencvPredict, opencvPython } from '../helpers/opencv-python.js';
-import { TF2, TF2_PREFIX } from '../helpers/tf-checkpoint-fixtures.js';
+import { opencvPredict, opencvPython } from '../support/opencv-python.js';
+import { TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
 
 const HAVE_CV = opencvPython() !== null;
 
 /** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
 function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const r = mulberry32(seed);
+  return () => r() * 2 - 1;
 }
 
 type Act = { act: number; alpha?: number };

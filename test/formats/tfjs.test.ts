@@ -9,12 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { loadTfjs } from '../../src/formats/tfjs.js';
-import { runCnn } from '../../src/cnn/cnn.js';
-import { convert } from '../../src/convert/convert.js';
-import { runMlp } from '../../src/mlp/run.js';
-import type { CnnModel } from '../../src/model/types.js';
-import { naiveCnn } from '../support/naive-cnn.js';
-import { expectClose } from '../support/compare.js';
+import { expectAllAgree } from '../support/compare.js';
 import { rand } from '../support/onnx-builders.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-tfjs-'));
@@ -55,19 +50,6 @@ async function trainBriefly(model: tf.LayersModel, inShape: number[], classes: n
   y.dispose();
 }
 
-/** The loaded model through the naive reference, runCnn, and convert (dense and CSR) → runMlp. */
-async function expectAllAgree(model: CnnModel, input: Float32Array, batch: number, expected: ArrayLike<number>): Promise<void> {
-  expectClose(naiveCnn(model, input, batch), expected);
-  expectClose(await runCnn(model, input), expected);
-  for (const format of ['dense', 'csr'] as const) {
-    const mlp = await convert(model, { format });
-    try {
-      expectClose(await runMlp(mlp, input), expected);
-    } finally {
-      mlp.dispose();
-    }
-  }
-}
 
 // Tolerance: tfjs computes in float32 (sums of ≤ 3·3·8 = 72 terms per conv, 200-term dense) against
 // our float64 reference: ~sqrt(K)·6e-8·Σ|terms| ≲ 1e-5 per layer over 4 layers; atol/rtol 1e-4 holds

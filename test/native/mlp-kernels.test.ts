@@ -2,13 +2,14 @@
 // evaluation, over the edge shapes: rows/cols off the tile sizes, cols < 16, one row, empty CSR
 // rows, zero weights, batch 1..33, and layers large enough to split across threads.
 // Tolerance: per-output worst-case float32 summation bound (K + 2)·eps·Σ|w·x| (see
-// test/helpers/mlp-reference.ts), K the reduction length; a wrong index or a missed tile gives
+// test/support/mlp-reference.ts), K the reduction length; a wrong index or a missed tile gives
 // errors of order |w·x|, far above it.
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpuInfo, setIsa } from '../../src/runtime.js';
 import { mlpFromLayers, type MlpLayerSpec } from '../../src/mlp/layers.js';
 import { runMlp, runMlpSync } from '../../src/mlp/run.js';
-import { randomCsr, randomDense, randomInput, referenceMlp, rng, worstRatio } from '../helpers/mlp-reference.js';
+import { randomCsr, randomDense, randomInput, referenceMlp, worstRatio } from '../support/mlp-reference.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 const { supportedIsas } = cpuInfo();
 const refs = new Map<string, { y: Float64Array; tol: Float64Array }>();
@@ -19,7 +20,7 @@ afterAll(() => {
 async function check(inputSize: number, layers: MlpLayerSpec[], batch: number, threads: number, seed: number): Promise<void> {
   // The float64 reference is ISA-independent: compute it once per case.
   const key = `${seed}:${batch}`;
-  const x = randomInput(rng(seed), batch * inputSize);
+  const x = randomInput(mulberry32(seed), batch * inputSize);
   if (!refs.has(key)) refs.set(key, referenceMlp(inputSize, layers, x));
   const { y, tol } = refs.get(key)!;
   using mlp = mlpFromLayers(inputSize, layers);
@@ -47,7 +48,7 @@ describe.each(supportedIsas)('MLP kernels, %s', (isa) => {
     setIsa(isa);
     let seed = 1;
     for (const [rows, cols] of DENSE_SHAPES)
-      for (const batch of BATCHES) await check(cols, [randomDense(rng(seed), rows, cols)], batch, 1, seed++);
+      for (const batch of BATCHES) await check(cols, [randomDense(mulberry32(seed), rows, cols)], batch, 1, seed++);
   });
 
   it('CSR SpMV/SpMM: empty rows, short and long rows, batch 1..33', async () => {
@@ -61,12 +62,12 @@ describe.each(supportedIsas)('MLP kernels, %s', (isa) => {
       [30, 64, 1, 0],
     ];
     for (const [rows, cols, density, empty] of shapes)
-      for (const batch of BATCHES) await check(cols, [randomCsr(rng(seed), rows, cols, density, empty)], batch, 1, seed++);
+      for (const batch of BATCHES) await check(cols, [randomCsr(mulberry32(seed), rows, cols, density, empty)], batch, 1, seed++);
   });
 
   it('all-zero weights give exactly act(bias)', async () => {
     setIsa(isa);
-    const rand = rng(7);
+    const rand = mulberry32(7);
     const dense = randomDense(rand, 9, 20, { activation: 'relu' });
     (dense.values as Float32Array).fill(0);
     const csr = randomCsr(rand, 9, 9, 0.5, 0, { activation: 'relu' });
@@ -79,8 +80,8 @@ describe.each(supportedIsas)('MLP kernels, %s', (isa) => {
 
   it('multi-chunk layers on 1 and 2 threads (rows split, nonzeros balanced)', async () => {
     setIsa(isa);
-    const dense = randomDense(rng(11), 3000, 500, { activation: 'relu' });
-    const csr = randomCsr(rng(12), 20000, 3000, 0.01, 5, { activation: 'tanh' });
+    const dense = randomDense(mulberry32(11), 3000, 500, { activation: 'relu' });
+    const csr = randomCsr(mulberry32(12), 20000, 3000, 0.01, 5, { activation: 'tanh' });
     for (const threads of [1, 2]) {
       await check(500, [dense], 1, threads, 21);
       await check(500, [dense], 17, threads, 22);

@@ -3,12 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { native } from '../../src/native.js';
 import { mlpFromLayers } from '../../src/mlp/layers.js';
-import { randomDense, rng } from '../helpers/mlp-reference.js';
+import { randomDense } from '../support/mlp-reference.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 describe('native MLP argument checks', () => {
   it('mlpRunSync / mlpRun reject bad lengths, batch, threads, handles and aliasing', async () => {
     const n = native();
-    using mlp = mlpFromLayers(8, [randomDense(rng(1), 3, 8)]);
+    using mlp = mlpFromLayers(8, [randomDense(mulberry32(1), 3, 8)]);
     const h = mlp.handle;
     const x = new Float32Array(16);
     const y = new Float32Array(6);

@@ -29,25 +29,6 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
   }
 }
 
-/** Pool windows lying wholly in padding: ONNX gives no defined value there (onnxruntime returns the lowest float or 0). */
-function hasPaddingOnlyWindow(model: CnnModel): boolean {
-  return planModel(model).ops.some((op) => {
-    if (op.op !== OP.maxPool2d && op.op !== OP.avgPool2d) return false;
-    const empty = (out: number, size: number, k: number, s: number, d: number, before: number) => {
-      for (let o = 0; o < out; o++) {
-        let any = false;
-        for (let t = 0; t < k; t++) {
-          const p = o * s - before + t * d;
-          if (p >= 0 && p < size) any = true;
-        }
-        if (!any) return true;
-      }
-      return false;
-    };
-    return empty(op.outH, op.inH, op.kh, op.sh, op.dh, op.pads[0]) || empty(op.outW, op.inW, op.kw, op.sw, op.dw, op.pads[2]);
-  });
-}
-
 /** onnxruntime refuses pool pads ≥ the (undilated) kernel size, which the ONNX spec and cnn2mlp allow when dilated. */
 function ortRefusesPads(model: CnnModel): boolean {
   return planModel(model).ops.some(
@@ -60,7 +41,7 @@ describe('cnnToOnnx / loadOnnx on random models', () => {
     const ran: string[] = [];
     await fc.assert(
       fc.asyncProperty(arbCnnCase, async ({ model, batch, inputSeed }) => {
-        fc.pre(!hasPaddingOnlyWindow(model) && !ortRefusesPads(model));
+        fc.pre(!ortRefusesPads(model)); // pool windows wholly in padding: planModel rejects them, random-cnn never makes them
         const bytes = cnnToOnnx(model);
         const input = randomInput(sampleSize(model), batch, inputSeed);
         const want = naiveCnn(model, input, batch);

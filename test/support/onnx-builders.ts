@@ -1,5 +1,5 @@
 /** Builds small ONNX models for tests with the protobuf schema (onnx-proto), one node at a time. */
-import { onnx } from '../../src/formats/onnx-proto.js';
+import { onnx, type OnnxNs } from '../../src/formats/onnx-proto.js';
 
 export type AttrValue = { f: number } | { i: number } | { ints: number[] } | { floats: number[] } | { s: string };
 export const f = (v: number): AttrValue => ({ f: v });
@@ -7,7 +7,7 @@ export const i = (v: number): AttrValue => ({ i: v });
 export const ints = (v: number[]): AttrValue => ({ ints: v });
 export const s = (v: string): AttrValue => ({ s: v });
 
-export function attribute(name: string, v: AttrValue): onnx.IAttributeProto {
+export function attribute(name: string, v: AttrValue): OnnxNs.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if ('f' in v) return { name, type: T.FLOAT, f: v.f };
   if ('i' in v) return { name, type: T.INT, i: v.i };
@@ -35,10 +35,10 @@ export interface TensorOpts {
   dataType?: number;
 }
 
-export function tensorProto(name: string, dims: number[], data: Float32Array | number[], opts: TensorOpts = {}): onnx.ITensorProto {
+export function tensorProto(name: string, dims: number[], data: Float32Array | number[], opts: TensorOpts = {}): OnnxNs.ITensorProto {
   const isFloat = data instanceof Float32Array;
   const dataType = opts.dataType ?? (isFloat ? 1 : 7);
-  const t: onnx.ITensorProto = { name, dims, dataType };
+  const t: OnnxNs.ITensorProto = { name, dims, dataType };
   if (opts.raw) {
     if (isFloat) t.rawData = new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
     else {
@@ -53,8 +53,8 @@ export function tensorProto(name: string, dims: number[], data: Float32Array | n
 
 /** A chain graph under construction: every op reads the previous op's output plus constants. */
 export class ChainBuilder {
-  nodes: onnx.INodeProto[] = [];
-  inits: onnx.ITensorProto[] = [];
+  nodes: OnnxNs.INodeProto[] = [];
+  inits: OnnxNs.ITensorProto[] = [];
   cur = 'x';
   private k = 0;
   constructor(
@@ -93,8 +93,8 @@ export class ChainBuilder {
     return this;
   }
 
-  model(outDims?: (number | string)[]): onnx.IModelProto {
-    const vi = (name: string, dims: (number | string)[]): onnx.IValueInfoProto => ({
+  model(outDims?: (number | string)[]): OnnxNs.IModelProto {
+    const vi = (name: string, dims: (number | string)[]): OnnxNs.IValueInfoProto => ({
       name,
       type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
     });

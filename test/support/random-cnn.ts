@@ -16,25 +16,8 @@
 import fc from 'fast-check';
 import type { Activation, CnnModel, Layer, Layout, Padding } from '../../src/model/types.js';
 
-/** mulberry32: tiny deterministic PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Uniform values in [lo, hi) from a seed. */
-export function seededUniform(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const r = mulberry32(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r();
-  return out;
-}
+export { mulberry32, seededUniform } from '../../src/util/random.js';
+import { mulberry32, seededUniform } from '../../src/util/random.js';
 
 /** A random input batch: `batch × sampleSize` values uniform in [-1, 1), reproducible from `seed`. */
 export function randomInput(sampleSize: number, batch: number, seed: number): Float32Array {

@@ -14,15 +14,18 @@
  *   maxPool2d         tf.maxPool ('same'/'valid'; explicit pads via tf.pad with -Infinity).
  *   avgPool2d         tf.avgPool ('same'/'valid', which exclude padding from the divisor as TF does;
  *                     explicit pads with countIncludePad via zero tf.pad + 'valid').
- *   batchNorm, zeroPad2d, prelu, global pools, activations: tf.batchNorm, tf.pad, tf.prelu,
- *                     tf.mean/tf.max, tf.relu/leakyRelu/clipByValue/sigmoid/tanh/selu/softplus/softmax;
- *                     elu with alpha as tf.where(x ≥ 0, x, alpha·(exp(x) − 1)) (tf.elu has no alpha).
+ *   batchNorm, zeroPad2d, prelu, global pools: tf.batchNorm, tf.pad, tf.prelu, tf.mean/tf.max.
+ *   activations       tfActivation (src/bench/peers/tfjs.ts, tfjs ops only): tf.relu/leakyRelu/
+ *                     clipByValue/sigmoid/tanh/elu/selu/softplus/softmax; elu with alpha ≠ 1 as
+ *                     tf.where(x ≥ 0, x, alpha·(exp(x) − 1)) (tf.elu has alpha 1 only).
  * What tfjs cannot express is computed by `naivePool` below, a direct TS loop written from the
  * ONNX definition: pools with ceil mode, with dilation, with sameLower padding, and avg pools with
  * explicit pads that exclude padding from the divisor.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, CnnModel, Conv2dLayer, Padding, Pool2dLayer } from '../../src/model/types.js';
+// tfjs ops only (no cnn2mlp runtime): the activation mapping is shared with the benchmark's tfjs peer.
+import { tfActivation } from '../../src/bench/peers/tfjs.js';
 
 let ready: Promise<void> | undefined;
 /** Selects the pure-JS CPU backend once. */
@@ -54,34 +57,7 @@ function axisPads(size: number, k: number, s: number, d: number, padding: Paddin
 }
 
 function activate(x: tf.Tensor, a: Activation | undefined): tf.Tensor {
-  if (a === undefined) return x;
-  const spec = typeof a === 'string' ? { type: a } : a;
-  switch (spec.type) {
-    case 'linear':
-      return x;
-    case 'relu':
-      return tf.relu(x);
-    case 'leakyRelu':
-      return tf.leakyRelu(x, spec.alpha ?? 0.2);
-    case 'clip':
-      return tf.clipByValue(x, spec.min ?? -3.4e38, spec.max ?? 3.4e38);
-    case 'relu6':
-      return tf.clipByValue(x, 0, 6);
-    case 'sigmoid':
-      return tf.sigmoid(x);
-    case 'tanh':
-      return tf.tanh(x);
-    case 'elu': {
-      const alpha = spec.alpha ?? 1;
-      return tf.where(tf.greaterEqual(x, 0), x, tf.mul(alpha, tf.sub(tf.exp(x), 1)));
-    }
-    case 'selu':
-      return tf.selu(x);
-    case 'softplus':
-      return tf.softplus(x);
-    case 'softmax':
-      return tf.softmax(x, -1);
-  }
+  return tfActivation(tf, x, a);
 }
 
 function conv(x: tf.Tensor4D, L: Conv2dLayer): tf.Tensor4D {

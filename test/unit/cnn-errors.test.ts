@@ -127,9 +127,9 @@ describe('the native CNN surface validates its arguments again', () => {
     expect(() => n.cnnRun(h, x, 1, 1, new Float32Array(3))).toThrow(RangeError);
     const shared = new Float32Array(120);
     expect(() => n.cnnRunSync(h, shared.subarray(0, 60), 1, 1, shared.subarray(30, 120))).toThrow(/overlap/);
-    expect(n.findNonFinite(new Float32Array([0, 1, Infinity, NaN]))).toBe(2);
-    expect(n.findNonFinite(new Float32Array(1000))).toBe(-1);
-    expect(() => n.findNonFinite([1, 2] as never)).toThrow(TypeError);
+    expect(n.firstNonFinite(new Float32Array([0, 1, Infinity, NaN]))).toBe(2);
+    expect(n.firstNonFinite(new Float32Array(1000))).toBe(-1);
+    expect(() => n.firstNonFinite([1, 2] as never)).toThrow(TypeError);
     const mlp = n.mlpFromLayers(2, [{ format: 0, rows: 1, cols: 2, values: new Float32Array(2), act: 0 }]);
     expect(() => n.cnnRunSync(mlp as never, x, 1, 1, y)).toThrow(TypeError);
     await n.cnnRun(h, x, 1, 1, y); // still usable after the failures

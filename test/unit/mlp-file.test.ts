@@ -8,8 +8,9 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Cnn2MlpError, loadMlp, mlpFromLayers, runMlpSync, saveMlp, type Mlp } from '../../src/index.js';
 import { native } from '../../src/native.js';
-import { randomCsr, randomDense, randomInput, rng } from '../helpers/mlp-reference.js';
-import { xxhash64 } from '../helpers/xxhash64.js';
+import { randomCsr, randomDense, randomInput } from '../support/mlp-reference.js';
+import { mulberry32 } from '../../src/util/random.js';
+import { xxhash64 } from '../support/xxhash64.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cnn2mlp-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,7 +19,7 @@ const HEADER = 128;
 const ENTRY = 128;
 
 function sample(): Mlp {
-  const rand = rng(5);
+  const rand = mulberry32(5);
   return mlpFromLayers(
     37,
     [
@@ -68,7 +69,7 @@ describe('MLP file', () => {
       expect(n.mlpReadRows(back.handle, i, 0, mlp.layers[i].rows)).toEqual(n.mlpReadRows(mlp.handle, i, 0, mlp.layers[i].rows));
       expect(n.mlpReadBias(back.handle, i)).toEqual(n.mlpReadBias(mlp.handle, i));
     }
-    const x = randomInput(rng(9), 37 * 3);
+    const x = randomInput(mulberry32(9), 37 * 3);
     // Same weights, same kernels: outputs identical to the bit.
     expect(runMlpSync(back, x)).toEqual(runMlpSync(mlp, x));
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);

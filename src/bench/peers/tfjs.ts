@@ -75,7 +75,11 @@ function tfPadding(p: Padding | undefined): 'same' | 'valid' | [[0, 0], [number,
   return [[0, 0], [p[0], p[1]], [p[2], p[3]], [0, 0]];
 }
 
-function applyAct(t: typeof TF, x: TF.Tensor, a: Activation | undefined): TF.Tensor {
+/**
+ * `a` applied to x with tfjs ops on module `t` (the benchmark peers and test/support/tfjs-reference.ts
+ * share it). elu with alpha ≠ 1 is tf.where(x ≥ 0, x, alpha·(exp(x) − 1)): tf.elu has alpha 1 only.
+ */
+export function tfActivation(t: typeof TF, x: TF.Tensor, a: Activation | undefined): TF.Tensor {
   if (a === undefined) return x;
   const spec = typeof a === 'string' ? { type: a } : a;
   switch (spec.type) {
@@ -93,9 +97,10 @@ function applyAct(t: typeof TF, x: TF.Tensor, a: Activation | undefined): TF.Ten
       return t.sigmoid(x);
     case 'tanh':
       return t.tanh(x);
-    case 'elu':
-      if ((spec.alpha ?? 1) !== 1) throw new Cnn2MlpError('ERR_UNSUPPORTED', 'tfjs elu has alpha 1 only');
-      return t.elu(x);
+    case 'elu': {
+      const alpha = spec.alpha ?? 1;
+      return alpha === 1 ? t.elu(x) : t.where(t.greaterEqual(x, 0), x, t.mul(alpha, t.sub(t.exp(x), 1)));
+    }
     case 'selu':
       return t.selu(x);
     case 'softplus':
@@ -103,6 +108,28 @@ function applyAct(t: typeof TF, x: TF.Tensor, a: Activation | undefined): TF.Ten
     case 'softmax':
       return t.softmax(x, -1);
   }
+}
+
+/** The peers time tfjs's own kernels only: an activation tfjs has no single op for is not benchmarked. */
+function peerActivation(t: typeof TF, a: Activation | undefined): (x: TF.Tensor) => TF.Tensor {
+  if (a !== undefined && typeof a !== 'string' && a.type === 'elu' && (a.alpha ?? 1) !== 1) throw new Cnn2MlpError('ERR_UNSUPPORTED', 'tfjs elu has alpha 1 only');
+  return (x) => tfActivation(t, x, a);
+}
+
+/** A PeerRunner over prebuilt steps; `held` (weight tensors) are freed by dispose(). */
+function peerRunner(t: typeof TF, held: TF.Tensor[], forward: (input: Float32Array, batch: number) => TF.Tensor): PeerRunner {
+  return {
+    async run(input, batch) {
+      const out = t.tidy(() => forward(input, batch));
+      const data = (await out.data()) as Float32Array;
+      out.dispose();
+      return data;
+    },
+    dispose() {
+      for (const x of held) x.dispose();
+      held.length = 0;
+    },
+  };
 }
 
 /**
@@ -127,11 +154,12 @@ export async function tfjsCnn(model: CnnModel): Promise<PeerRunner> {
         const pad = tfPadding(layer.padding);
         const strides = layer.strides ?? [1, 1];
         const dil = layer.dilation ?? [1, 1];
+        const act = peerActivation(t, layer.activation);
         cin = layer.filters;
         steps.push((x) => {
           let y: TF.Tensor = t.conv2d(x as TF.Tensor4D, w, strides, pad, 'NHWC', dil);
           if (b) y = t.add(y, b);
-          return applyAct(t, y, layer.activation);
+          return act(y);
         });
         break;
       }
@@ -139,11 +167,12 @@ export async function tfjsCnn(model: CnnModel): Promise<PeerRunner> {
         const inUnits = layer.weights.length / layer.units;
         const w = keep(t.tensor2d(layer.weights, [inUnits, layer.units]));
         const b = layer.bias ? keep(t.tensor1d(layer.bias)) : undefined;
+        const act = peerActivation(t, layer.activation);
         cin = layer.units;
         steps.push((x) => {
           let y: TF.Tensor = t.matMul(x as TF.Tensor2D, w);
           if (b) y = t.add(y, b);
-          return applyAct(t, y, layer.activation);
+          return act(y);
         });
         break;
       }
@@ -160,25 +189,14 @@ export async function tfjsCnn(model: CnnModel): Promise<PeerRunner> {
         break;
       }
       case 'activation':
-        steps.push((x) => applyAct(t, x, layer.activation));
+        steps.push(peerActivation(t, layer.activation));
         break;
       default:
         throw new Cnn2MlpError('ERR_UNSUPPORTED', `tfjs peer: layer type '${layer.type}'`);
     }
   }
   const inShape = model.inputShape;
-  return {
-    async run(input, batch) {
-      const out = t.tidy(() => steps.reduce<TF.Tensor>((x, f) => f(x), t.tensor(input, [batch, ...inShape])));
-      const data = (await out.data()) as Float32Array;
-      out.dispose();
-      return data;
-    },
-    dispose() {
-      for (const x of held) x.dispose();
-      held.length = 0;
-    },
-  };
+  return peerRunner(t, held, (input, batch) => steps.reduce<TF.Tensor>((x, f) => f(x), t.tensor(input, [batch, ...inShape])));
 }
 
 /** One dense MLP layer for a peer: W row-major [rows = outputs, cols = inputs], y = act(W·x + b). */
@@ -194,25 +212,13 @@ export interface DenseLayerData {
 export async function tfjsMlp(layers: DenseLayerData[]): Promise<PeerRunner> {
   const t = await tf();
   const held: TF.Tensor[] = [];
-  const ws = layers.map((l) => {
+  const acts = layers.map((l) => peerActivation(t, l.activation)); // refuses before any tensor is made
+  const ws = layers.map((l, i) => {
     const w = t.tensor2d(l.weights, [l.rows, l.cols]);
     const b = t.tensor1d(l.bias);
     held.push(w, b);
-    return { w, b, act: l.activation };
+    return { w, b, act: acts[i] };
   });
   const inSize = layers[0].cols;
-  return {
-    async run(input, batch) {
-      const out = t.tidy(() =>
-        ws.reduce<TF.Tensor>((x, l) => applyAct(t, t.add(t.matMul(x as TF.Tensor2D, l.w, false, true), l.b), l.act), t.tensor2d(input, [batch, inSize])),
-      );
-      const data = (await out.data()) as Float32Array;
-      out.dispose();
-      return data;
-    },
-    dispose() {
-      for (const x of held) x.dispose();
-      held.length = 0;
-    },
-  };
+  return peerRunner(t, held, (input, batch) => ws.reduce<TF.Tensor>((x, l) => l.act(t.add(t.matMul(x as TF.Tensor2D, l.w, false, true), l.b)), t.tensor2d(input, [batch, inSize])));
 }

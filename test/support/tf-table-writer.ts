@@ -19,7 +19,7 @@ const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>
 function block(entries: { key: Uint8Array; value: Uint8Array }[]): number[] {
   const out: number[] = [];
   const restarts: number[] = [];
-  let prev = new Uint8Array(0);
+  let prev: Uint8Array = new Uint8Array(0);
   entries.forEach(({ key, value }, i) => {
     let shared = 0;
     if (i % 16 === 0) restarts.push(out.length);

@@ -97,18 +97,6 @@ export function referenceMlp(inputSize: number, layers: readonly MlpLayerSpec[],
   return { y, tol };
 }
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function randomDense(rand: () => number, rows: number, cols: number, opts: Partial<MlpLayerSpec> = {}): MlpLayerSpec {
   const values = new Float32Array(rows * cols).map(() => rand() * 2 - 1);
   const bias = new Float32Array(rows).map(() => rand() - 0.5);
