@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import * as api from '../../src/index.js';
-import { onnx } from '../../src/formats/onnx-proto.js';
-import { sharedFixturesDir } from '../helpers/shared-fixtures.js';
+import { onnx, type OnnxNs } from '../../src/formats/onnx-proto.js';
+import { sharedFixturesDir } from '../support/shared-fixtures.js';
 import type { CnnModel } from '../../src/model/types.js';
 
 export interface FuzzTarget<T> {
@@ -199,7 +199,7 @@ async function exercise(model: CnnModel): Promise<void> {
 // ---------------------------------------------------------------- ONNX
 
 let onnxBase: Uint8Array;
-let onnxProtoBase: onnx.IModelProto;
+let onnxProtoBase: OnnxNs.IModelProto;
 
 /** Protobuf bytes of a ModelProto whose graph nests `depth` subgraphs (node → attribute → g → node …). */
 export function deepOnnx(depth: number): Uint8Array {
@@ -241,7 +241,7 @@ const onnxTarget: FuzzTarget<OnnxCase> = {
   describe: 'loadOnnx(bytes | path) on mutated cnnToOnnx output, structural edits (dims, dtypes, raw lengths, external data offsets/lengths, attributes), deep nesting and random bytes',
   async setup() {
     onnxBase = api.cnnToOnnx(smallModel('NCHW'));
-    onnxProtoBase = onnx.ModelProto.toObject(onnx.ModelProto.decode(onnxBase), { longs: Number, bytes: Array }) as onnx.IModelProto;
+    onnxProtoBase = onnx.ModelProto.toObject(onnx.ModelProto.decode(onnxBase), { longs: Number, bytes: Array }) as OnnxNs.IModelProto;
     await exercise(api.loadOnnx(onnxBase));
   },
   arb: fc.record({
@@ -265,7 +265,7 @@ const onnxTarget: FuzzTarget<OnnxCase> = {
     else if (c.mode === 2) input = deepOnnx(c.depth);
     else if (c.mode === 3) input = c.junk;
     else {
-      const m = structuredClone(onnxProtoBase) as onnx.IModelProto;
+      const m = structuredClone(onnxProtoBase) as OnnxNs.IModelProto;
       const g = m.graph!;
       const inits = g.initializer ?? [];
       const t = inits[c.init % Math.max(1, inits.length)] as Record<string, unknown> | undefined;
@@ -425,7 +425,7 @@ export interface MlpFileCase {
 }
 
 /** XXH64 lives in test/helpers; the header hash is recomputed so mutations reach the layer table checks. */
-import { xxhash64 } from '../helpers/xxhash64.js';
+import { xxhash64 } from '../support/xxhash64.js';
 
 function refreshHeaderHash(b: Uint8Array): void {
   if (b.length < 128) return;

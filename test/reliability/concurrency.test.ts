@@ -13,7 +13,7 @@ import * as api from '../../src/index.js';
 import { Cnn2MlpError } from '../../src/errors.js';
 import type { CnnModel } from '../../src/model/types.js';
 import type { MlpLayerSpec } from '../../src/mlp/layers.js';
-import { referenceMlp, worstRatio } from '../helpers/mlp-reference.js';
+import { referenceMlp, worstRatio } from '../support/mlp-reference.js';
 import { seededUniform } from '../support/random-cnn.js';
 
 const THREADS = 2;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 import { repoRoot } from '../fuzz/harness.js';
-import { sharedFixturesDir } from '../helpers/shared-fixtures.js';
+import { sharedFixturesDir } from '../support/shared-fixtures.js';
 import { smallModel, tfjsJson, tfjsShard } from '../fuzz/targets.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-files-'));
