@@ -139,6 +139,7 @@ function modelBytes(graph: OnnxNs.IGraphProto, opset: number, meta: Record<strin
  */
 export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnxOptions = {}): Promise<void> {
   if (typeof filePath !== 'string' || filePath.length === 0) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a file path for exportOnnx's path but received ${describe(filePath)}`);
+  if (typeof options !== 'object' || options === null) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object for exportOnnx's options but received ${describe(options)}`);
   const threshold = options.externalThreshold ?? 2 ** 20;
   if (typeof threshold !== 'number' || !(threshold >= 0)) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a number ≥ 0 for options.externalThreshold but received ${describe(threshold)}`);
   const chunkBytes = options.chunkBytes ?? 64 * 2 ** 20;

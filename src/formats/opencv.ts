@@ -94,6 +94,7 @@ function fmt(v: number): string {
 export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCvOptions = {}): Promise<OpenCvExportInfo> {
   if (typeof path !== 'string' || !/\.(ya?ml|xml)(\.gz)?$/i.test(path))
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a path ending in .yml, .yaml or .xml (optionally .gz) for path but received ${describe(path)}`);
+  if (typeof options !== 'object' || options === null) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object for exportOpenCv's options but received ${describe(options)}`);
   const linearLayers = options.linearLayers ?? 'refuse';
   const softmax = options.softmax ?? 'refuse';
   if (linearLayers !== 'refuse' && linearLayers !== 'reluPair')

@@ -67,10 +67,11 @@ function readWeights(manifest: unknown, dir: string): Map<string, { shape: numbe
       if (dtype !== 'float32') throw unsupported(`weight '${w.name}' has dtype ${describe(dtype)}; only float32 is supported`);
       let count = 1;
       for (const d of w.shape) {
-        if (!Number.isInteger(d) || (d as number) < 0 || (d as number) > 2 ** 31) throw bad(`weight '${w.name}' has an invalid dimension ${JSON.stringify(d)} (shape ${JSON.stringify(w.shape)})`);
+        // describe(), not JSON.stringify: a hostile shape can nest deep enough to overflow the stack.
+        if (!Number.isInteger(d) || (d as number) < 0 || (d as number) > 2 ** 31) throw bad(`weight '${w.name}' has an invalid dimension ${typeof d === 'number' ? d : describe(d)} (shape of ${w.shape.length} entries)`);
         count *= d as number;
       }
-      if (count > 2 ** 31) throw bad(`weight '${w.name}' has ${count} elements (shape ${JSON.stringify(w.shape)}), which is absurd`);
+      if (count > 2 ** 31) throw bad(`weight '${w.name}' has ${count} elements (shape [${w.shape.join(', ')}]), which is absurd`);
       return { name: w.name, shape: w.shape as number[], dtype };
     });
     const need = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
@@ -205,6 +206,27 @@ function channelsLast(cfg: Json, where: string): void {
     throw unsupported(`${where}: data_format ${describe(cfg.data_format)}; only channels_last is supported`);
 }
 
+const MAX_MODEL_JSON_CHARS = 32 * 2 ** 20;
+const MAX_JSON_DEPTH = 256;
+
+/** Deepest [ / { nesting of JSON text outside strings; stops counting once past `limit`. */
+function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped char
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max && (max = depth) > limit) return max;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return max;
+}
+
 /**
  * Loads a TF.js Layers model (model.json + its weight shards) into a CnnModel in NHWC, input
  * shape [H, W, C] (or [features]). Throws Cnn2MlpError: ERR_BAD_FILE for unreadable or
@@ -214,7 +236,13 @@ export function loadTfjs(modelJsonPath: string): CnnModel {
   if (typeof modelJsonPath !== 'string' || modelJsonPath === '') throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a path to model.json for loadTfjs but received ${describe(modelJsonPath)}`);
   let json: Json;
   try {
-    json = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8')) as Json;
+    const text = fs.readFileSync(modelJsonPath, 'utf8');
+    // A hostile model.json can exhaust V8's heap inside JSON.parse (a fatal, uncatchable crash):
+    // bound its size and nesting first. Real topologies are kilobytes and nest < 30 levels.
+    if (text.length > MAX_MODEL_JSON_CHARS) throw new Error(`${text.length} characters; model.json files above ${MAX_MODEL_JSON_CHARS} are refused`);
+    const depth = jsonDepth(text, MAX_JSON_DEPTH);
+    if (depth > MAX_JSON_DEPTH) throw new Error(`it nests more than ${MAX_JSON_DEPTH} levels deep`);
+    json = JSON.parse(text) as Json;
   } catch (err) {
     throw new Cnn2MlpError('ERR_BAD_FILE', `TF.js: cannot read '${modelJsonPath}' as JSON (${(err as Error).message})`, { cause: err });
   }
@@ -389,7 +417,7 @@ export function loadTfjs(modelJsonPath: string): CnnModel {
         else if (Array.isArray(p) && p.length === 2 && p.every((x) => typeof x === 'number')) pads = [p[0], p[0], p[1], p[1]];
         else if (Array.isArray(p) && p.length === 2 && p.every((x) => Array.isArray(x) && x.length === 2)) pads = [p[0][0], p[0][1], p[1][0], p[1][1]];
         else throw bad(`${where}: padding ${describe(p)}`);
-        if (!pads.every((x) => Number.isInteger(x) && x >= 0 && x <= MAX_DIM)) throw bad(`${where}: padding ${JSON.stringify(p)} must hold integers ≥ 0`);
+        if (!pads.every((x) => Number.isInteger(x) && x >= 0 && x <= MAX_DIM)) throw bad(`${where}: padding ${describe(p)} must hold integers ≥ 0`);
         out.push({ type: 'zeroPad2d', name, padding: pads });
         shape = [h + pads[0] + pads[1], w + pads[2] + pads[3], c];
         break;
