@@ -52,6 +52,10 @@ const cases: ConvCase[] = [
   { name: 'narrow output: tiles wrap rows (3×3 out, no padding)', h: 9, w: 9, c: 16, filters: 64, k: [3, 3], s: [3, 3], padding: 'valid' },
   { name: 'narrow output with padding: wrapped tiles mix border and interior', h: 5, w: 4, c: 7, filters: 40, k: [3, 3], s: [2, 1], padding: [1, 2, 2, 1] },
   { name: 'one output column', h: 13, w: 3, c: 4, filters: 20, k: [3, 3], padding: 'valid', act: 'relu6' },
+  // cin >= 16: whole ranges tile evenly, a tile is checked when any of its pixels is a border one
+  { name: 'cin 20, narrow padded output: tiles mix border and interior', h: 5, w: 4, c: 20, filters: 40, k: [3, 3], s: [2, 1], padding: [1, 2, 2, 1] },
+  { name: 'cin 32, stride 2 same (seed conv2 shape, smaller)', h: 14, w: 12, c: 32, filters: 64, k: [3, 3], s: [2, 2], padding: 'same', act: 'relu', batch: 3 },
+  { name: 'cin 16, kernel larger than input', h: 3, w: 4, c: 16, filters: 17, k: [5, 7], padding: 'same', act: 'elu' },
   { name: 'seed layer (stride 3, 64 ch)', h: 27, w: 27, c: 32, filters: 64, k: [3, 3], s: [3, 3], padding: 'same', act: 'relu', batch: 3 },
 ];
 
