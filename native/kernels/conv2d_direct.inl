@@ -5,7 +5,9 @@
 // General conv tile: RW consecutive output pixels of one row × NB 16-channel blocks of one group,
 // RW·NB·(16/L) accumulators. Per (tap, input channel): NB·16/L weight vector loads, RW broadcasts
 // of the input, RW·NB·16/L FMAs. Interior pixels (every tap column inside the input) run the
-// unchecked tile; border pixels run a one-pixel tile that skips taps in the padding. Rows in the
+// unchecked tile; border pixels run a checked tile that reads zeros for taps in the padding (with
+// cinG >= 16 the range tiles evenly and any tile holding a border pixel is checked; with fewer
+// input channels interior and border runs tile separately). Rows in the
 // padding are skipped for the whole tile (the row is shared). Channel tails are masked stores
 // (packed weights and biases are zero past coutG).
 //
@@ -203,6 +205,29 @@ template <int NB>
 inline void pixelBlocks(const ConvDesc& d, const Interior& inner, const float* in, float* out, int64_t p0, int64_t p1, int64_t g, int64_t b0) {
   constexpr int RW = RwFor(NB);
   int64_t oy = p0 / d.outW, ox = p0 - oy * d.outW;  // of pixel q below, stepped without divisions
+  if (d.cinG >= kConvBlock) {
+    // Long per-tap runs (cinG >= 16): a checked tile costs about what an unchecked one does, so
+    // the whole range tiles evenly at full width and a tile is checked only if it holds a border
+    // pixel. (Split into runs, a 'same'-padded row of 20 = 19 interior + 1 border pixel becomes
+    // tiles 5,5,5,4 plus a latency-bound one-pixel tile, instead of 6,6,6,6 over a row and a bit.)
+    const int64_t n = p1 - p0, tiles = (n + RW - 1) / RW;
+    if (tiles == 0) return;
+    const int64_t base = n / tiles, extra = n % tiles;
+    for (int64_t t = 0, p = p0; t < tiles; t++) {
+      const int w = int(base + (t < extra ? 1 : 0));
+      bool interior = true;
+      for (int r = 0; r < w; r++) {
+        interior = interior && inner.has(oy, ox);
+        if (++ox == d.outW) ox = 0, oy++;
+      }
+      if (interior)
+        tileOf<RW, NB, false>(w, d, in, out, p, g, b0);
+      else
+        tileOf<RW, NB, true>(w, d, in, out, p, g, b0);
+      p += w;
+    }
+    return;
+  }
   for (int64_t p = p0; p < p1;) {
     const bool interior = inner.has(oy, ox);
     int64_t q = p;

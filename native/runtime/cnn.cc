@@ -134,6 +134,37 @@ void giveScratch(const Cnn& cnn, std::pair<size_t, std::unique_ptr<float[]>> b) 
   if (cnn.scratch.size() > 2) cnn.scratch.resize(2);
 }
 
+// Runs one non-dense op on one sample (src → dst), the whole output in one call, activation and
+// softmax included.
+void runOpOnSample(const CnnOp& op, const ConvKernel& kernel, const float* s, float* t) {
+  const PlanOp& p = op.p;
+  switch (p.op) {
+    case OpConv2d: {
+      const ConvDesc& d = op.conv;
+      if (d.depthwise)
+        kernel.depthwise(d, s, t, 0, p.outH * p.outW, 0, 1);
+      else if (d.smallGroups)
+        kernel.grouped(d, s, t, 0, p.outH * p.outW, 0, 1);
+      else
+        kernel.general(d, s, t, 0, p.outH * p.outW, 0, d.groups * d.nbG);
+      break;
+    }
+    case OpMaxPool:
+    case OpAvgPool:
+      for (int64_t oy = 0; oy < p.outH; oy++) poolRow(p, s, t, oy);
+      break;
+    case OpGlobalAvgPool:
+    case OpGlobalMaxPool: globalPool(p, s, t); break;
+    case OpBatchNorm: batchNorm(p, op.weights, op.bias, s, t); break;
+    case OpZeroPad: zeroPad(p, s, t); break;
+    case OpPRelu: prelu(p, op.weights, s, t); break;
+    case OpActivation: activationOp(p, s, t); break;
+    case OpFlatten: flatten(p, s, t); break;
+    default: break;
+  }
+  if (p.act.code == ActSoftmax) applyActivation(p.act, t, p.outSize(), p.outC);
+}
+
 }  // namespace
 
 void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* out) {
@@ -162,7 +193,39 @@ void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* 
     which ^= 1;
   }
   const int64_t numOps = int64_t(cnn.ops.size());
-  for (int64_t i = 0; i < numOps; i++) {
+  // Sample-major prefix: with enough samples to share out evenly, the ops before the first dense
+  // one run sample by sample, each sample through all of them on one thread. Its activations
+  // (2 × maxSize floats, 400 KB for the seed network) then stay in that core's L2 from op to op,
+  // instead of each op writing the whole batch's tensor (6.5 MB for conv1 at batch 32) out to L3
+  // or memory and the next reading it back; and there is one thread barrier, not one per op.
+  // Dense ops need the batch (it is their GEMM dimension), so they and all later ops run
+  // op-major as below. Same kernels and per-sample results as the op-major loop.
+  int64_t prefix = 0;
+  if (batch >= 4 * int64_t(std::max(threads, 1)))
+    while (prefix < numOps && cnn.ops[size_t(prefix)].p.op != OpDense) prefix++;
+  if (prefix > 0) {
+    const float* src0 = src;
+    const int64_t srcStride0 = srcStride;
+    const int which0 = which;
+    parallelFor(batch, threads, [&](int64_t n, int) {
+      const float* s = src0 + n * srcStride0;
+      int w = which0;
+      for (int64_t i = 0; i < prefix; i++) {
+        const bool direct = i == numOps - 1 && !cnn.nchw;
+        float* t = direct ? out + n * cnn.outputSize : bufs[w] + n * stride;
+        runOpOnSample(cnn.ops[size_t(i)], kernel, s, t);
+        s = t;
+        if (!direct) w ^= 1;
+      }
+    });
+    for (int64_t i = 0; i < prefix; i++) {
+      const bool direct = i == numOps - 1 && !cnn.nchw;
+      src = direct ? out : bufs[which];
+      srcStride = direct ? cnn.outputSize : stride;
+      if (!direct) which ^= 1;
+    }
+  }
+  for (int64_t i = prefix; i < numOps; i++) {
     const CnnOp& op = cnn.ops[size_t(i)];
     const PlanOp& p = op.p;
     const bool direct = i == numOps - 1 && !cnn.nchw;

@@ -14,7 +14,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileCnn, cpuInfo, runCnnSync, setIsa, type CnnModel, type Activation, type Padding } from '../../src/index.js';
-import { randomInput, seededUniform } from '../support/random-cnn.js';
+import fc from 'fast-check';
+import { arbCnnModel, randomInput, sampleSize, seededUniform } from '../support/random-cnn.js';
 
 interface ConvCase {
   name: string;
@@ -51,6 +52,10 @@ const cases: ConvCase[] = [
   { name: 'narrow output: tiles wrap rows (3×3 out, no padding)', h: 9, w: 9, c: 16, filters: 64, k: [3, 3], s: [3, 3], padding: 'valid' },
   { name: 'narrow output with padding: wrapped tiles mix border and interior', h: 5, w: 4, c: 7, filters: 40, k: [3, 3], s: [2, 1], padding: [1, 2, 2, 1] },
   { name: 'one output column', h: 13, w: 3, c: 4, filters: 20, k: [3, 3], padding: 'valid', act: 'relu6' },
+  // cin >= 16: whole ranges tile evenly, a tile is checked when any of its pixels is a border one
+  { name: 'cin 20, narrow padded output: tiles mix border and interior', h: 5, w: 4, c: 20, filters: 40, k: [3, 3], s: [2, 1], padding: [1, 2, 2, 1] },
+  { name: 'cin 32, stride 2 same (seed conv2 shape, smaller)', h: 14, w: 12, c: 32, filters: 64, k: [3, 3], s: [2, 2], padding: 'same', act: 'relu', batch: 3 },
+  { name: 'cin 16, kernel larger than input', h: 3, w: 4, c: 16, filters: 17, k: [5, 7], padding: 'same', act: 'elu' },
   { name: 'seed layer (stride 3, 64 ch)', h: 27, w: 27, c: 32, filters: 64, k: [3, 3], s: [3, 3], padding: 'same', act: 'relu', batch: 3 },
 ];
 
@@ -120,3 +125,74 @@ describe.each(simdIsas)('%s conv kernels match the scalar reference', (isa) => {
   });
 });
 
+
+// runCnn runs the ops before the first dense one sample-major (each sample through all of them on
+// one thread) once batch >= 4 × threads, and op-major (each op over the whole batch, pixels split
+// across threads) below that. Batch 1 is always op-major, so running each sample alone is an
+// independent check of the sample-major path's buffer handling (ping-pong scratch, NCHW
+// transposes, a final op writing the caller's output, dense ops after the prefix).
+describe('sample-major batches match sample-by-sample runs', () => {
+  afterAll(() => {
+    setIsa('auto');
+  });
+  function perSample(cnn: ReturnType<typeof compileCnn>, x: Float32Array, batch: number): Float32Array {
+    const out = new Float32Array(batch * cnn.outputSize);
+    for (let n = 0; n < batch; n++)
+      out.set(runCnnSync(cnn, x.subarray(n * cnn.inputSize, (n + 1) * cnn.inputSize), { threads: 2 }), n * cnn.outputSize);
+    return out;
+  }
+  // The scalar reference kernel accumulates each output in double in a fixed order, whatever the
+  // pixel chunking, and the other ops are per sample: the two paths must agree bit for bit.
+  it('scalar kernels: identical results (random models, batch 8–11, threads 1 and 2)', () => {
+    fc.assert(
+      fc.property(arbCnnModel, fc.integer({ min: 8, max: 11 }), fc.constantFrom(1, 2), fc.integer({ min: 0, max: 1e6 }), (model, batch, threads, seed) => {
+        const cnn = compileCnn(model);
+        try {
+          setIsa('scalar');
+          const x = randomInput(sampleSize(model), batch, seed);
+          const got = runCnnSync(cnn, x, { threads });
+          const want = perSample(cnn, x, batch);
+          expect(Array.from(got)).toEqual(Array.from(want));
+        } finally {
+          cnn.dispose();
+        }
+      }),
+      { numRuns: 25, seed: 2026 },
+    );
+  });
+  // SIMD kernels on the whole batch against the scalar reference run sample by sample. Tolerance
+  // as above, with K = 288, the longest reduction in this model (conv2: 3·3·32;
+  // errors compound over layers, hence the extra factor 4).
+  it.each(simdIsas)('%s kernels, seed-like network (stride 3, batch 9, threads 2)', (isa) => {
+    const model: CnnModel = {
+      layout: 'NCHW',
+      inputShape: [3, 20, 20],
+      layers: [
+        { type: 'conv2d', filters: 32, kernelSize: [3, 3], strides: [3, 3], padding: 'same', weights: seededUniform(27 * 32, 1, -0.47, 0.47), bias: seededUniform(32, 2, -0.05, 0.05), activation: 'relu' },
+        { type: 'conv2d', filters: 64, kernelSize: [3, 3], strides: [2, 2], padding: 'same', weights: seededUniform(288 * 64, 3, -0.14, 0.14), bias: seededUniform(64, 4, -0.05, 0.05), activation: 'relu' },
+        { type: 'maxPool2d', poolSize: [2, 2] },
+        { type: 'flatten' },
+        { type: 'dense', units: 40, weights: seededUniform(256 * 40, 5, -0.15, 0.15), bias: seededUniform(40, 6, -0.05, 0.05), activation: 'relu' },
+        { type: 'dense', units: 7, weights: seededUniform(40 * 7, 7, -0.6, 0.6), bias: seededUniform(7, 8, -0.05, 0.05), activation: 'softmax' },
+      ],
+    };
+    const cnn = compileCnn(model);
+    try {
+      const batch = 9;
+      const x = randomInput(cnn.inputSize, batch, 5);
+      setIsa('scalar');
+      const want = perSample(cnn, x, batch);
+      setIsa(isa);
+      const got = runCnnSync(cnn, x, { threads: 2 });
+      let maxDiff = 0;
+      for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
+      // The outputs must depend on the sample (else a sample mix-up would pass): neighbours differ.
+      let spread = 0;
+      for (let i = 0; i < (batch - 1) * cnn.outputSize; i++) spread = Math.max(spread, Math.abs(want[i + cnn.outputSize] - want[i]));
+      expect(spread).toBeGreaterThan(0.01);
+      expect(maxDiff).toBeLessThanOrEqual(4 * 2 * 288 * 2 ** -23);
+    } finally {
+      cnn.dispose();
+    }
+  });
+});
