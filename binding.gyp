@@ -3,20 +3,13 @@
   # *_avx2.cc and *_avx512.cc get their own ISA flags in their own static libraries and are only
   # called after run-time CPU detection (native/runtime/cpu.cc); everything else is baseline x86-64.
   "variables": {
-    "cnn2mlp_common_cflags": ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-    "cnn2mlp_sanitize%": "0"
+    "cnn2mlp_common_cflags": ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"]
   },
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions", "-O2", "-O0"],
     "cflags_cc": ["-std=c++17", "-fexceptions", "-fPIC", "<@(cnn2mlp_common_cflags)"],
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
-    "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
-    "conditions": [
-      ["cnn2mlp_sanitize=='1'", {
-        "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"],
-        "ldflags": ["-fsanitize=address,undefined"]
-      }]
-    ]
+    "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"]
   },
   "targets": [
     {

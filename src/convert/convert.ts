@@ -4,7 +4,7 @@
  */
 import { Cnn2MlpError, describe, fromNative } from '../errors.js';
 import { Mlp } from '../mlp/mlp.js';
-import { layoutShape, planModel } from '../model/plan.js';
+import { layoutShape, OP, planModel } from '../model/plan.js';
 import type { CnnModel } from '../model/types.js';
 import { native, type NativeConvertSpec, type NativeMlpHandle } from '../native.js';
 import { resolveThreads } from '../runtime.js';
@@ -75,16 +75,37 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
   if (signal?.aborted) throw new Cnn2MlpError('ERR_ABORTED', 'conversion aborted before it started');
 
   const plan = planModel(model);
+  const hint = format === 'dense' ? "; use format 'csr', which stores only the nonzeros" : '';
+  const avail = native().availableMemoryBytes();
+  if (format === 'dense') {
+    // A cheap lower bound first (each linear op becomes at least one rows × cols layer), so an
+    // absurd model is refused before planMlp spends memory on its activation-sized maps.
+    // Columns count the previous layer's units, which zero padding does not add to. Below ~1 M
+    // features the maps are small, and the exact estimate after planning gives the better message.
+    let lower = 0;
+    let features = 0;
+    let units = plan.inputSize;
+    for (const op of plan.ops) {
+      const out = op.outH * op.outW * op.outC;
+      if (op.op === OP.conv2d || op.op === OP.dense || op.op === OP.avgPool2d || op.op === OP.globalAvgPool2d) lower += out * units * 4;
+      if (op.op !== OP.zeroPad2d) units = out;
+      features += out;
+    }
+    const limit = Math.min(maxBytes ?? Infinity, avail > 0 ? avail : Infinity);
+    if (features > 1 << 20 && lower > limit)
+      throw new Cnn2MlpError(
+        'ERR_TOO_LARGE',
+        `the dense MLP of this model needs at least ${fmt(lower)} (${lower} bytes), more than ${maxBytes !== undefined && maxBytes <= avail ? `maxBytes ${fmt(maxBytes)}` : `the ${fmt(avail)} of memory available`}${hint}`,
+      );
+  }
   const mp = planMlp(plan);
   let estimate = 0;
   for (const l of mp.layers) {
     estimate += format === 'dense' ? l.rows * Math.ceil(l.cols / 16) * 16 * 4 : layerNonzeros(l, plan.ops) * 8 + (l.rows + 1) * 8;
     estimate += l.rows * 4;
   }
-  const hint = format === 'dense' ? "; use format 'csr', which stores only the nonzeros" : '';
   if (maxBytes !== undefined && estimate > maxBytes)
     throw new Cnn2MlpError('ERR_TOO_LARGE', `the ${format} MLP of this model needs ${fmt(estimate)} (${estimate} bytes), more than maxBytes ${fmt(maxBytes)}${hint}`);
-  const avail = native().availableMemoryBytes();
   if (avail > 0 && estimate > avail)
     throw new Cnn2MlpError('ERR_TOO_LARGE', `the ${format} MLP of this model needs ${fmt(estimate)} (${estimate} bytes) but only ${fmt(avail)} of memory is available${hint}`);
 

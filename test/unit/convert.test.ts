@@ -133,6 +133,23 @@ describe('convert: hand-picked cases', () => {
     expect(native().residentBytes() - before).toBeLessThan(64 << 20);
   });
 
+  it('ERR_TOO_LARGE for a huge model before planning it (RSS stays flat)', async () => {
+    // 1024×1024×3 → conv 3×3×64 'same': the dense layer alone is 67 M × 3.1 M floats (≈ 844 TB).
+    const model: CnnModel = {
+      layout: 'NHWC',
+      inputShape: [1024, 1024, 3],
+      layers: [{ type: 'conv2d', filters: 64, kernelSize: [3, 3], padding: 'same', weights: seededUniform(3 * 3 * 3 * 64, 3) }],
+    };
+    const before = native().residentBytes();
+    const err = await convert(model, { format: 'dense' }).catch((e) => e);
+    expect(err).toBeInstanceOf(Cnn2MlpError);
+    expect(err.code).toBe('ERR_TOO_LARGE');
+    expect(err.message).toContain(`(${1024 * 1024 * 64 * (1024 * 1024 * 3) * 4} bytes)`); // rows × cols × 4
+    expect(err.message).toContain("'csr'");
+    // planning this model's maps would take hundreds of MB; refusing first keeps RSS flat
+    expect(native().residentBytes() - before).toBeLessThan(32 << 20);
+  });
+
   it('reports progress and honours AbortSignal', async () => {
     const model = seedModel(2);
     const seen: [number, number][] = [];
