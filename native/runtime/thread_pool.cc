@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <immintrin.h>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -37,6 +38,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> lock(mu_);
       queue_.push_back(job);
+      queued_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
     work(*job, 0);
@@ -46,6 +48,7 @@ class Pool {
       for (auto it = queue_.begin(); it != queue_.end(); ++it)
         if (it->get() == job.get()) {
           queue_.erase(it);
+          queued_.fetch_sub(1, std::memory_order_relaxed);
           break;
         }
     }
@@ -88,20 +91,28 @@ class Pool {
     for (;;) {
       std::shared_ptr<Job> job;
       int worker = 0;
+      // Spin briefly before parking: a network runs one parallelFor per layer, and waking a parked
+      // thread (futex) costs tens of microseconds on a VM — more than a small layer's whole work.
+      for (int i = 0; i < kSpinIterations && queued_.load(std::memory_order_acquire) == 0; i++) _mm_pause();
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return !queue_.empty(); });
         job = queue_.front();
         worker = job->nextWorkerId++;
-        if (--job->helperSlots <= 0) queue_.pop_front();
+        if (--job->helperSlots <= 0) {
+          queue_.pop_front();
+          queued_.fetch_sub(1, std::memory_order_relaxed);
+        }
       }
       work(*job, worker);
     }
   }
 
+  static constexpr int kSpinIterations = 4000;  // ~50–150 µs of PAUSE
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Job>> queue_;
+  std::atomic<int> queued_{0};  // queue_.size(), readable without the lock while spinning
   std::vector<std::thread> workers_;
 };
 

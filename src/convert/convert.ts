@@ -95,7 +95,7 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
     if (features > 1 << 20 && lower > limit)
       throw new Cnn2MlpError(
         'ERR_TOO_LARGE',
-        `the dense MLP of this model needs at least ${fmt(lower)} (${lower} bytes), more than ${maxBytes !== undefined && maxBytes <= avail ? `maxBytes ${fmt(maxBytes)}` : `the ${fmt(avail)} of memory available`}${hint}`,
+        `the dense MLP of this model needs ${fmt(lower)} (${lower} bytes) or more: over ${maxBytes !== undefined && (avail <= 0 || maxBytes <= avail) ? `maxBytes ${fmt(maxBytes)}` : `the ${fmt(avail)} of memory available`}${hint}`,
       );
   }
   const mp = planMlp(plan);
