@@ -134,6 +134,22 @@ void giveScratch(const Cnn& cnn, std::pair<size_t, std::unique_ptr<float[]>> b) 
   if (cnn.scratch.size() > 2) cnn.scratch.resize(2);
 }
 
+// The ops that read and write one sample and need no kernel: global pools, batch-norm, zero
+// padding, prelu, standalone activations, flatten (softmax is applied by the caller).
+void runPerSampleOp(const CnnOp& op, const float* s, float* t) {
+  const PlanOp& p = op.p;
+  switch (p.op) {
+    case OpGlobalAvgPool:
+    case OpGlobalMaxPool: globalPool(p, s, t); break;
+    case OpBatchNorm: batchNorm(p, op.weights, op.bias, s, t); break;
+    case OpZeroPad: zeroPad(p, s, t); break;
+    case OpPRelu: prelu(p, op.weights, s, t); break;
+    case OpActivation: activationOp(p, s, t); break;
+    case OpFlatten: flatten(p, s, t); break;
+    default: break;
+  }
+}
+
 // Runs one non-dense op on one sample (src → dst), the whole output in one call, activation and
 // softmax included.
 void runOpOnSample(const CnnOp& op, const ConvKernel& kernel, const float* s, float* t) {
@@ -153,14 +169,7 @@ void runOpOnSample(const CnnOp& op, const ConvKernel& kernel, const float* s, fl
     case OpAvgPool:
       for (int64_t oy = 0; oy < p.outH; oy++) poolRow(p, s, t, oy);
       break;
-    case OpGlobalAvgPool:
-    case OpGlobalMaxPool: globalPool(p, s, t); break;
-    case OpBatchNorm: batchNorm(p, op.weights, op.bias, s, t); break;
-    case OpZeroPad: zeroPad(p, s, t); break;
-    case OpPRelu: prelu(p, op.weights, s, t); break;
-    case OpActivation: activationOp(p, s, t); break;
-    case OpFlatten: flatten(p, s, t); break;
-    default: break;
+    default: runPerSampleOp(op, s, t); break;
   }
   if (p.act.code == ActSoftmax) applyActivation(p.act, t, p.outSize(), p.outC);
 }
@@ -270,20 +279,7 @@ void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* 
         parallelFor(batch * p.outH, threads, [&](int64_t c, int) { poolRow(p, src + (c / p.outH) * srcStride, dst + (c / p.outH) * dstStride, c % p.outH); });
         break;
       default:
-        parallelFor(batch, threads, [&](int64_t n, int) {
-          const float* s = src + n * srcStride;
-          float* t = dst + n * dstStride;
-          switch (p.op) {
-            case OpGlobalAvgPool:
-            case OpGlobalMaxPool: globalPool(p, s, t); break;
-            case OpBatchNorm: batchNorm(p, op.weights, op.bias, s, t); break;
-            case OpZeroPad: zeroPad(p, s, t); break;
-            case OpPRelu: prelu(p, op.weights, s, t); break;
-            case OpActivation: activationOp(p, s, t); break;
-            case OpFlatten: flatten(p, s, t); break;
-            default: break;
-          }
-        });
+        parallelFor(batch, threads, [&](int64_t n, int) { runPerSampleOp(op, src + n * srcStride, dst + n * dstStride); });
     }
     if (p.act.code == ActSoftmax)
       parallelFor(batch, threads, [&](int64_t n, int) { applyActivation(p.act, dst + n * dstStride, p.outSize(), p.outC); });
