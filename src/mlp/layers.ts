@@ -10,38 +10,35 @@ import { Mlp, type MlpMetadata } from './mlp.js';
 export const MLP_ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'clip', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softmax'] as const;
 export type MlpActivationName = (typeof MLP_ACTIVATIONS)[number];
 
+/** What every layer y = act(W·x + b) carries, whatever W's storage. */
+interface MlpLayerCommon {
+  rows: number;
+  cols: number;
+  /** rows floats; zeros when omitted */
+  bias?: Float32Array;
+  activation?: MlpActivationName;
+  /** leakyRelu / elu slope */
+  alpha?: number;
+  /** clip bounds */
+  min?: number;
+  max?: number;
+}
+
 /** One layer y = act(W·x + b) with W of shape [rows, cols]. */
 export type MlpLayerSpec =
-  | {
+  | (MlpLayerCommon & {
       format: 'dense';
-      rows: number;
-      cols: number;
       /** W row-major, rows × cols floats */
       values: Float32Array;
-      /** rows floats; zeros when omitted */
-      bias?: Float32Array;
-      activation?: MlpActivationName;
-      /** leakyRelu / elu slope */
-      alpha?: number;
-      /** clip bounds */
-      min?: number;
-      max?: number;
-    }
-  | {
+    })
+  | (MlpLayerCommon & {
       format: 'csr';
-      rows: number;
-      cols: number;
       /** rows + 1 offsets into colIdx/values, from 0 to nnz */
       rowPtr: ArrayLike<number>;
       /** column of each stored value, strictly increasing within a row */
       colIdx: Int32Array;
       values: Float32Array;
-      bias?: Float32Array;
-      activation?: MlpActivationName;
-      alpha?: number;
-      min?: number;
-      max?: number;
-    };
+    });
 
 /**
  * Creates an MLP of `layers` (layer i takes inputSize or layer i-1's rows inputs). Validates every
