@@ -55,8 +55,8 @@ export interface MlpPlan {
   layers: LayerPlan[];
 }
 
-const LINEAR: ResolvedActivation = { name: 'linear', code: 0, alpha: 0, min: 0, max: 0 };
-const RELU: ResolvedActivation = { name: 'relu', code: ACT.relu, alpha: 0, min: 0, max: 0 };
+const LINEAR: ResolvedActivation = { name: 'linear', code: 0, alpha: 0, beta: 0, min: 0, max: 0 };
+const RELU: ResolvedActivation = { name: 'relu', code: ACT.relu, alpha: 0, beta: 0, min: 0, max: 0 };
 
 /** Activations whose output is never negative (max-pool stages can then use 2 units, not 3). */
 export function nonNegativeAct(a: ResolvedActivation): boolean {

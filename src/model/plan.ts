@@ -45,6 +45,9 @@ export const ACT: Record<ActivationName, number> = {
   selu: 7,
   softplus: 8,
   softmax: 9,
+  hardSigmoid: 10,
+  hardSwish: 11,
+  swish: 12,
 };
 
 /** Field offsets inside one record of RECORD_SIZE float64 values; must match native/runtime/plan.h. */
@@ -85,6 +88,8 @@ export interface ResolvedActivation {
   name: ActivationName;
   code: number;
   alpha: number;
+  /** hardSigmoid offset */
+  beta: number;
   min: number;
   max: number;
 }
@@ -128,7 +133,7 @@ export interface Plan {
   records: Float64Array;
 }
 
-const LINEAR: ResolvedActivation = { name: 'linear', code: 0, alpha: 0, min: 0, max: 0 };
+const LINEAR: ResolvedActivation = { name: 'linear', code: 0, alpha: 0, beta: 0, min: 0, max: 0 };
 const MAX_DIM = 1 << 24; // no single dimension of a real CNN comes close; rejects absurd inputs early
 const MAX_ELEMENTS = 2 ** 31 - 1; // one activation tensor per sample
 
@@ -169,19 +174,21 @@ export function resolveActivation(a: Activation | undefined, where: string): Res
   };
   switch (spec.type) {
     case 'leakyRelu':
-      return { name: 'leakyRelu', code: ACT.leakyRelu, alpha: num(spec.alpha, 0.2, 'alpha'), min: 0, max: 0 };
+      return { ...LINEAR, name: 'leakyRelu', code: ACT.leakyRelu, alpha: num(spec.alpha, 0.2, 'alpha') };
     case 'elu':
-      return { name: 'elu', code: ACT.elu, alpha: num(spec.alpha, 1, 'alpha'), min: 0, max: 0 };
+      return { ...LINEAR, name: 'elu', code: ACT.elu, alpha: num(spec.alpha, 1, 'alpha') };
+    case 'hardSigmoid':
+      return { ...LINEAR, name: 'hardSigmoid', code: ACT.hardSigmoid, alpha: num(spec.alpha, 0.2, 'alpha'), beta: num(spec.beta, 0.5, 'beta') };
     case 'relu6':
-      return { name: 'clip', code: ACT.clip, alpha: 0, min: 0, max: 6 };
+      return { ...LINEAR, name: 'clip', code: ACT.clip, min: 0, max: 6 };
     case 'clip': {
       const min = num(spec.min, -Infinity, 'min');
       const max = num(spec.max, Infinity, 'max');
       if (!(min <= max)) fail(where, `clip min ${min} is greater than max ${max}`);
-      return { name: 'clip', code: ACT.clip, alpha: 0, min: Math.max(min, -3.4e38), max: Math.min(max, 3.4e38) };
+      return { ...LINEAR, name: 'clip', code: ACT.clip, min: Math.max(min, -3.4e38), max: Math.min(max, 3.4e38) };
     }
     default:
-      return { name: spec.type, code: ACT[spec.type], alpha: 0, min: 0, max: 0 };
+      return { ...LINEAR, name: spec.type, code: ACT[spec.type] };
   }
 }
 
