@@ -14,7 +14,7 @@ import { walkGraph } from './onnx/graph.js';
 import type { Ctx } from './onnx/tensor.js';
 import { onnx, type OnnxNs } from './onnx-proto.js';
 
-export { ONNX_SUPPORTED_OPS } from './onnx/graph.js';
+export { ONNX_FOLDED_OPS, ONNX_SUPPORTED_OPS } from './onnx/graph.js';
 export { ONNX_MAX_OPSET, ONNX_MIN_OPSET } from './onnx/opset.js';
 
 /** Reads an ONNX model (path or bytes) into a CnnModel in NCHW. Throws Cnn2MlpError (ERR_BAD_FILE, ERR_UNSUPPORTED). */

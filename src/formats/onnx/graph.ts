@@ -17,8 +17,10 @@ import { Attrs, bad, decodeTensor, MAX_DIM, nodeLabel, unsupported, type Ctx, ty
 
 const MAPPERS: Record<string, (c: OpCtx) => Value> = { ...WEIGHTED_OPS, ...TENSOR_OPS, ...VIEW_OPS };
 
-/** Ops loadOnnx maps to layers, folds, or drops (also listed in its ERR_UNSUPPORTED message). */
-export const ONNX_SUPPORTED_OPS: readonly string[] = [...new Set([...Object.keys(MAPPERS), ...FOLDABLE, 'Constant'])].sort();
+/** Ops loadOnnx maps to layers or drops, on data (also listed in its ERR_UNSUPPORTED message). */
+export const ONNX_SUPPORTED_OPS: readonly string[] = [...Object.keys(MAPPERS), 'Constant', 'Shape'].sort();
+/** Ops evaluated at load time when all their operands are constants (shape arithmetic, weight maths). */
+export const ONNX_FOLDED_OPS: readonly string[] = [...FOLDABLE].sort();
 
 function opsetOf(model: OnnxNs.IModelProto): number {
   const entries = model.opsetImport ?? [];
@@ -63,8 +65,8 @@ function dataInput(graph: OnnxNs.IGraphProto, isConst: (n: string) => boolean): 
   if (tt.elemType !== 1) throw unsupported(`graph input '${input.name}' has element type ${DTYPE_NAMES[tt.elemType ?? 0] ?? tt.elemType}; only FLOAT is supported`);
   const dims = (tt.shape?.dim ?? []).slice(1).map((d, k) => {
     const v = d.dimValue === undefined || d.dimValue === null ? NaN : toNum(d.dimValue);
-    if (!(Number.isInteger(v) && v > 0 && v <= MAX_DIM))
-      throw bad(`graph input '${input.name}' dimension ${k + 1} is ${d.dimParam ? `symbolic '${d.dimParam}'` : v}; cnn2mlp needs fixed positive sizes (up to ${MAX_DIM}) for all but the batch axis`);
+    if (d.dimParam || !(Number.isInteger(v) && v > 0 && v <= MAX_DIM))
+      throw (d.dimParam ? unsupported : bad)(`graph input '${input.name}' dimension ${k + 1} is ${d.dimParam ? `symbolic '${d.dimParam}'` : v}; cnn2mlp needs fixed positive sizes (up to ${MAX_DIM}) for all but the batch axis`);
     return v;
   });
   if (dims.length < 1 || dims.length > 3)
@@ -122,7 +124,9 @@ function visit(node: NodeProto, where: string, opset: number, ins: (Value | unde
   }
   if (allConst && FOLDABLE.has(op)) return fold(node, opset, a, ins.map((v) => (v as { t: Tensor } | undefined)?.t), where).map(constValue);
   const mapper = MAPPERS[op];
-  if (!mapper) throw unsupported(`${where}: operator '${op}' is not supported. Supported: ${ONNX_SUPPORTED_OPS.join(', ')}`);
+  if (!mapper && FOLDABLE.has(op))
+    throw unsupported(`${where}: '${op}' on data; cnn2mlp evaluates it only on constants (folded at load) and has no layer for it. On data: ${ONNX_SUPPORTED_OPS.join(', ')}`);
+  if (!mapper) throw unsupported(`${where}: operator '${op}' is not supported; it would need a new layer kind. Supported on data: ${ONNX_SUPPORTED_OPS.join(', ')}`);
   return [mapper(new OpCtx(node, where, opset, ins, b))];
 }
 

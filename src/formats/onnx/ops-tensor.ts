@@ -61,7 +61,10 @@ function activationOf(c: OpCtx): Activation {
 function prelu(c: OpCtx): Value {
   const x = c.data(0);
   const slope = c.constant(1, 'slope');
-  return c.b.emit({ type: 'prelu', alpha: perChannel(c, slope, x, 'slope') }, [x], c.out, x.dims, x.vector);
+  // before opset 7 a slope of C values is per channel whatever its dims; later it broadcasts like numpy
+  const legacy = c.opset < 7 && count(slope.dims) === x.dims[0];
+  const alpha = legacy ? c.floats(slope) : perChannel(c, slope, x, 'slope');
+  return c.b.emit({ type: 'prelu', alpha }, [x], c.out, x.dims, x.vector);
 }
 
 function softmax(c: OpCtx): Value {
