@@ -66,10 +66,11 @@ function mobilenetv2(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: apply(L.dense({ units: 10, activation: 'softmax', name: 'fc' }), x), name: 'mobilenetv2' });
 }
 
-/** Separable convs, cropping, and the merge layers Average, Multiply, Concatenate (tfjs has no Subtract layer). */
+/** Separable convs, cropping, and the merge layers Average, Multiply, Concatenate (tfjs has no Subtract layer; its
+ *  SeparableConv2D does not save depth_multiplier, so the multiplier stays 1 to round-trip). */
 function separable(): tf.LayersModel {
   const input = tf.input({ shape: [20, 20, 4], name: 'image' });
-  const a = apply(L.separableConv2d({ filters: 8, kernelSize: 3, padding: 'same', depthMultiplier: 2, activation: 'relu', name: 'sep1' }), input);
+  const a = apply(L.separableConv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', name: 'sep1' }), input);
   const b = apply(L.conv2d({ filters: 8, kernelSize: 3, padding: 'same', name: 'conv_b' }), input);
   const avg = apply(L.average({ name: 'avg' }), [a, b]);
   const mul = apply(L.multiply({ name: 'mul' }), [avg, b]);
@@ -154,17 +155,17 @@ function rng(seed: number): () => number {
 /** Weights scaled by 1/sqrt(fan-in); batch-norm statistics far from the identity so a dropped BN shows. */
 function randomize(model: tf.LayersModel, seed: number): void {
   const r = rng(seed);
-  const next = model.getWeights().map((w) => {
+  const next = model.weights.map((w) => {
     const name = w.name;
-    const n = w.size;
-    const fanIn = w.shape.length > 1 ? w.shape.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
+    const n = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+    const fanIn = w.shape.length > 1 ? w.shape.slice(0, -1).reduce((a: number, b) => a * (b ?? 1), 1) : 1;
     const v = new Float32Array(n).map(() => {
       if (/moving_variance/.test(name)) return 0.5 + (r() + 1) / 2;
       if (/gamma/.test(name)) return 0.75 + r() / 4;
       if (/moving_mean|beta|bias/.test(name)) return r() * 0.2;
       return r() * Math.sqrt(3 / fanIn);
     });
-    return tf.tensor(v, w.shape);
+    return tf.tensor(v, w.shape as number[]);
   });
   model.setWeights(next);
   next.forEach((t) => t.dispose());

@@ -8,6 +8,9 @@
  */
 import type { Activation, CnnModel, Layer } from '../model/types.js';
 
+/** A layer without its graph wiring (what loaders build before naming it). */
+export type LayerSpec = Layer extends infer L ? (L extends Layer ? Omit<L, 'name' | 'inputs'> : never) : never;
+
 const FUSABLE = new Set(['conv2d', 'dense', 'add', 'scaleShift', 'conv2dTranspose']);
 const actType = (a: Activation) => (typeof a === 'string' ? a : a.type);
 
@@ -103,10 +106,17 @@ function fuseActivation(g: Graph): boolean {
   return false;
 }
 
+/** Layers the output does not depend on (a loader's dead branches). */
+function live(layers: Layer[], output: string): Layer[] {
+  const need = new Set([output]);
+  for (let k = layers.length - 1; k >= 0; k--) if (need.has(layers[k].name!)) for (const i of layers[k].inputs ?? []) need.add(i);
+  return layers.filter((l) => need.has(l.name!));
+}
+
 /** Applies the rewrites to a model whose layers all carry names and explicit inputs. */
 export function tidyGraph(model: CnnModel): CnnModel {
   const output = model.output ?? model.layers[model.layers.length - 1].name!;
-  const g = new Graph(model.layers, output);
+  const g = new Graph(live(model.layers, output), output);
   while (gatedActivation(g) || foldScaleShift(g) || fuseActivation(g));
   const layers = g.layers.map((l, k) => {
     const prev = k === 0 ? (model.inputName ?? 'input') : g.layers[k - 1].name;

@@ -8,6 +8,7 @@
  * yet is carried as `perm` and only layout-blind ops may touch the value until it is.
  */
 import type { Layer } from '../../model/types.js';
+import type { LayerSpec } from '../graph-tidy.js';
 import { unsupported, type Tensor } from './tensor.js';
 
 export interface Data {
@@ -26,7 +27,6 @@ export interface Const {
 }
 export type Value = Data | Const;
 
-export type LayerSpec = Layer extends infer L ? (L extends Layer ? Omit<L, 'name' | 'inputs'> : never) : never;
 
 export const count = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 
