@@ -7,6 +7,9 @@
 import { Cnn2MlpError, describe } from '../errors.js';
 import type { CnnModel, Layer } from './types.js';
 
+/** Most inputs one add or concat takes (native/kernels/cnn_ops.h kMaxOpInputs). */
+export const MAX_OP_INPUTS = 64;
+
 /** The model input in `LayerGraph.inputs`. */
 export const MODEL_INPUT = -1;
 
@@ -37,7 +40,7 @@ function arity(type: unknown): [number, number] {
   switch (type) {
     case 'add':
     case 'concat':
-      return [2, Infinity];
+      return [2, MAX_OP_INPUTS];
     case 'multiply':
       return [2, 2];
     default:
@@ -49,13 +52,13 @@ function resolveInputs(layer: Layer, i: number, where: string, byName: Map<strin
   const [min, max] = arity(layer.type);
   const names = layer.inputs;
   if (names === undefined) {
-    if (min > 1) fail(where, `takes ${max === min ? min : `${min} or more`} inputs; list them in 'inputs' (names of earlier layers or '${inputName}')`);
+    if (min > 1) fail(where, `takes ${max === min ? min : `${min} to ${max}`} inputs; list them in 'inputs' (names of earlier layers or '${inputName}')`);
     return [i - 1];
   }
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string'))
     fail(where, `Expected inputs to be an array of tensor names but received ${describe(names)}`);
   if (names.length < min || names.length > max)
-    fail(where, `takes ${max === min ? min : `${min} or more`} input${max === 1 ? '' : 's'} but lists ${names.length}`);
+    fail(where, `takes ${max === min ? min : `${min} to ${max}`} input${max === 1 ? '' : 's'} but lists ${names.length}`);
   return names.map((n) => {
     if (n === inputName) return MODEL_INPUT;
     const j = byName.get(n);
