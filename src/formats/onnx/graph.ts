@@ -69,8 +69,7 @@ function dataInput(graph: OnnxNs.IGraphProto, isConst: (n: string) => boolean): 
       throw (d.dimParam ? unsupported : bad)(`graph input '${input.name}' dimension ${k + 1} is ${d.dimParam ? `symbolic '${d.dimParam}'` : v}; cnn2mlp needs fixed positive sizes (up to ${MAX_DIM}) for all but the batch axis`);
     return v;
   });
-  if (dims.length < 1 || dims.length > 3)
-    throw unsupported(`graph input '${input.name}' has rank ${dims.length + 1}; supported: [N, C, H, W], [N, C, L] or [N, features]`);
+  if (dims.length > 3) throw unsupported(`graph input '${input.name}' has rank ${dims.length + 1}; supported: [N, C, H, W], [N, C, L], [N, features] or [N]`);
   return { name: input.name ?? '', dims };
 }
 
@@ -147,7 +146,8 @@ export function walkGraph(model: OnnxNs.IModelProto, ctx: Ctx): { model: CnnMode
   const outName = outputs[0].name ?? '';
 
   const values = new Map<string, Value>();
-  values.set(input.name, { kind: 'data', ref: input.name, dims: input.dims, vector: input.dims.length === 1 });
+  // a rank-1 input [N] is one value per sample: the vector [1]
+  values.set(input.name, { kind: 'data', ref: input.name, dims: input.dims, vector: input.dims.length <= 1 });
   const valueOf = (name: string, where: string): Value | undefined => {
     if (name === '') return undefined;
     const hit = values.get(name);
@@ -176,7 +176,7 @@ export function walkGraph(model: OnnxNs.IModelProto, ctx: Ctx): { model: CnnMode
     model: {
       name: graph.name || undefined,
       layout: 'NCHW',
-      inputShape: input.dims,
+      inputShape: input.dims.length === 0 ? [1] : input.dims,
       ...(input.dims.length === 2 ? { spatialRank: 1 as const } : {}),
       inputName: input.name,
       output: out.name,
