@@ -86,6 +86,14 @@ function schedule(nodes: NodeProto[], output: string): number[] {
     for (const i of nodes[k].input ?? []) if (i) stack.push(i);
   }
   const deps = nodes.map((n) => new Set((n.input ?? []).flatMap((i) => (producer.has(i) ? [producer.get(i)!] : []))));
+  // a cycle makes the file invalid even where the output does not depend on it
+  const indeg = deps.map((d) => d.size);
+  const readers = nodes.map(() => [] as number[]);
+  deps.forEach((d, k) => d.forEach((j) => readers[j].push(k)));
+  const ready = indeg.flatMap((d, k) => (d === 0 ? [k] : []));
+  for (let seen = 0; ready.length; seen++) for (const r of readers[ready.pop()!]) if (--indeg[r] === 0) ready.push(r);
+  const cyclic = indeg.flatMap((d, k) => (d > 0 ? [nodeLabel(nodes[k], k)] : []));
+  if (cyclic.length) throw bad(`the graph has a cycle through ${cyclic.join(', ')}; ONNX graphs are acyclic`);
   const order: number[] = [];
   const done = new Set<number>();
   let progress = true;
@@ -100,7 +108,7 @@ function schedule(nodes: NodeProto[], output: string): number[] {
   }
   if (order.length < live.size) {
     const cyc = [...live].filter((k) => !done.has(k)).map((k) => nodeLabel(nodes[k], k));
-    throw bad(`the graph has a cycle through ${cyc.join(', ')}`);
+    throw bad(`the graph has a cycle through ${cyc.join(', ')}; ONNX graphs are acyclic`);
   }
   return order;
 }

@@ -130,6 +130,7 @@ export function layersModel(topologyJson: Json, weights: Map<string, Weight>, mo
         const key = findWeight(l, p);
         if (!key) throw bad(`weight '${l.name}/${p}' of ${where} is missing from weightsManifest`);
         const w = weights.get(key)!;
+        if (w.dtype !== 'float32') throw unsupported(`weight '${key}' has dtype ${w.dtype}; Layers model weights must be float32 (or quantized float32)`);
         if (w.shape.length !== shape.length || w.shape.some((d, k) => d !== shape[k])) throw bad(`weight '${key}' has shape [${w.shape.join(', ')}], expected [${shape.join(', ')}]`);
         used.add(key);
         return w.data;
