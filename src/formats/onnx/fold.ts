@@ -135,6 +135,62 @@ function reshapeDims(t: Tensor, target: Tensor, allowZero: boolean, where: strin
   return out.map((v) => (v === -1 ? n / known : v));
 }
 
+function gather(t: Tensor, idx: Tensor, axis0: number, name: string): Tensor {
+  const axis = axis0 < 0 ? axis0 + t.dims.length : axis0;
+  const iv = ints(idx).map((i) => (i < 0 ? i + t.dims[axis] : i));
+  const outer = count(t.dims.slice(0, axis));
+  const inner = count(t.dims.slice(axis + 1));
+  const flat: number[] = [];
+  for (let o = 0; o < outer; o++) for (const i of iv) for (let k = 0; k < inner; k++) flat.push((o * t.dims[axis] + i) * inner + k);
+  return pick(t, name, [...t.dims.slice(0, axis), ...idx.dims, ...t.dims.slice(axis + 1)], flat);
+}
+
+function concat(parts: Tensor[], axis0: number, name: string): Tensor {
+  const axis = axis0 < 0 ? axis0 + parts[0].dims.length : axis0;
+  const outer = count(parts[0].dims.slice(0, axis));
+  const vals: number[] = [];
+  const batch: boolean[] = [];
+  for (let o = 0; o < outer; o++)
+    for (const p of parts) {
+      const inner = count(p.dims.slice(axis));
+      for (let k = 0; k < inner; k++) {
+        vals.push((p.data as ArrayLike<number>)[o * inner + k]);
+        batch.push(p.batch?.[o * inner + k] === true);
+      }
+    }
+  const dims = [...parts[0].dims];
+  dims[axis] = parts.reduce((sum, p) => sum + p.dims[axis], 0);
+  return make(name, dims, vals, parts.some(isFloat), batch);
+}
+
+function transpose(t: Tensor, perm: number[], name: string): Tensor {
+  const dims = perm.map((p) => t.dims[p]);
+  const st = strides(t.dims);
+  const idx: number[] = [];
+  const pos = new Array<number>(dims.length).fill(0);
+  for (let n = 0; n < count(dims); n++) {
+    idx.push(pos.reduce((acc, p, k) => acc + p * st[perm[k]], 0));
+    for (let k = dims.length - 1; k >= 0 && ++pos[k] === dims[k]; k--) pos[k] = 0;
+  }
+  return pick(t, name, dims, idx);
+}
+
+function shapeOf(t: Tensor, a: Attrs, name: string): Tensor {
+  const r = t.dims.length;
+  const clamp = (v: number) => Math.max(0, Math.min(r, v < 0 ? v + r : v));
+  const dims = t.dims.slice(clamp(a.int('start', 0)), clamp(a.has('end') ? a.int('end', r) : r));
+  return make(name, [dims.length], dims, false);
+}
+
+function constantOfShape(shape: Tensor, a: Attrs, name: string): Tensor {
+  const dims = ints(shape);
+  const v = a.tensor('value');
+  const float = v ? v.dataType === 1 || v.dataType === 11 : true;
+  const raw = v?.rawData && v.rawData.length >= 4 ? new DataView(v.rawData.buffer, v.rawData.byteOffset).getFloat32(0, true) : 0;
+  const fill = v ? Number(v.floatData?.[0] ?? v.int64Data?.[0] ?? v.int32Data?.[0] ?? raw) : 0;
+  return make(name, dims, new Array(count(dims)).fill(fill), float);
+}
+
 /** Evaluates one node on constant inputs. `ins` holds undefined for omitted optional inputs. */
 export function fold(node: NodeProto, opset: number, a: Attrs, ins: (Tensor | undefined)[], where: string): Tensor[] {
   const op = node.opType ?? '';
@@ -147,32 +203,15 @@ export function fold(node: NodeProto, opset: number, a: Attrs, ins: (Tensor | un
     case 'Dropout':
       return [{ ...x, name }];
     case 'Cast': {
-      const to = a.has('to') ? a.intOrName('to') : 1;
-      const float = FLOAT_TYPES.has(to);
+      const float = FLOAT_TYPES.has(a.has('to') ? a.intOrName('to') : 1);
       return [make(name, x.dims, float ? ints(x) : ints(x).map(Math.trunc), float, x.batch)];
     }
-    case 'Shape': {
-      const start = a.int('start', 0);
-      const end = a.has('end') ? a.int('end', 0) : x.dims.length;
-      const r = x.dims.length;
-      const s = Math.max(0, Math.min(r, start < 0 ? start + r : start));
-      const e = Math.max(0, Math.min(r, end < 0 ? end + r : end));
-      const dims = x.dims.slice(s, e);
-      return [make(name, [dims.length], dims, false)];
-    }
+    case 'Shape':
+      return [shapeOf(x, a, name)];
     case 'Size':
       return [make(name, [], [count(x.dims)], false)];
-    case 'Gather': {
-      const axis0 = a.int('axis', 0);
-      const axis = axis0 < 0 ? axis0 + x.dims.length : axis0;
-      const idx = ins[1]!;
-      const iv = ints(idx).map((i) => (i < 0 ? i + x.dims[axis] : i));
-      const outer = count(x.dims.slice(0, axis));
-      const inner = count(x.dims.slice(axis + 1));
-      const flat: number[] = [];
-      for (let o = 0; o < outer; o++) for (const i of iv) for (let k = 0; k < inner; k++) flat.push((o * x.dims[axis] + i) * inner + k);
-      return [pick(x, name, [...x.dims.slice(0, axis), ...idx.dims, ...x.dims.slice(axis + 1)], flat)];
-    }
+    case 'Gather':
+      return [gather(x, ins[1]!, a.int('axis', 0), name)];
     case 'Unsqueeze': {
       const axes = axesOf(node, opset, 13, a, ins[1], where) ?? [];
       const r = x.dims.length + axes.length;
@@ -182,30 +221,11 @@ export function fold(node: NodeProto, opset: number, a: Attrs, ins: (Tensor | un
       return [{ ...x, name, dims }];
     }
     case 'Squeeze': {
-      const axes = axesOf(node, opset, 13, a, ins[1], where);
-      const r = x.dims.length;
-      const norm = axes?.map((v) => (v < 0 ? v + r : v));
+      const norm = axesOf(node, opset, 13, a, ins[1], where)?.map((v) => (v < 0 ? v + x.dims.length : v));
       return [{ ...x, name, dims: x.dims.filter((d, k) => (norm ? !norm.includes(k) : d !== 1)) }];
     }
-    case 'Concat': {
-      const parts = ins.filter((t): t is Tensor => t !== undefined);
-      const axis0 = a.int('axis', opset < 4 ? 1 : 0);
-      const axis = axis0 < 0 ? axis0 + x.dims.length : axis0;
-      const outer = count(x.dims.slice(0, axis));
-      const vals: number[] = [];
-      const batch: boolean[] = [];
-      for (let o = 0; o < outer; o++)
-        for (const p of parts) {
-          const inner = count(p.dims.slice(axis));
-          for (let k = 0; k < inner; k++) {
-            vals.push((p.data as ArrayLike<number>)[o * inner + k]);
-            batch.push(p.batch?.[o * inner + k] === true);
-          }
-        }
-      const dims = [...x.dims];
-      dims[axis] = parts.reduce((s, p) => s + p.dims[axis], 0);
-      return [make(name, dims, vals, parts.some(isFloat), batch)];
-    }
+    case 'Concat':
+      return [concat(ins.filter((t): t is Tensor => t !== undefined), a.int('axis', opset < 4 ? 1 : 0), name)];
     case 'Reshape': {
       const target = opset < 5 ? { name: '', dims: [], data: a.ints('shape') ?? [] } : ins[1]!;
       return [{ ...x, name, dims: reshapeDims(x, target, a.int('allowzero', 0) === 1, where) }];
@@ -218,37 +238,20 @@ export function fold(node: NodeProto, opset: number, a: Attrs, ins: (Tensor | un
     case 'Slice': {
       if (opset < 10) {
         const starts = a.ints('starts') ?? [];
-        const axes = a.ints('axes') ?? starts.map((_, k) => k);
-        return [slice(x, starts, a.ints('ends') ?? [], axes, [], name)];
+        return [slice(x, starts, a.ints('ends') ?? [], a.ints('axes') ?? starts.map((_, k) => k), [], name)];
       }
       const starts = ints(ins[1]!);
-      const axes = ins[3] ? ints(ins[3]) : starts.map((_, k) => k);
-      return [slice(x, starts, ints(ins[2]!), axes, ins[4] ? ints(ins[4]) : [], name)];
+      return [slice(x, starts, ints(ins[2]!), ins[3] ? ints(ins[3]) : starts.map((_, k) => k), ins[4] ? ints(ins[4]) : [], name)];
     }
-    case 'ConstantOfShape': {
-      const dims = ints(x);
-      const v = a.tensor('value');
-      const float = v ? v.dataType === 1 || v.dataType === 11 : true;
-      const fill = v ? Number(v.floatData?.[0] ?? v.int64Data?.[0] ?? v.int32Data?.[0] ?? (v.rawData && v.rawData.length >= 4 ? new DataView(v.rawData.buffer, v.rawData.byteOffset).getFloat32(0, true) : 0)) : 0;
-      return [make(name, dims, new Array(count(dims)).fill(fill), float)];
-    }
+    case 'ConstantOfShape':
+      return [constantOfShape(x, a, name)];
     case 'Range': {
       const [s, l, d] = [ints(x)[0], ints(ins[1]!)[0], ints(ins[2]!)[0]];
       const n = Math.max(Math.ceil((l - s) / d), 0);
       return [make(name, [n], Array.from({ length: n }, (_, k) => s + k * d), isFloat(x))];
     }
-    case 'Transpose': {
-      const perm = a.ints('perm') ?? x.dims.map((_, k) => x.dims.length - 1 - k);
-      const dims = perm.map((p) => x.dims[p]);
-      const st = strides(x.dims);
-      const idx: number[] = [];
-      const pos = new Array<number>(dims.length).fill(0);
-      for (let n = 0; n < count(dims); n++) {
-        idx.push(pos.reduce((acc, p, k) => acc + p * st[perm[k]], 0));
-        for (let k = dims.length - 1; k >= 0 && ++pos[k] === dims[k]; k--) pos[k] = 0;
-      }
-      return [pick(x, name, dims, idx)];
-    }
+    case 'Transpose':
+      return [transpose(x, a.ints('perm') ?? x.dims.map((_, k) => x.dims.length - 1 - k), name)];
     case 'Expand': {
       const dims = broadcastShape(x.dims, ints(ins[1]!), where);
       return [pick(x, name, dims, broadcastIndex(x.dims, dims))];
