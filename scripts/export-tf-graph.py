@@ -3,7 +3,8 @@
 There is no tensorflowjs converter package here, so this script does the converter's work with
 TensorFlow itself: a Keras model with seeded random weights is traced, its variables frozen to
 constants (convert_variables_to_constants_v2), and the GraphDef optimised by grappler with the
-optimizer list tfjs-converter uses (its remapper writes _FusedConv2D, _FusedMatMul and the fused
+optimizer list tfjs-converter uses (one copy also without the remapper and arithmetic optimizer, so
+unfused ops appear; the remapper writes _FusedConv2D, _FusedMatMul and the fused
 depthwise conv, which tfjs calls FusedDepthwiseConv2dNative), and written in the tfjs layout: modelTopology = the GraphDef
 as protobuf JSON with each Const's value moved into weights.bin (int64 cast to int32), plus the
 weightsManifest and signature. The tests compare loadTfjs + runCnn with tfjs's own loadGraphModel.
@@ -70,7 +71,12 @@ def randomize(model, seed):
     model.set_weights([(rng.standard_normal(w.shape) * (0.1 if w.ndim == 1 else (2.0 / max(1, np.prod(w.shape[:-1]))) ** 0.5)).astype(np.float32) for w in model.get_weights()])
 
 
-def optimize(model, shape):
+FULL = ["pruning", "constfold", "arithmetic", "dependency", "pruning", "remap", "constfold", "arithmetic", "dependency"]
+# without the remapper and the arithmetic optimizer: unfused Conv2D / DepthwiseConv2dNative / MatMul + BiasAdd, RealDiv
+PLAIN = ["pruning", "constfold", "dependency"]
+
+
+def optimize(model, shape, optimizers):
     spec = tf.TensorSpec([None, *shape], tf.float32, name="input")
     fn = tf.function(lambda t: model(t, training=False)).get_concrete_function(spec)
     frozen = convert_variables_to_constants_v2(fn)
@@ -88,9 +94,7 @@ def optimize(model, shape):
     for n in meta.graph_def.node:
         n.device = "/device:CPU:0"  # grappler's remapper fuses only ops placed on the CPU
     config = config_pb2.ConfigProto()
-    config.graph_options.rewrite_options.optimizers[:] = [
-        "pruning", "constfold", "arithmetic", "dependency", "pruning", "remap", "constfold", "arithmetic", "dependency",
-    ]
+    config.graph_options.rewrite_options.optimizers[:] = optimizers
     return tf_optimizer.OptimizeGraph(config, meta), frozen.inputs[0].name, frozen.outputs[0].name
 
 
@@ -138,12 +142,12 @@ def write(gd, input_name, output_name, out_dir):
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "test/fixtures/tfjs-graph"
-    for seed, (make, shape) in enumerate([(cnn, (16, 16, 3)), (mobilenet, (12, 12, 3))]):
+    for seed, (make, shape, optimizers, suffix) in enumerate([(cnn, (16, 16, 3), FULL, ""), (mobilenet, (12, 12, 3), FULL, ""), (mobilenet, (12, 12, 3), PLAIN, "-unfused")]):
         model = make()
         randomize(model, seed)
-        gd, i, o = optimize(model, shape)
-        write(tfjs_ops(gd), i, o, os.path.join(out, model.name))
-        print(model.name, sorted({n.op for n in gd.node}))
+        gd, i, o = optimize(model, shape, optimizers)
+        write(tfjs_ops(gd), i, o, os.path.join(out, model.name + suffix))
+        print(model.name + suffix, sorted({n.op for n in gd.node}))
 
 
 if __name__ == "__main__":

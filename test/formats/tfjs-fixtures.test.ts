@@ -13,6 +13,7 @@
  * a wrong layout, pad, coordinate mode or dequantization moves results by more than 1e-3.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
@@ -90,6 +91,42 @@ describe('TF.js Layers and graph models through loadTfjs and runCnn, against tfj
       // affine quantization errs by at most half a step of 2·range / levels; float16 by half an ulp (relative)
       expect(worst).toBeGreaterThan(0);
       expect(worst).toBeLessThanOrEqual(bound * range * 1.01);
+    }
+  });
+
+  it('Keras Subtract (which tfjs cannot build) against tfjs computing both branches; causal Conv1D', async () => {
+    const input = tf.input({ shape: [8, 2], name: 'x' });
+    const a = tf.layers.conv1d({ filters: 3, kernelSize: 3, padding: 'same', dilationRate: 2, name: 'a' }).apply(input) as tf.SymbolicTensor;
+    const b = tf.layers.conv1d({ filters: 3, kernelSize: 1, name: 'b' }).apply(input) as tf.SymbolicTensor;
+    const both = tf.model({ inputs: input, outputs: [a, b] });
+    both.setWeights(both.getWeights().map((w, k) => tf.tensor(rand(w.size, 20 + k, 0.5), w.shape)));
+    const merged = tf.model({ inputs: input, outputs: tf.layers.add({ name: 'diff' }).apply([a, b]) as tf.SymbolicTensor });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-subtract-'));
+    try {
+      await merged.save(
+        tf.io.withSaveHandler(async (art) => {
+          const topology = JSON.parse(JSON.stringify(art.modelTopology).replace('"class_name":"Add"', '"class_name":"Subtract"'));
+          fs.writeFileSync(path.join(dir, 'w.bin'), new Uint8Array(art.weightData as ArrayBuffer));
+          fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: topology, weightsManifest: [{ paths: ['w.bin'], weights: art.weightSpecs }] }));
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+      const x = rand(BATCH * 16, 21, 1);
+      const [ya, yb] = (both.predict(tf.tensor(x, [BATCH, 8, 2])) as tf.Tensor[]).map((t) => t.dataSync());
+      const model = loadTfjs(path.join(dir, 'model.json'));
+      expectClose(await runCnn(model, x), ya.map((v, k) => v - yb[k]));
+      // causal padding (Keras; tfjs cannot run it): the reference is tf.conv1d on the input padded by d·(k − 1) on the left
+      const spec = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+      const conv = spec.modelTopology.config.layers.find((l: { name: string }) => l.name === 'a');
+      conv.config.padding = 'causal';
+      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(spec).replace('"class_name":"Subtract"', '"class_name":"Add"'));
+      const [ka, ba, kb, bb] = both.getWeights();
+      const xt = tf.tensor3d(x, [BATCH, 8, 2]);
+      const ca = tf.add(tf.conv1d(tf.pad(xt, [[0, 0], [4, 0], [0, 0]]), ka as tf.Tensor3D, 1, 'valid', 'NWC', 2), ba);
+      const cb = tf.add(tf.conv1d(xt, kb as tf.Tensor3D, 1, 'valid'), bb);
+      expectClose(await runCnn(loadTfjs(path.join(dir, 'model.json')), x), tf.add(ca, cb).dataSync());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 
