@@ -1,6 +1,7 @@
 /**
  * Reshape-like ONNX ops on data: Flatten (any axis that keeps the batch apart), Reshape (targets
- * folded from constants, the batch entry marked), Squeeze, Unsqueeze, Transpose, Identity, Dropout.
+ * folded from constants, the batch entry marked), Squeeze, Unsqueeze, Transpose, Identity, Dropout,
+ * and Slice of the spatial axes (a cropping).
  * In NCHW memory these move no values: they re-view the same CnnModel tensor, except that a
  * spatial tensor turning into [N, features] gets a `flatten` layer (so a dense layer can read it).
  */
@@ -105,6 +106,32 @@ function transpose(c: OpCtx): Value {
   return { kind: 'data', ref: v.ref, dims: v.dims, vector: v.vector, perm: composed };
 }
 
+/** Slice of data along the spatial axes with step 1 → cropping2d. */
+function slice(c: OpCtx): Value {
+  const x = c.data(0);
+  const r = x.dims.length + 1;
+  const list = (k: number, attr: string): number[] | undefined =>
+    c.opset < 10 ? c.a.ints(attr) : c.ins[k] ? Array.from(c.constant(k, attr).data as ArrayLike<number>) : undefined;
+  const starts = list(1, 'starts') ?? [];
+  const ends = list(2, 'ends') ?? [];
+  const axes = (list(3, 'axes') ?? starts.map((_, k) => k)).map((a) => (a < 0 ? a + r : a));
+  const steps = list(4, 'steps') ?? starts.map(() => 1);
+  const crop = [0, 0, 0, 0];
+  axes.forEach((ax, j) => {
+    const len = x.dims[ax - 1];
+    const clamp = (v: number) => Math.max(0, Math.min(len, v < 0 ? v + len : v));
+    const [b, e] = [clamp(starts[j]), clamp(ends[j])];
+    const spatialAxis = r === 4 ? ax - 2 : r === 3 && ax === 2 ? 1 : -1;
+    if (steps[j] !== 1 || spatialAxis < 0 || e <= b)
+      throw unsupported(`${c.where}: Slice of axis ${ax} (step ${steps[j]}) of [N, ${x.dims.join(', ')}]; cnn2mlp slices only spatial axes with step 1 (a cropping)`);
+    crop[spatialAxis * 2] = b;
+    crop[spatialAxis * 2 + 1] = len - e;
+  });
+  const dims = x.dims.map((d, k) => (k === 0 ? d : d - crop[(r === 4 ? k - 1 : 1) * 2] - crop[(r === 4 ? k - 1 : 1) * 2 + 1]));
+  if (crop.every((v) => v === 0)) return x;
+  return c.b.emit({ type: 'cropping2d', cropping: crop as [number, number, number, number] }, [x], c.out, dims, false);
+}
+
 function passThrough(c: OpCtx): Value {
   const v = c.ins[0];
   if (!v) throw bad(`${c.where}: no input`);
@@ -119,6 +146,7 @@ export const VIEW_OPS: Record<string, (c: OpCtx) => Value> = {
   Squeeze: squeeze,
   Unsqueeze: unsqueeze,
   Transpose: transpose,
+  Slice: slice,
   Identity: passThrough,
   Dropout: passThrough,
 };
