@@ -144,9 +144,9 @@ function elementwise(c: OpCtx): Value {
   if (present.length === 1 && c.op === 'Sum') return present[0];
   const mixed = present.length === 2 ? c.dataAndConst() : undefined;
   if (mixed) return withConstant(c, mixed.d, mixed.c, mixed.constFirst);
-  const data = present.map((v, k) => {
+  const data = present.map((v) => {
     if (v.kind !== 'data') throw unsupported(`${c.where}: ${c.op} of ${present.length} operands mixing constants and data`);
-    return noPerm(v, c.where) && c.data(k);
+    return noPerm(v, c.where);
   });
   if (c.op === 'Add' || c.op === 'Sum') {
     const dims = data[0].dims;
