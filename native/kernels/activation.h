@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "runtime/plan.h"
+#include "core/plan.h"
 
 namespace cnn2mlp {
 

@@ -14,8 +14,8 @@
 #pragma once
 #include <cstdint>
 
-#include "runtime/cpu.h"
-#include "runtime/plan.h"
+#include "core/isa.h"
+#include "core/plan.h"
 
 namespace cnn2mlp {
 

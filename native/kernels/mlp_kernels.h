@@ -1,5 +1,5 @@
 // MLP layer kernels: dense GEMV/GEMM and CSR SpMV/SpMM, one registry per op, dispatched by
-// activeIsa(). Every kernel computes a row range [r0, r1) of one layer (threads split by rows or by
+// the runtime on its active ISA. Every kernel computes a row range [r0, r1) of one layer (threads split by rows or by
 // balanced nonzeros), adds the bias and writes pre-activation values; the caller applies the
 // activation on the same rows right after (fused epilogue, data still in cache).
 //
@@ -16,7 +16,7 @@
 #pragma once
 #include <cstdint>
 
-#include "runtime/cpu.h"
+#include "core/isa.h"
 
 namespace cnn2mlp {
 
@@ -42,23 +42,22 @@ struct KernelEntry {
   int lanes;  // fp32 lanes per vector (for probes)
 };
 
-// Registries: every variant, in order scalar, avx2, avx512. pick() returns the one for activeIsa()
+// Registries: every variant, in order scalar, avx2, avx512. pickKernel returns the one for `want`
 // (or the best one below it).
 template <typename Fn>
-const KernelEntry<Fn>& pickKernel(const KernelEntry<Fn>* table, int n) {
-  const Isa want = activeIsa();
+const KernelEntry<Fn>& pickKernel(const KernelEntry<Fn>* table, int n, Isa want) {
   const KernelEntry<Fn>* best = &table[0];
   for (int i = 0; i < n; i++)
     if (static_cast<int>(table[i].isa) <= static_cast<int>(want) && static_cast<int>(table[i].isa) >= static_cast<int>(best->isa)) best = &table[i];
   return *best;
 }
 
-const KernelEntry<GemvFn>& gemvKernel();
-const KernelEntry<GemmFn>& gemmKernel();
-const KernelEntry<SpmvFn>& spmvKernel();
-const KernelEntry<SpmmFn>& spmmKernel();
-const KernelEntry<SumFn>& sumKernel();
-const KernelEntry<FmaFn>& fmaKernel();
+const KernelEntry<GemvFn>& gemvKernel(Isa isa);
+const KernelEntry<GemmFn>& gemmKernel(Isa isa);
+const KernelEntry<SpmvFn>& spmvKernel(Isa isa);
+const KernelEntry<SpmmFn>& spmmKernel(Isa isa);
+const KernelEntry<SumFn>& sumKernel(Isa isa);
+const KernelEntry<FmaFn>& fmaKernel(Isa isa);
 
 // --- the variants (defined in mlp_kernels_ref.cc, *_avx2.cc, *_avx512.cc) ---
 void f32_gemv_dense_1x1__ref(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);

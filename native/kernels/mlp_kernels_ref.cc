@@ -85,11 +85,11 @@ const KernelEntry<FmaFn> kFma[] = {{"f32_fma_peak_4__ref", Isa::Scalar, f32_fma_
                                    {"f32_fma_peak_16x24__avx512", Isa::Avx512, f32_fma_peak_16x24__avx512, 16}};
 }  // namespace
 
-const KernelEntry<GemvFn>& gemvKernel() { return pickKernel(kGemv, 3); }
-const KernelEntry<GemmFn>& gemmKernel() { return pickKernel(kGemm, 3); }
-const KernelEntry<SpmvFn>& spmvKernel() { return pickKernel(kSpmv, 3); }
-const KernelEntry<SpmmFn>& spmmKernel() { return pickKernel(kSpmm, 3); }
-const KernelEntry<SumFn>& sumKernel() { return pickKernel(kSum, 3); }
-const KernelEntry<FmaFn>& fmaKernel() { return pickKernel(kFma, 3); }
+const KernelEntry<GemvFn>& gemvKernel(Isa isa) { return pickKernel(kGemv, 3, isa); }
+const KernelEntry<GemmFn>& gemmKernel(Isa isa) { return pickKernel(kGemm, 3, isa); }
+const KernelEntry<SpmvFn>& spmvKernel(Isa isa) { return pickKernel(kSpmv, 3, isa); }
+const KernelEntry<SpmmFn>& spmmKernel(Isa isa) { return pickKernel(kSpmm, 3, isa); }
+const KernelEntry<SumFn>& sumKernel(Isa isa) { return pickKernel(kSum, 3, isa); }
+const KernelEntry<FmaFn>& fmaKernel(Isa isa) { return pickKernel(kFma, 3, isa); }
 
 }  // namespace cnn2mlp

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/errors.h"
 #include "kernels/activation.h"
 #include "kernels/cnn_ops.h"
-#include "napi/common.h"
 #include "runtime/cpu.h"
 #include "runtime/thread_pool.h"
 

@@ -10,6 +10,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/mlp_kernels.h"
+#include "runtime/cpu.h"
 #include "runtime/memory.h"
 #include "runtime/thread_pool.h"
 
@@ -93,10 +94,10 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
         for (int64_t b = batch; b < bp; b++) x[k * bp + b] = 0.f;
     });
   }
-  const auto& gemv = gemvKernel();
-  const auto& gemm = gemmKernel();
-  const auto& spmv = spmvKernel();
-  const auto& spmm = spmmKernel();
+  const auto& gemv = gemvKernel(activeIsa());
+  const auto& gemm = gemmKernel(activeIsa());
+  const auto& spmv = spmvKernel(activeIsa());
+  const auto& spmm = spmmKernel(activeIsa());
   std::vector<int64_t> bounds;
   for (size_t li = 0; li < mlp.layers.size(); li++) {
     const MlpLayer& l = mlp.layers[li];

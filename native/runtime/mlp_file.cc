@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-#include "napi/common.h"  // CodedError only (no N-API calls here)
+#include "core/errors.h"
 #include "runtime/thread_pool.h"
 #include "runtime/xxhash64.h"
 

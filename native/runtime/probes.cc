@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/mlp_kernels.h"
+#include "runtime/cpu.h"
 #include "runtime/memory.h"
 #include "runtime/thread_pool.h"
 
@@ -46,7 +47,7 @@ double probeReadBandwidth(int64_t bytes, int threads, int reps) {
     float* p = x + t * per;
     for (int64_t i = 0; i < per; i++) p[i] = 1.f;
   });
-  const auto& sum = sumKernel();
+  const auto& sum = sumKernel(activeIsa());
   const int64_t rounds = (per + kRound - 1) / kRound;
   std::atomic<int64_t> arrived{0};
   std::vector<double> sums(size_t(threads), 0);
@@ -80,7 +81,7 @@ double probeReadBandwidth(int64_t bytes, int threads, int reps) {
 
 double probeFmaPeak(int threads, double seconds) {
   threads = cappedThreads(threads);
-  const auto& fma = fmaKernel();
+  const auto& fma = fmaKernel(activeIsa());
   // Calibrate on this thread: iterations per ~0.25 ms burst (short enough that many bursts run
   // without a context switch on a loaded machine, long enough that the clock reads are noise).
   float sink = 0;
