@@ -8,6 +8,7 @@
 #include "kernels/activation.h"
 #include "kernels/cnn_ops.h"
 #include "runtime/cpu.h"
+#include "runtime/dispatch.h"
 #include "runtime/thread_pool.h"
 
 namespace cnn2mlp {
@@ -152,7 +153,7 @@ void runPerSampleOp(const CnnOp& op, const float* s, float* t) {
 
 // Runs one non-dense op on one sample (src → dst), the whole output in one call, activation and
 // softmax included.
-void runOpOnSample(const CnnOp& op, const ConvKernel& kernel, const float* s, float* t) {
+void runOpOnSample(const CnnOp& op, const ConvKernels& kernel, const float* s, float* t) {
   const PlanOp& p = op.p;
   switch (p.op) {
     case OpConv2d: {
@@ -177,7 +178,7 @@ void runOpOnSample(const CnnOp& op, const ConvKernel& kernel, const float* s, fl
 }  // namespace
 
 void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* out) {
-  const ConvKernel& kernel = convKernelFor(activeIsa());
+  const ConvKernels kernel = convKernelsFor(activeIsa());
   const int64_t stride = cnn.maxSize;
   auto scratch = takeScratch(cnn, size_t(2 * batch * stride));
   struct Return {
