@@ -1,10 +1,10 @@
 /**
  * The kernel registry, kernel by kernel. Each registered kernel is called by name (kernelRun) on
- * the edge shapes of ./cases.ts and compared with its reference kernel, element by element, within
- * the derived bound of cases.ts (2·γ_n·Σ|terms|, n the reduction length); each reference is
- * compared with the float64 oracle of cases.ts. Outputs the kernel must not write (pitch gaps)
- * must stay NaN. The FMA probes are checked by the count their FLOP accounting relies on.
- * Kernels whose ISA this CPU lacks are listed as not run (they are skipped, never attempted).
+ * the edge shapes of support/kernel-cases.ts and compared with its reference kernel, element by
+ * element, within the bound derived there (2·γ_n·Σ|terms|, n the reduction length); each
+ * reference is compared with the float64 oracle of the same file. Outputs the kernel must not
+ * write (pitch gaps) must stay NaN. The FMA probes are checked by the count their FLOP accounting
+ * relies on. Kernels whose ISA this CPU lacks are listed as not run (skipped, never attempted).
  * Also checked: the naming scheme, run-time dispatch (cpuInfo().kernels under every ISA the CPU
  * has) and that docs/kernels.md lists exactly the registry.
  */
@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KERNELS_DOC, renderKernelTable, withTable } from '../../scripts/gen-kernels-doc.js';
 import { native } from '../../src/native.js';
 import { cpuInfo, setIsa } from '../../src/runtime.js';
-import { casesFor, tolerance, type KernelCase } from './cases.js';
+import { casesFor, tolerance, type KernelCase } from '../support/kernel-cases.js';
 
 const kernels = native().kernelList();
 const byName = new Map(kernels.map((k) => [k.name, k]));
