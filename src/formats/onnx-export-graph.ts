@@ -4,7 +4,7 @@
  * reshaped to (N, C, 1, 1) first, as the model treats [C] and 1 × 1 × C alike.
  */
 import { Cnn2MlpError } from '../errors.js';
-import { COORDINATE_MODES, NEAREST_MODES, OP, UPSAMPLE_BILINEAR, type PlanOp } from '../model/plan.js';
+import { COORDINATE_MODES, FLAG_BILINEAR, NEAREST_MODES, OP, type PlanOp } from '../model/plan.js';
 import type { GraphBuilder } from './onnx-export.js';
 
 interface In {
@@ -67,11 +67,11 @@ export function emitGraphOp(g: GraphBuilder, op: PlanOp, x: string, ins: In[], T
     case OP.concat:
       return { cur: g.node('Concat', all(), { axis: { i: 1 } }), spatial: anySpatial };
     case OP.upsample2d: {
-      const bilinear = (op.flags & UPSAMPLE_BILINEAR) !== 0;
+      const bilinear = (op.flags & FLAG_BILINEAR) !== 0;
       const attrs = {
         mode: { s: bilinear ? 'linear' : 'nearest' },
-        coordinate_transformation_mode: { s: ONNX_COORD[COORDINATE_MODES[(op.flags >> 1) & 3]] },
-        nearest_mode: { s: ONNX_NEAREST[NEAREST_MODES[(op.flags >> 3) & 3]] },
+        coordinate_transformation_mode: { s: ONNX_COORD[COORDINATE_MODES[op.coordinateMode]] },
+        nearest_mode: { s: ONNX_NEAREST[NEAREST_MODES[op.nearestMode]] },
       };
       const scales = g.floats([4], Float32Array.of(1, 1, op.sh, op.sw), 'scales');
       return { cur: g.node('Resize', [x, '', scales], attrs), spatial: true };

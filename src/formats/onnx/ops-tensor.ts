@@ -4,6 +4,7 @@
  * over the spatial axes, Softmax, and the reshapes (Flatten, Reshape, Squeeze, Unsqueeze,
  * Transpose) that only re-view NCHW memory.
  */
+import { SELU_ALPHA, SELU_GAMMA } from '../../model/op-contract.js';
 import type { Activation } from '../../model/types.js';
 import { count, noPerm, view, type Data, type Value } from './builder.js';
 import { OpCtx } from './context.js';
@@ -11,8 +12,9 @@ import { globalPool } from './ops-weighted.js';
 import { axesOf, clipBounds, resizeParams } from './opset.js';
 import { bad, unsupported, type Tensor } from './tensor.js';
 
-const SELU_ALPHA = 1.67326319217681884765625;
-const SELU_GAMMA = 1.05070102214813232421875;
+// ONNX's Selu defaults are the float32 roundings of the SELU constants.
+const ONNX_SELU_ALPHA = Math.fround(SELU_ALPHA);
+const ONNX_SELU_GAMMA = Math.fround(SELU_GAMMA);
 
 /** Elementwise ops keep a pending Transpose: they do not care about the layout. */
 function activation(c: OpCtx, act: Activation): Value {
@@ -42,9 +44,9 @@ function activationOf(c: OpCtx): Activation {
     case 'HardSigmoid':
       return { type: 'hardSigmoid', alpha: a.float('alpha', 0.2), beta: a.float('beta', 0.5) };
     case 'Selu': {
-      const alpha = a.float('alpha', SELU_ALPHA);
-      const gamma = a.float('gamma', SELU_GAMMA);
-      if (Math.abs(alpha - SELU_ALPHA) > 1e-6 || Math.abs(gamma - SELU_GAMMA) > 1e-6)
+      const alpha = a.float('alpha', ONNX_SELU_ALPHA);
+      const gamma = a.float('gamma', ONNX_SELU_GAMMA);
+      if (Math.abs(alpha - ONNX_SELU_ALPHA) > 1e-6 || Math.abs(gamma - ONNX_SELU_GAMMA) > 1e-6)
         throw unsupported(`${c.where}: Selu with alpha ${alpha} / gamma ${gamma}; only the standard constants are supported`);
       return 'selu';
     }
