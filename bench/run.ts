@@ -3,7 +3,7 @@
  * runBenchmarks). See bench/README.md for what each table means.
  */
 import { parseArgs } from 'node:util';
-import { runBenchmarks, type BenchModel } from '../src/bench/report.js';
+import { runBenchmarks, type BenchModel } from '../src/bench/report/index.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,6 +1,6 @@
-/** `cnn2mlp bench`: the benchmark report (src/bench/report.ts, runBenchmarks). */
+/** `cnn2mlp bench`: the benchmark report (src/bench/report/, runBenchmarks). */
 import { Command, Option } from 'commander';
-import { runBenchmarks, type BenchModel } from '../bench/report.js';
+import { runBenchmarks, type BenchModel } from '../bench/report/index.js';
 import { parseIntList } from './models.js';
 import { Output } from './output.js';
 import { Cnn2MlpError } from '../errors.js';

@@ -13,7 +13,7 @@ import onnxProto from 'onnx-proto';
 import type { onnx as O } from 'onnx-proto';
 import type { Activation } from '../../model/types.js';
 import { Cnn2MlpError } from '../../errors.js';
-import type { PeerRunner } from './tfjs.js';
+import type { Runner } from '../runner.js';
 
 const { onnx } = onnxProto;
 
@@ -69,7 +69,7 @@ function clipBounds(a: Activation): [number, number] | undefined {
  * Writes the MLP as model.onnx + weights.bin in a fresh temp directory and opens an ORT session on
  * `threads` intra-op threads. dispose() releases the session and deletes the files.
  */
-export async function onnxMlp(layers: StreamedDenseLayer[], threads: number): Promise<PeerRunner & { modelDir: string }> {
+export async function onnxMlp(layers: StreamedDenseLayer[], threads: number): Promise<Runner & { modelDir: string }> {
   if (layers.length === 0) throw new Cnn2MlpError('ERR_INVALID_ARG', 'onnxMlp: no layers');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-ort-'));
   const dataName = 'weights.bin';

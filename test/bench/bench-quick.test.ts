@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runBenchmarks, type BenchRun } from '../../src/bench/report.js';
+import { runBenchmarks, type BenchRun } from '../../src/bench/report/index.js';
 import { validate } from '../support/json-schema.js';
 
 const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '../../bench/results.schema.json'), 'utf8'));
