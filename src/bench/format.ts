@@ -12,6 +12,9 @@ export const fmtMs = (ms: number | undefined): string =>
 /** A byte count in decimal units (kB, MB, GB). */
 export const fmtBytes = (b: number): string => (b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : `${(b / 1e3).toFixed(1)} kB`);
 
+/** A byte count in binary mebibytes, no decimals (memory and file sizes). */
+export const fmtMiB = (b: number): string => `${(b / 2 ** 20).toFixed(0)} MiB`;
+
 /** A fraction as a percentage with one decimal; '–' when null or not finite. */
 export const pct = (f: number | null | undefined): string => (f === null || f === undefined || !Number.isFinite(f) ? MISSING : `${(100 * f).toFixed(1)}%`);
 

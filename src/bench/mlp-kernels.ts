@@ -13,7 +13,7 @@ import { runMlpSync } from '../mlp/run.js';
 import { measureMachine, type MachineLimits } from '../machine.js';
 import { lcgUniform } from '../util/random.js';
 import { timeIt } from './harness.js';
-import { fixed } from './format.js';
+import { fixed, fmtMiB } from './format.js';
 import { kernelFor, kernelsInUse } from './kernels.js';
 import { streamedLayers } from './engines.js';
 import { onnxMlp } from './peers/onnx-mlp.js';
@@ -193,7 +193,7 @@ export function formatMlpKernelRows(machine: MachineLimits, rows: MlpKernelBench
   const head =
     `machine: ${machine.cpu.brand} (${machine.cpu.logicalCores} threads, ${machine.cpu.activeIsa}); read bandwidth ` +
     `${g(machine.readBandwidth.threads1 / 1e9, 1)} GB/s (1 thread) / ${g(machine.readBandwidth.threadsAll / 1e9, 1)} GB/s (all, ` +
-    `${g(machine.bandwidthBytes / 2 ** 20, 0)} MiB buffer); FMA peak ` +
+    `${fmtMiB(machine.bandwidthBytes)} buffer); FMA peak ` +
     `${g(machine.fmaPeak.threads1 / 1e9, 0)} / ${g(machine.fmaPeak.threadsAll / 1e9, 0)} GFLOP/s`;
   const lines = rows.map((r) =>
     [

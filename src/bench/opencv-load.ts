@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Mlp } from '../mlp/mlp.js';
 import { exportOpenCv } from '../formats/opencv.js';
 import { native } from '../native.js';
+import { fmtMiB } from './format.js';
 
 const PROBE = `
 import resource, sys, time, cv2
@@ -46,8 +47,8 @@ async function measureOne(py: string, dir: string, mlp: Mlp, n: number, ext: str
     const [base, peak, loadS] = r.stdout.trim().split(' ').map(Number);
     const weights = n * (n + 1);
     return (
-      `${ext} ${n}x${n} (${(weights / 1e6).toFixed(1)}M weights): file ${(bytes / 2 ** 20).toFixed(0)} MiB (${(bytes / weights).toFixed(1)} B/weight), ` +
-      `export ${exportS.toFixed(1)} s, load ${loadS.toFixed(1)} s, peak RSS +${((peak - base) / 2 ** 20).toFixed(0)} MiB (${((peak - base) / weights).toFixed(1)} B/weight)`
+      `${ext} ${n}x${n} (${(weights / 1e6).toFixed(1)}M weights): file ${fmtMiB(bytes)} (${(bytes / weights).toFixed(1)} B/weight), ` +
+      `export ${exportS.toFixed(1)} s, load ${loadS.toFixed(1)} s, peak RSS +${fmtMiB(peak - base)} (${((peak - base) / weights).toFixed(1)} B/weight)`
     );
   } finally {
     rmSync(file, { force: true });

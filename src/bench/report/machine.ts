@@ -1,5 +1,6 @@
 /** Report section 1: the machine's read bandwidth and FMA peak, at 1 and all threads. */
 import { measureMachine } from '../../machine.js';
+import { fmtMiB } from '../format.js';
 import { errMsg } from './context.js';
 import type { MeasuredLimits, Skip } from './types.js';
 
@@ -11,7 +12,7 @@ export async function measureLimits(quick: boolean): Promise<MeasuredLimits> {
   return {
     readBandwidth: ts.map((t) => ({ threads: t, bytesPerSecond: t === 1 ? m.readBandwidth.threads1 : m.readBandwidth.threadsAll })),
     fmaPeak: ts.map((t) => ({ threads: t, flopsPerSecond: t === 1 ? m.fmaPeak.threads1 : m.fmaPeak.threadsAll })),
-    source: `measureMachine() (read buffer ${Math.round(m.bandwidthBytes / 2 ** 20)} MiB)`,
+    source: `measureMachine() (read buffer ${fmtMiB(m.bandwidthBytes)})`,
   };
 }
 
