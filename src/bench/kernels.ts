@@ -7,11 +7,12 @@ import { native } from '../native.js';
 
 export type KernelEngine = 'cnn' | 'mlp-dense' | 'mlp-csr';
 
-/** The kernel names the addon reports in use, or [] when it reports none. */
+/** The kernel names the addon reports in use (a list or a map of names, or of { name }), or [] when it reports none. */
 export function kernelsInUse(): string[] {
   const listed = (native().cpuInfo() as { kernels?: unknown }).kernels;
-  const names = Array.isArray(listed) ? listed : listed && typeof listed === 'object' ? Object.values(listed) : [];
-  return names.filter((n): n is string => typeof n === 'string');
+  const entries: unknown[] = Array.isArray(listed) ? listed : listed && typeof listed === 'object' ? Object.values(listed) : [];
+  const nameOf = (e: unknown) => (typeof e === 'string' ? e : e && typeof e === 'object' ? (e as { name?: unknown }).name : undefined);
+  return entries.map(nameOf).filter((n): n is string => typeof n === 'string');
 }
 
 // What runs an engine's main op: the direct conv kernel for the CNN; GEMV/SpMV at batch 1 and
