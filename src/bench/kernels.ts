@@ -1,30 +1,35 @@
 /**
- * Which native kernel a benchmark row timed, by its registry name (`f32_gemm_dense_6x16__avx2`).
- * The names come from cpuInfo().kernels when the loaded addon lists them; rows of an addon that
- * does not leave the field out rather than guess.
+ * Which native kernel a benchmark row timed, by its registry name (`f32_gemm_dense_6x16__avx2`):
+ * the kernel registry (kernelList(), native/kernels/registry.cc) gives each name's op, and
+ * cpuInfo().kernels says which kernel of each op the active ISA dispatches to.
  */
-import { native } from '../native.js';
+import { native, type NativeKernelInfo } from '../native.js';
 
 export type KernelEngine = 'cnn' | 'mlp-dense' | 'mlp-csr';
+export type KernelOp = NativeKernelInfo['op'];
 
-/** The kernel names the addon reports in use (a list or a map of names, or of { name }), or [] when it reports none. */
-export function kernelsInUse(): string[] {
-  const listed = (native().cpuInfo() as { kernels?: unknown }).kernels;
-  const entries: unknown[] = Array.isArray(listed) ? listed : listed && typeof listed === 'object' ? Object.values(listed) : [];
-  const nameOf = (e: unknown) => (typeof e === 'string' ? e : e && typeof e === 'object' ? (e as { name?: unknown }).name : undefined);
-  return entries.map(nameOf).filter((n): n is string => typeof n === 'string');
+/** The kernel in use for each op; empty when the loaded addon predates the registry. */
+export function kernelsInUse(): ReadonlyMap<KernelOp, string> {
+  const n = native();
+  if (typeof n.kernelList !== 'function') return new Map();
+  const opOf = new Map(n.kernelList().map((k) => [k.name, k.op]));
+  const inUse = new Map<KernelOp, string>();
+  for (const name of n.cpuInfo().kernels ?? []) {
+    const op = opOf.get(name);
+    if (op) inUse.set(op, name);
+  }
+  return inUse;
 }
 
 // What runs an engine's main op: the direct conv kernel for the CNN; GEMV/SpMV at batch 1 and
 // GEMM/SpMM above it for the MLPs (native/runtime/mlp_exec.cc chooses the same way).
-const OP_PREFIX: Record<KernelEngine, [batch1: string, batched: string]> = {
-  cnn: ['f32_conv2d_', 'f32_conv2d_'],
-  'mlp-dense': ['f32_gemv_dense_', 'f32_gemm_dense_'],
-  'mlp-csr': ['f32_spmv_csr_', 'f32_spmm_csr_'],
+const ENGINE_OPS: Record<KernelEngine, [batch1: KernelOp, batched: KernelOp]> = {
+  cnn: ['conv2d', 'conv2d'],
+  'mlp-dense': ['gemv', 'gemm'],
+  'mlp-csr': ['spmv', 'spmm'],
 };
 
-/** The kernel `engine` runs at `batch`, from `kernels` (kernelsInUse()); undefined when none matches. */
-export function kernelFor(engine: KernelEngine, batch: number, kernels: readonly string[]): string | undefined {
-  const prefix = OP_PREFIX[engine][batch === 1 ? 0 : 1];
-  return kernels.find((k) => k.startsWith(prefix));
+/** The kernel `engine` runs at `batch`, from kernelsInUse(); undefined when the addon does not say. */
+export function kernelFor(engine: KernelEngine, batch: number, inUse: ReadonlyMap<KernelOp, string>): string | undefined {
+  return inUse.get(ENGINE_OPS[engine][batch === 1 ? 0 : 1]);
 }

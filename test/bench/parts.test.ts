@@ -14,6 +14,7 @@ import { availability } from '../../src/bench/engines.js';
 import { summarize } from '../../src/bench/harness.js';
 import { joinParts, emptyPart } from '../../src/bench/report/types.js';
 import { validate } from '../support/json-schema.js';
+import { cpuInfo } from '../../src/runtime.js';
 
 const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '../../bench/results.schema.json'), 'utf8'));
 
@@ -43,19 +44,34 @@ describe('workloadCounts: every figure from stats()', () => {
 });
 
 describe('kernel names on rows', () => {
-  const kernels = ['f32_conv2d_nhwc_6x16__avx2', 'f32_dwconv2d_nhwc_1x32__avx2', 'f32_gemv_dense_2x4__avx2', 'f32_gemm_dense_6x16__avx2', 'f32_spmv_csr_8__avx2', 'f32_spmm_csr_1x32__avx2'];
+  const kernels = new Map([
+    ['conv2d', 'f32_conv2d_nhwc_6x16__avx2'],
+    ['dwconv2d', 'f32_dwconv2d_nhwc_1x32__avx2'],
+    ['gemv', 'f32_gemv_dense_2x1__avx2'],
+    ['gemm', 'f32_gemm_dense_6x16__avx2'],
+    ['spmv', 'f32_spmv_csr_1x1__avx2'],
+    ['spmm', 'f32_spmm_csr_1x32__avx2'],
+  ] as const);
   it('batch 1 runs GEMV/SpMV, larger batches GEMM/SpMM, the CNN the direct conv kernel', () => {
-    expect(kernelFor('mlp-dense', 1, kernels)).toBe('f32_gemv_dense_2x4__avx2');
+    expect(kernelFor('mlp-dense', 1, kernels)).toBe('f32_gemv_dense_2x1__avx2');
     expect(kernelFor('mlp-dense', 4, kernels)).toBe('f32_gemm_dense_6x16__avx2');
-    expect(kernelFor('mlp-csr', 1, kernels)).toBe('f32_spmv_csr_8__avx2');
+    expect(kernelFor('mlp-csr', 1, kernels)).toBe('f32_spmv_csr_1x1__avx2');
     expect(kernelFor('mlp-csr', 32, kernels)).toBe('f32_spmm_csr_1x32__avx2');
     expect(kernelFor('cnn', 1, kernels)).toBe('f32_conv2d_nhwc_6x16__avx2');
   });
   it('no name when the addon lists none', () => {
-    expect(kernelFor('mlp-dense', 1, [])).toBeUndefined();
+    expect(kernelFor('mlp-dense', 1, new Map())).toBeUndefined();
   });
-  it('kernelsInUse returns names of the registry form, or none', () => {
-    for (const k of kernelsInUse()) expect(k).toMatch(new RegExp(schema.$defs.measurement.properties.kernel.pattern));
+  it('every engine of this addon gets the registry name cpuInfo() reports, in the schema\'s form', () => {
+    const inUse = kernelsInUse();
+    const reported = cpuInfo().kernels;
+    for (const [engine, batch] of [['cnn', 1], ['mlp-dense', 1], ['mlp-dense', 4], ['mlp-csr', 1], ['mlp-csr', 4]] as const) {
+      const k = kernelFor(engine, batch, inUse);
+      expect(reported, `${engine} b${batch}`).toContain(k);
+      expect(k).toMatch(new RegExp(schema.$defs.measurement.properties.kernel.pattern));
+    }
+    expect(kernelFor('mlp-dense', 1, inUse)).toMatch(/^f32_gemv_/);
+    expect(kernelFor('mlp-csr', 4, inUse)).toMatch(/^f32_spmm_/);
   });
 });
 
@@ -63,7 +79,7 @@ describe('Recorder', () => {
   it('derives GFLOP/s, GB/s, fractions of the limits and the kernel name; collects a part', async () => {
     const ctx = resolveContext({ quick: true, silent: true }, await availability());
     ctx.machine = { readBandwidth: [{ threads: 1, bytesPerSecond: 20e9 }], fmaPeak: [{ threads: 1, flopsPerSecond: 100e9 }], source: 'test' };
-    ctx.kernels = ['f32_gemm_dense_6x16__avx2'];
+    ctx.kernels = new Map([['gemm', 'f32_gemm_dense_6x16__avx2']]);
     const rec = new Recorder(ctx);
     const timing = summarize([2, 2, 2]);
     const m = rec.record({ section: 'seed', workload: 'w', engine: 'cnn2mlp-mlp-dense', batch: 4, threads: 1, flops: 20e6, bytes: 10e6, timing });

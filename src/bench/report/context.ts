@@ -6,7 +6,7 @@
 import { native } from '../../native.js';
 import { Progress, gflops, gbps, type TimeOptions } from '../harness.js';
 import type { Availability } from '../engines.js';
-import { kernelFor, kernelsInUse, type KernelEngine } from '../kernels.js';
+import { kernelFor, kernelsInUse, type KernelEngine, type KernelOp } from '../kernels.js';
 import type { TfjsBackendInfo } from '../peers/tfjs.js';
 import { emptyPart, type BenchModel, type BenchOptions, type MeasuredLimits, type Measurement, type Part, type PeerRatio, type WorkloadStats } from './types.js';
 
@@ -21,8 +21,8 @@ export interface BenchContext {
   timeOpts: TimeOptions;
   progress: Progress;
   avail: Availability;
-  /** kernel names the addon reports in use (empty when it does not list them) */
-  kernels: string[];
+  /** the kernel in use for each op (empty for an addon without the registry) */
+  kernels: ReadonlyMap<KernelOp, string>;
   machine: MeasuredLimits | null;
   /** tfjs backends are process-global: what each peer ran on, in first-use order */
   tfjs: Map<'cpu' | 'wasm', TfjsBackendInfo>;
