@@ -39,7 +39,7 @@ export function loadOnnx(pathOrBytes: string | Uint8Array): CnnModel {
   } catch (err) {
     throw new Cnn2MlpError('ERR_BAD_FILE', `ONNX: the model is not a valid ONNX protobuf (truncated or corrupted?): ${(err as Error).message}`, { cause: err });
   }
-  return validated(tidyGraph(walkGraph(model, ctx).model), 'ONNX');
+  return validated(tidyGraph(walkGraph(model, ctx)), 'ONNX');
 }
 
 /** Runs planModel once so shape errors (a window larger than its input, non-finite weights…) surface at load time. */

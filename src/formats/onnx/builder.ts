@@ -46,12 +46,6 @@ export class LayerBuilder {
     this.layers.push({ ...spec, name, inputs: ins.map((d) => d.ref) } as Layer);
     return { kind: 'data', ref: name, dims, vector };
   }
-
-  /** The layer that produces `ref`, if any (not the model input). */
-  producer(ref: string): Layer | undefined {
-    for (let k = this.layers.length - 1; k >= 0; k--) if (this.layers[k].name === ref) return this.layers[k];
-    return undefined;
-  }
 }
 
 /** The same CnnModel tensor seen through other ONNX dims (a reshape that keeps memory order). */

@@ -4,9 +4,9 @@
  * folded; Shape of data yields a constant whose batch entry is marked; every other node goes to its
  * op mapper, which emits layers reading the CnnModel tensors of its data operands.
  */
-import type { CnnModel, Layer } from '../../model/types.js';
+import type { CnnModel } from '../../model/types.js';
 import { DTYPE_NAMES, toNum, type OnnxNs } from '../onnx-proto.js';
-import { LayerBuilder, type Data, type Value } from './builder.js';
+import { LayerBuilder, type Value } from './builder.js';
 import { constValue, OpCtx } from './context.js';
 import { fold, FOLDABLE } from './fold.js';
 import { ONNX_MAX_OPSET, ONNX_MIN_OPSET } from './opset.js';
@@ -138,7 +138,7 @@ function visit(node: NodeProto, where: string, opset: number, ins: (Value | unde
 }
 
 /** Builds the CnnModel's layers from the graph; `finish` (optimize.ts) tidies them. */
-export function walkGraph(model: OnnxNs.IModelProto, ctx: Ctx): { model: CnnModel; outputs: Layer[] } {
+export function walkGraph(model: OnnxNs.IModelProto, ctx: Ctx): CnnModel {
   const graph = model.graph;
   if (!graph) throw bad('the model has no graph');
   const opset = opsetOf(model);
@@ -179,17 +179,13 @@ export function walkGraph(model: OnnxNs.IModelProto, ctx: Ctx): { model: CnnMode
   if (!result || result.kind !== 'data') throw unsupported(`the graph output '${outName}' is a constant; the model computes nothing from its input`);
   if (result.perm) throw unsupported(`the graph output '${outName}' is transposed by perm [${result.perm.join(', ')}]; cnn2mlp returns tensors in the input's layout`);
   if (result.ref === input.name) throw unsupported(`the graph output '${outName}' is its input; the model computes nothing`);
-  const out = b.producer((result as Data).ref)!;
   return {
-    model: {
-      name: graph.name || undefined,
-      layout: 'NCHW',
-      inputShape: input.dims.length === 0 ? [1] : input.dims,
-      ...(input.dims.length === 2 ? { spatialRank: 1 as const } : {}),
-      inputName: input.name,
-      output: out.name,
-      layers: b.layers,
-    },
-    outputs: [out],
+    name: graph.name || undefined,
+    layout: 'NCHW',
+    inputShape: input.dims.length === 0 ? [1] : input.dims,
+    ...(input.dims.length === 2 ? { spatialRank: 1 as const } : {}),
+    inputName: input.name,
+    output: result.ref,
+    layers: b.layers,
   };
 }
