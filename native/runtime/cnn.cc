@@ -175,6 +175,56 @@ void runOpOnSample(const CnnOp& op, const ConvKernels& kernel, const float* s, f
   if (p.act.code == ActSoftmax) applyActivation(p.act, t, p.outSize(), p.outC);
 }
 
+// Runs one op on the whole batch (samples srcStride / dstStride apart), split over the pool:
+// convolutions by pixel chunks × channel units, dense by column blocks over the batch, pools by
+// rows, the rest by sample; softmax over the finished channel axis.
+void runOpOverBatch(const CnnOp& op, const ConvKernels& kernel, const float* src, int64_t srcStride, float* dst, int64_t dstStride, int64_t batch, int threads) {
+  const PlanOp& p = op.p;
+  switch (p.op) {
+    case OpConv2d: {
+      const ConvDesc& d = op.conv;
+      const bool byChannel = d.depthwise || d.smallGroups;  // these kernels cover all channels per call
+      const ConvRowFn fn = d.depthwise ? kernel.depthwise : d.smallGroups ? kernel.grouped : kernel.general;
+      const int64_t units = byChannel ? 1 : d.groups * d.nbG;
+      const int64_t per = byChannel ? 1 : kernel.unitsPerTile;
+      const int64_t uChunks = (units + per - 1) / per;
+      // Chunks of output pixels: big enough for several full register tiles, small enough for
+      // ~8 chunks per thread when the batch alone does not provide them.
+      const int64_t P = p.outH * p.outW;
+      const int64_t want = (P * batch * uChunks + 8 * threads - 1) / (8 * threads);
+      const int64_t pc = std::min(P, std::max<int64_t>(4 * kernel.pixelsPerTile, want));
+      const int64_t pChunks = (P + pc - 1) / pc;
+      parallelFor(batch * pChunks * uChunks, threads, [&](int64_t c, int) {
+        const int64_t uc = c % uChunks, rest = c / uChunks;
+        const int64_t pcI = rest % pChunks, n = rest / pChunks;
+        fn(d, src + n * srcStride, dst + n * dstStride, pcI * pc, std::min(P, (pcI + 1) * pc), uc * per, std::min(units, (uc + 1) * per));
+      });
+      break;
+    }
+    case OpDense: {
+      // The batch as a 1 × batch image: GEMM rows become pixels (pitch = the sample stride), so
+      // the conv tile reuses each weight vector across several samples. Two 16-column blocks per
+      // chunk (AVX-512: tile 12 samples × 32 columns) keep the chunk's weights (inC × 128 bytes)
+      // and the batch's inputs L2-resident while the tiles sweep the batch.
+      ConvDesc d = op.conv;
+      d.inW = d.outW = batch;
+      d.inPitch = srcStride;
+      d.outPitch = dstStride;
+      const int64_t per = std::min<int64_t>(2, kernel.unitsPerTile);
+      parallelFor((d.nbG + per - 1) / per, threads, [&](int64_t c, int) { kernel.general(d, src, dst, 0, batch, c * per, std::min(d.nbG, (c + 1) * per)); });
+      break;
+    }
+    case OpMaxPool2d:
+    case OpAvgPool2d:
+      parallelFor(batch * p.outH, threads, [&](int64_t c, int) { poolRow(p, src + (c / p.outH) * srcStride, dst + (c / p.outH) * dstStride, c % p.outH); });
+      break;
+    default:
+      parallelFor(batch, threads, [&](int64_t n, int) { runPerSampleOp(op, src + n * srcStride, dst + n * dstStride); });
+  }
+  if (p.act.code == ActSoftmax)
+    parallelFor(batch, threads, [&](int64_t n, int) { applyActivation(p.act, dst + n * dstStride, p.outSize(), p.outC); });
+}
+
 }  // namespace
 
 void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* out) {
@@ -236,54 +286,10 @@ void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* 
     }
   }
   for (int64_t i = prefix; i < numOps; i++) {
-    const CnnOp& op = cnn.ops[size_t(i)];
-    const PlanOp& p = op.p;
     const bool direct = i == numOps - 1 && !cnn.nchw;
     float* dst = direct ? out : bufs[which];
     const int64_t dstStride = direct ? cnn.outputSize : stride;
-    switch (p.op) {
-      case OpConv2d: {
-        const ConvDesc& d = op.conv;
-        const bool byChannel = d.depthwise || d.smallGroups;  // these kernels cover all channels per call
-        const ConvRowFn fn = d.depthwise ? kernel.depthwise : d.smallGroups ? kernel.grouped : kernel.general;
-        const int64_t units = byChannel ? 1 : d.groups * d.nbG;
-        const int64_t per = byChannel ? 1 : kernel.unitsPerTile;
-        const int64_t uChunks = (units + per - 1) / per;
-        // Chunks of output pixels: big enough for several full register tiles, small enough for
-        // ~8 chunks per thread when the batch alone does not provide them.
-        const int64_t P = p.outH * p.outW;
-        const int64_t want = (P * batch * uChunks + 8 * threads - 1) / (8 * threads);
-        const int64_t pc = std::min(P, std::max<int64_t>(4 * kernel.pixelsPerTile, want));
-        const int64_t pChunks = (P + pc - 1) / pc;
-        parallelFor(batch * pChunks * uChunks, threads, [&](int64_t c, int) {
-          const int64_t uc = c % uChunks, rest = c / uChunks;
-          const int64_t pcI = rest % pChunks, n = rest / pChunks;
-          fn(d, src + n * srcStride, dst + n * dstStride, pcI * pc, std::min(P, (pcI + 1) * pc), uc * per, std::min(units, (uc + 1) * per));
-        });
-        break;
-      }
-      case OpDense: {
-        // The batch as a 1 × batch image: GEMM rows become pixels (pitch = the sample stride), so
-        // the conv tile reuses each weight vector across several samples. Two 16-column blocks per
-        // chunk (AVX-512: tile 12 samples × 32 columns) keep the chunk's weights (inC × 128 bytes)
-        // and the batch's inputs L2-resident while the tiles sweep the batch.
-        ConvDesc d = op.conv;
-        d.inW = d.outW = batch;
-        d.inPitch = srcStride;
-        d.outPitch = dstStride;
-        const int64_t per = std::min<int64_t>(2, kernel.unitsPerTile);
-        parallelFor((d.nbG + per - 1) / per, threads, [&](int64_t c, int) { kernel.general(d, src, dst, 0, batch, c * per, std::min(d.nbG, (c + 1) * per)); });
-        break;
-      }
-      case OpMaxPool2d:
-      case OpAvgPool2d:
-        parallelFor(batch * p.outH, threads, [&](int64_t c, int) { poolRow(p, src + (c / p.outH) * srcStride, dst + (c / p.outH) * dstStride, c % p.outH); });
-        break;
-      default:
-        parallelFor(batch, threads, [&](int64_t n, int) { runPerSampleOp(op, src + n * srcStride, dst + n * dstStride); });
-    }
-    if (p.act.code == ActSoftmax)
-      parallelFor(batch, threads, [&](int64_t n, int) { applyActivation(p.act, dst + n * dstStride, p.outSize(), p.outC); });
+    runOpOverBatch(cnn.ops[size_t(i)], kernel, src, srcStride, dst, dstStride, batch, threads);
     src = dst;
     srcStride = dstStride;
     if (!direct) which ^= 1;
