@@ -72,6 +72,9 @@ constexpr int kFlagCountIncludePad = 1;
 constexpr int kFlagFlattenChw = 2;
 constexpr int kFlagsAll = 3;
 
+// Storage of an MLP layer's matrix; also stored in MLP files (MATRIX_FORMAT).
+enum class MatrixFormat : int { Dense = 0, Csr = 1 };
+
 // Primary op of a converted MLP layer in convertBuild (PRIM).
 enum Prim : int {
   PrimConv = 0,
