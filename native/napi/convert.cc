@@ -3,9 +3,13 @@
 // entry per MLP layer with its maps (planned by src/convert/layers.ts). Every array is checked
 // here before the job starts: sizes, index ranges, finiteness. progress (Float64Array [done,
 // total]) is written by the job and polled from JS; abortFlag (Int32Array [flag]) is read by it.
+// The model's weight tensors belong to the caller, who may transfer or resize them while the job
+// runs, so they are copied now; the records, maps and the two control arrays are convert()'s own
+// and stay referenced until the promise settles.
 #include <cmath>
 
 #include "napi/common.h"
+#include "napi/job_io.h"
 #include "napi/mlp_handle.h"
 #include "runtime/builder.h"
 #include "runtime/thread_pool.h"
@@ -43,41 +47,48 @@ struct Checker {
   }
 };
 
-// spec.tensors: Float32Arrays of finite values, retained until the job ends.
-std::vector<Napi::Float32Array> readTensors(Checker& ck, Napi::Object spec) {
+// A native copy of one of spec.tensors.
+struct Tensor {
+  std::shared_ptr<Buffer> copy;
+  int64_t length;
+  const float* data() const { return copy->as<float>(); }
+};
+
+// spec.tensors: Float32Arrays of finite values, copied.
+std::vector<Tensor> readTensors(Checker& ck, Napi::Object spec) {
   Napi::Value tv = spec.Get("tensors");
   if (!tv.IsArray()) throwType(ck.env, "Expected an array of Float32Array for spec.tensors");
   Napi::Array tarr = tv.As<Napi::Array>();
-  std::vector<Napi::Float32Array> tensors;
+  std::vector<Tensor> tensors;
   for (uint32_t i = 0; i < tarr.Length(); i++) {
     Napi::Value t = tarr.Get(i);
     if (!t.IsTypedArray() || t.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
       throwType(ck.env, "Expected a Float32Array for spec.tensors[" + std::to_string(i) + "]");
     Napi::Float32Array f = t.As<Napi::Float32Array>();
-    for (size_t k = 0; k < f.ElementLength(); k++)
-      if (!std::isfinite(f.Data()[k])) throwRange(ck.env, "spec.tensors[" + std::to_string(i) + "] has a non-finite value");
-    tensors.push_back(f);
-    ck.retain.push_back(t);
+    Tensor c{copyFloats(f, "a copy of the model weights"), int64_t(f.ElementLength())};
+    for (int64_t k = 0; k < c.length; k++)
+      if (!std::isfinite(c.data()[k])) throwRange(ck.env, "spec.tensors[" + std::to_string(i) + "] has a non-finite value");
+    tensors.push_back(c);
   }
   return tensors;
 }
 
 // spec.records decoded and re-checked, tensor sizes included.
-std::vector<PlanOp> readOps(Checker& ck, Napi::Float64Array records, const std::vector<Napi::Float32Array>& tensors) {
+std::vector<PlanOp> readOps(Checker& ck, Napi::Float64Array records, const std::vector<Tensor>& tensors) {
   const int numOps = int(records.ElementLength() / kRecordSize);
   std::vector<PlanOp> ops(numOps);
   for (int i = 0; i < numOps; i++) {
     const std::string at = "spec.records op " + std::to_string(i);
     std::string bad = readPlanOp(records.Data() + size_t(i) * kRecordSize, int(tensors.size()), &ops[i]);
     if (!bad.empty()) throwRange(ck.env, at + ": " + bad);
-    if (ops[i].weights >= 0 && int64_t(tensors[ops[i].weights].ElementLength()) != expectedWeights(ops[i])) throwRange(ck.env, at + ": weights tensor has the wrong size");
-    if (ops[i].bias >= 0 && int64_t(tensors[ops[i].bias].ElementLength()) != expectedBias(ops[i])) throwRange(ck.env, at + ": bias tensor has the wrong size");
+    if (ops[i].weights >= 0 && tensors[ops[i].weights].length != expectedWeights(ops[i])) throwRange(ck.env, at + ": weights tensor has the wrong size");
+    if (ops[i].bias >= 0 && tensors[ops[i].bias].length != expectedBias(ops[i])) throwRange(ck.env, at + ": bias tensor has the wrong size");
   }
   return ops;
 }
 
 // A primary layer: the plan op it computes (conv, dense, avg pool) and that op's tensors.
-void readPrimary(Checker& ck, Napi::Object o, const std::vector<PlanOp>& ops, const std::vector<Napi::Float32Array>& tensors, LayerSpec& s) {
+void readPrimary(Checker& ck, Napi::Object o, const std::vector<PlanOp>& ops, const std::vector<Tensor>& tensors, LayerSpec& s) {
   const int64_t oi = ck.integer(o, "opIndex", 0, int64_t(ops.size()) - 1);
   s.op = ops[size_t(oi)];
   const int want = s.prim == PrimConv ? OpConv2d : s.prim == PrimDense ? OpDense : OpAvgPool2d;
@@ -88,8 +99,8 @@ void readPrimary(Checker& ck, Napi::Object o, const std::vector<PlanOp>& ops, co
   if (s.rows != s.op.outSize()) throwRange(ck.env, ck.where + ".rows must equal the op's output size");
   s.logicalIn = s.op.inSize();
   if (s.prim != PrimAvgPool) {
-    s.weights = tensors[s.op.weights].Data();
-    s.bias = s.op.bias >= 0 ? tensors[s.op.bias].Data() : nullptr;
+    s.weights = tensors[s.op.weights].data();
+    s.bias = s.op.bias >= 0 ? tensors[s.op.bias].data() : nullptr;
   }
 }
 
@@ -149,7 +160,7 @@ void readMaps(Checker& ck, Napi::Object o, LayerSpec& s) {
 }
 
 // spec.layers: each layer takes the previous one's outputs as its columns.
-std::vector<LayerSpec> readLayers(Checker& ck, Napi::Object spec, int64_t inputSize, const std::vector<PlanOp>& ops, const std::vector<Napi::Float32Array>& tensors) {
+std::vector<LayerSpec> readLayers(Checker& ck, Napi::Object spec, int64_t inputSize, const std::vector<PlanOp>& ops, const std::vector<Tensor>& tensors) {
   Napi::Value lv = spec.Get("layers");
   if (!lv.IsArray() || lv.As<Napi::Array>().Length() == 0) throwType(ck.env, "Expected a non-empty array for spec.layers");
   Napi::Array larr = lv.As<Napi::Array>();
@@ -194,7 +205,7 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
   const int64_t maxBytes = ck.integer(spec, "maxBytes", 0, int64_t(1) << 62);
   auto records = ck.typed<Napi::Float64Array>(spec, "records", napi_float64_array, "Float64Array", -1, false);
   if (records.ElementLength() % kRecordSize) throwRange(env, "spec.records length must be a multiple of " + std::to_string(kRecordSize));
-  const std::vector<Napi::Float32Array> tensors = readTensors(ck, spec);
+  const std::vector<Tensor> tensors = readTensors(ck, spec);
   const std::vector<PlanOp> ops = readOps(ck, records, tensors);
   const std::vector<LayerSpec> layers = readLayers(ck, spec, inputSize, ops, tensors);
 
@@ -206,7 +217,9 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
   opt.abortFlag = abortFlag.Data();
   auto result = std::make_shared<std::shared_ptr<Mlp>>();
   return startJob(
-      env, "cnn2mlp.convert", [=] { *result = buildMlp(inputSize, layers, opt); },
+      env, "cnn2mlp.convert",
+      // tensors: the layers point into these copies, which must live as long as the job.
+      [inputSize, layers, opt, result, tensors] { *result = buildMlp(inputSize, layers, opt); },
       [result](Napi::Env e) -> Napi::Value {
         Napi::Value h = wrapMlp(e, *result);
         result->reset();
