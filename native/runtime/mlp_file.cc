@@ -5,14 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <vector>
 
 #include "core/errors.h"
+#include "runtime/file_writer.h"
 #include "runtime/thread_pool.h"
 #include "runtime/xxhash64.h"
 
@@ -60,63 +59,6 @@ uint64_t valuesBytes(const FileLayer& l) { return l.format == 0 ? l.rows * l.ld 
 uint64_t rowPtrBytes(const FileLayer& l) { return l.format == 0 ? 0 : (l.rows + 1) * 8; }
 uint64_t colIdxBytes(const FileLayer& l) { return l.format == 0 ? 0 : l.nnz * 4; }
 
-class Writer {
- public:
-  Writer(const std::string& path, const std::string& tmp) : path_(path), tmp_(tmp) {
-    fd_ = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd_ < 0) fail("cannot create");
-  }
-  ~Writer() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!done_) ::unlink(tmp_.c_str());
-  }
-  void write(const void* data, uint64_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-      const size_t chunk = n > (64u << 20) ? (64u << 20) : size_t(n);
-      ssize_t w = ::write(fd_, p, chunk);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) fail("cannot write");
-      p += w;
-      n -= uint64_t(w);
-      pos_ += uint64_t(w);
-    }
-  }
-  void padTo(uint64_t off) {
-    static const char zeros[kAlign] = {0};
-    while (pos_ < off) write(zeros, std::min<uint64_t>(kAlign, off - pos_));
-  }
-  void finish(const void* header, uint64_t n) {
-    if (::pwrite(fd_, header, n, 0) != ssize_t(n)) fail("cannot write the header of");
-    if (::fsync(fd_) != 0) fail("cannot fsync");
-    if (::close(fd_) != 0) {
-      fd_ = -1;
-      fail("cannot close");
-    }
-    fd_ = -1;
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0) fail("cannot rename the temporary file onto");
-    done_ = true;
-    // Make the rename durable too (best effort: some filesystems refuse fsync on a directory).
-    std::string dir = path_.find('/') == std::string::npos ? "." : path_.substr(0, path_.rfind('/') + 1);
-    int dfd = ::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
-  }
-  uint64_t pos() const { return pos_; }
-
- private:
-  [[noreturn]] void fail(const char* what) {
-    int e = errno;
-    const bool onto = std::strstr(what, "onto") != nullptr;
-    throw CodedError("ERR_BAD_FILE", std::string(what) + " " + (onto ? path_ : tmp_) + ": " + std::strerror(e));
-  }
-  std::string path_, tmp_;
-  int fd_ = -1;
-  uint64_t pos_ = 0;
-  bool done_ = false;
-};
 
 struct Mapping {
   void* base = MAP_FAILED;
@@ -190,7 +132,7 @@ void hashSections(const Mlp& mlp, std::vector<FileLayer>& table) {
   parallelFor(int64_t(jobs.size()), resolveThreads(0), [&](int64_t j, int) { *jobs[j].out = jobs[j].bytes ? xxhash64(jobs[j].p, jobs[j].bytes) : 0; });
 }
 
-void writeLayers(Writer& w, const Mlp& mlp, const std::vector<FileLayer>& table) {
+void writeLayers(FileWriter& w, const Mlp& mlp, const std::vector<FileLayer>& table) {
   for (size_t i = 0; i < table.size(); i++) {
     const MlpLayer& l = mlp.layers[i];
     const FileLayer& e = table[i];
@@ -226,9 +168,7 @@ void saveMlpFile(const Mlp& mlp, const std::string& metadataJson, const std::str
   h.headerHash = xxhash64(head.data(), head.size());
   std::memcpy(head.data(), &h, kHeaderSize);
 
-  std::random_device rd;
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000000u);
-  Writer w(path, tmp);
+  FileWriter w(path);
   w.padTo(h.headerBytes);  // placeholder; the real header is written last
   w.padTo(h.metadataOffset);
   w.write(metadataJson.data(), metadataJson.size());
