@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Cnn2MlpError } from './errors.js';
+import type { MatrixFormatCode, Prim } from './model/op-contract.js';
 
 /** Opaque, type-tagged native handles: passing one kind where another is expected is a TypeError. */
 export interface NativeCnnHandle {
@@ -87,7 +88,7 @@ export interface NativeMlpInfo {
 
 /** A layer handed to mlpFromLayers (copied into native memory). */
 export interface NativeLayerInput {
-  format: 0 | 1; // 0 dense (values row-major rows×cols), 1 csr
+  format: MatrixFormatCode; // dense: values row-major rows×cols
   rows: number;
   cols: number;
   values: Float32Array;
@@ -100,9 +101,9 @@ export interface NativeLayerInput {
   max?: number;
 }
 
-/** One MLP layer for convertBuild: a primary op (0 conv, 1 dense, 2 avg pool, 3 explicit CSR) with its maps. */
+/** One MLP layer for convertBuild: a primary op (conv, dense, avg pool, or an explicit CSR matrix) with its maps. */
 export interface NativeConvertLayer {
-  prim: 0 | 1 | 2 | 3;
+  prim: Prim;
   opIndex: number; // plan op (prim 0–2)
   rows: number;
   cols: number;
@@ -128,7 +129,7 @@ export interface NativeConvertLayer {
 
 export interface NativeConvertSpec {
   inputSize: number;
-  format: 0 | 1; // 0 dense, 1 csr
+  format: MatrixFormatCode;
   threads: number;
   maxBytes: number; // 0: no limit
   records: Float64Array;

@@ -4,6 +4,7 @@
  */
 import { Cnn2MlpError, describe, fromNative } from '../errors.js';
 import { Mlp } from '../mlp/mlp.js';
+import { MATRIX_FORMAT, type MatrixFormatCode } from '../model/op-contract.js';
 import { layoutShape, OP, planModel } from '../model/plan.js';
 import type { CnnModel } from '../model/types.js';
 import { native, type NativeConvertSpec, type NativeMlpHandle } from '../native.js';
@@ -25,7 +26,7 @@ export interface ConvertOptions {
 }
 
 /** Native spec for convertBuild (see native/napi/convert.cc). */
-export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32Array[], format: 0 | 1, threads: number, maxBytes: number): NativeConvertSpec {
+export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32Array[], format: MatrixFormatCode, threads: number, maxBytes: number): NativeConvertSpec {
   return {
     inputSize: mp.inputSize,
     format,
@@ -123,7 +124,7 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
     }
   };
   const timer = onProgress ? setInterval(report, 100) : undefined;
-  const spec = nativeSpec(mp, plan.records, plan.tensors, format === 'dense' ? 0 : 1, threads, maxBytes ?? 0);
+  const spec = nativeSpec(mp, plan.records, plan.tensors, format === 'dense' ? MATRIX_FORMAT.dense : MATRIX_FORMAT.csr, threads, maxBytes ?? 0);
   let handle: NativeMlpHandle;
   try {
     handle = await native().convertBuild(spec, progress, abortFlag);
