@@ -156,7 +156,7 @@ export interface NativeAddon {
   // --- conversion (native/napi/convert.cc) ---
   /**
    * Builds a converted MLP off the event loop from the plan records/tensors and one entry per MLP
-   * layer (see src/convert/layers.ts and nativeSpec() in src/convert/convert.ts). The job writes
+   * layer (see src/convert/planner.ts and nativeSpec() in src/convert/convert.ts). The job writes
    * progress [done, total] as it goes and stops with ERR_ABORTED once abortFlag[0] is nonzero.
    */
   convertBuild(spec: NativeConvertSpec, progress: Float64Array, abortFlag: Int32Array): Promise<NativeMlpHandle>;

@@ -1,6 +1,6 @@
 // convertBuild(spec, progress, abortFlag) → Promise<MLP handle>: builds a converted MLP off the
 // event loop (native/runtime/builder.h). `spec` carries the plan records and tensors plus one
-// entry per MLP layer with its maps (planned by src/convert/layers.ts). Every array is checked
+// entry per MLP layer with its maps (planned by src/convert/planner.ts). Every array is checked
 // here before the job starts: sizes, index ranges, finiteness. progress (Float64Array [done,
 // total]) is written by the job and polled from JS; abortFlag (Int32Array [flag]) is read by it.
 #include <cmath>

@@ -1,7 +1,7 @@
 // Builds a converted MLP natively: each layer is y = act(diag(scale)·(P·M·x) + shift) where P is a
 // plan op (conv2d, dense, avg pool) or an explicit small CSR matrix, M the input map (logical input
 // → Σ coef·unit + const over the previous layer's units) and rowLogical a row permutation (see
-// src/convert/layers.ts, which plans these maps). Rows are composed independently in parallel:
+// src/convert/planner.ts, which plans these maps). Rows are composed independently in parallel:
 // taps of P for the row's logical output, pushed through M, sorted by column and merged. Dense
 // layers are written once into zeroed memory; CSR by two passes (count per row, prefix sum into
 // the int64 rowPtr, fill), so nothing is ever copied or grown.

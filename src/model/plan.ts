@@ -15,6 +15,7 @@ import type {
   Pair,
   Shape,
 } from './types.js';
+import { firstEmptyWindow } from './window.js';
 
 /** Op codes; must match native/runtime/plan.h. */
 export const OP = {
@@ -221,17 +222,6 @@ export function poolOrConvAxis(
   return { out, before, after };
 }
 
-/** First output position along an axis whose (dilated) window touches no input pixel, or -1. */
-function windowWithoutInput(size: number, out: number, kernel: number, stride: number, dilation: number, before: number): number {
-  for (let o = 0; o < out; o++) {
-    const start = o * stride - before;
-    let touches = false;
-    for (let k = 0; k < kernel && !touches; k++) touches = start + k * dilation >= 0 && start + k * dilation < size;
-    if (!touches) return o;
-  }
-  return -1;
-}
-
 function layerName(layer: Layer, i: number): string {
   return `layer ${i} (${typeof layer?.type === 'string' ? layer.type : '?'}${layer?.name ? ` '${layer.name}'` : ''})`;
 }
@@ -366,8 +356,8 @@ export function planModel(model: CnnModel): Plan {
         const ceil = layer.ceilMode === true;
         const ah = poolOrConvAxis(h, k[0], s[0], d[0], pad, 0, ceil, where);
         const aw = poolOrConvAxis(w, k[1], s[1], d[1], pad, 1, ceil, where);
-        const emptyH = windowWithoutInput(h, ah.out, k[0], s[0], d[0], ah.before);
-        const emptyW = windowWithoutInput(w, aw.out, k[1], s[1], d[1], aw.before);
+        const emptyH = firstEmptyWindow({ size: h, out: ah.out, kernel: k[0], stride: s[0], dilation: d[0], before: ah.before });
+        const emptyW = firstEmptyWindow({ size: w, out: aw.out, kernel: k[1], stride: s[1], dilation: d[1], before: aw.before });
         if (emptyH >= 0 || emptyW >= 0)
           fail(
             where,

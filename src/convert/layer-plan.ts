@@ -1,0 +1,46 @@
+/**
+ * What the planner produces: one record per MLP layer, y = act(diag(rowScale)·(P·M·x) + rowShift),
+ * where P is a plan op (conv2d, dense, average pool) or an explicit sparse matrix, M the layer's
+ * input map and rowLogical the order of P's outputs among the rows. native/runtime/builder.cc
+ * composes these with the op's weights.
+ */
+import type { ResolvedActivation } from '../model/plan.js';
+import type { AffineMap } from './affine-map.js';
+import type { ExplicitCsr } from './explicit-layer.js';
+
+/** What computes a layer's rows before the maps; must match native/runtime/builder.h. */
+export const PRIM = { conv: 0, dense: 1, avgPool: 2, explicit: 3 } as const;
+export type Prim = (typeof PRIM)[keyof typeof PRIM];
+
+export type LayerKind = 'conv2d' | 'dense' | 'avgPool' | 'identity' | 'maxPoolStage' | 'preluStage';
+
+export interface LayerPlan {
+  prim: Prim;
+  /** plan op index (conv/dense/avg); -1 for explicit layers */
+  opIndex: number;
+  rows: number;
+  cols: number;
+  /** primary input map (null = identity: logical input i is column i) */
+  inMap: AffineMap | null;
+  /** explicit layers: the matrix, or null when the plan was only counted */
+  csr: ExplicitCsr | null;
+  /** structural nonzeros of the built matrix (what CSR stores), known whether or not anything is stored */
+  nonzeros: number;
+  rowLogical: Int32Array | null;
+  rowScale: Float64Array | null;
+  rowShift: Float64Array | null;
+  act: ResolvedActivation;
+  /** what this layer comes from, for stats and metadata */
+  origin: string;
+  kind: LayerKind;
+}
+
+export interface MlpPlan {
+  inputSize: number;
+  outputSize: number;
+  layers: LayerPlan[];
+  /** the plan's exact size in the budget's format (see size.ts), whether or not it was stored */
+  bytes: number;
+  /** false when the budget was exceeded and explicit layers were counted, not stored */
+  stored: boolean;
+}

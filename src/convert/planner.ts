@@ -1,0 +1,284 @@
+/**
+ * The planner driver: walks the plan's ops and decides what each becomes — a layer of its own
+ * (conv2d, dense, average pool), a change of the current input map (layouts, flatten, zero padding,
+ * batch-norm), an activation folded into the open layer, or explicit ReLU stages. It tracks:
+ *  - `layers` so far and `units`, the width of the last one (whether they are known ≥ 0);
+ *  - `features`: the current tensor's logical features (internal h, w, c order) as an affine map
+ *    over those units;
+ *  - `bytes`, the exact size so far in the budget's format. Explicit layers are counted before
+ *    they are stored; once the total passes the limit nothing more is stored, only counted, so
+ *    the caller can refuse with the whole estimate having allocated at most about the limit.
+ * Everything is exact; what has no exact MLP form throws ERR_NOT_CONVERTIBLE naming the layer.
+ */
+import { Cnn2MlpError } from '../errors.js';
+import { ACT, FLAG_FLATTEN_CHW, OP, type Plan, type PlanOp, type ResolvedActivation } from '../model/plan.js';
+import { validTaps, windowAxes } from '../model/window.js';
+import { activateConst, LINEAR, nonNegativeAct, RELU } from './activation.js';
+import { entries, fromChannelFirst, gather, identityMap, isIdentity, isInjective, isPermutation, toChannelFirst, type AffineMap } from './affine-map.js';
+import { CsrWriter } from './explicit-layer.js';
+import { PRIM, type LayerKind, type LayerPlan, type MlpPlan, type Prim } from './layer-plan.js';
+import { anyMaybeNegative, maxNetwork, maxStages, preluStage, type Windows } from './relu-stages.js';
+import { layerBytes, primaryNonzeros, type MlpFormat } from './size.js';
+
+export interface PlanOptions {
+  /** the format whose bytes `limit` and MlpPlan.bytes count */
+  format: MlpFormat;
+  /** stop storing explicit layers once the plan's bytes would pass this (default: no limit) */
+  limit?: number;
+  /** false: count explicit layers only, store none (for figures) */
+  store?: boolean;
+}
+
+function notConvertible(op: PlanOp, msg: string): never {
+  throw new Cnn2MlpError('ERR_NOT_CONVERTIBLE', `${op.layerName}: ${msg}`);
+}
+
+function refuseSpatialSoftmax(op: PlanOp, act: ResolvedActivation): void {
+  if (act.code === ACT.softmax && op.outShape.kind === 'spatial' && op.outH * op.outW > 1)
+    notConvertible(op, `softmax over the channels of a ${op.outH}×${op.outW} spatial output is not an MLP layer activation (the MLP's softmax spans the whole output vector)`);
+}
+
+/** The windows of a max pool (or global max pool) op, in output order (y, x, channel). */
+function poolWindows(op: PlanOp): Windows {
+  const { y, x } = windowAxes(op);
+  const span = (t: { lo: number; hi: number }) => Math.max(0, t.hi - t.lo + 1);
+  let ny = 0;
+  let nx = 0;
+  for (let o = 0; o < op.outH; o++) ny = Math.max(ny, span(validTaps(y, o)));
+  for (let o = 0; o < op.outW; o++) nx = Math.max(nx, span(validTaps(x, o)));
+  return {
+    count: op.outH * op.outW * op.outC,
+    longest: ny * nx,
+    features(w, out) {
+      const ch = w % op.outC;
+      const pix = (w - ch) / op.outC;
+      const ox = pix % op.outW;
+      const oy = (pix - ox) / op.outW;
+      const ty = validTaps(y, oy);
+      const tx = validTaps(x, ox);
+      let n = 0;
+      for (let ky = ty.lo; ky <= ty.hi; ky++) {
+        const row = (oy * op.sh - op.pads[0] + ky * op.dh) * op.inW;
+        for (let kx = tx.lo; kx <= tx.hi; kx++) out[n++] = (row + ox * op.sw - op.pads[2] + kx * op.dw) * op.inC + ch;
+      }
+      return n;
+    },
+  };
+}
+
+class MlpPlanner {
+  readonly layers: LayerPlan[] = [];
+  private units: number;
+  private unitsNonNeg = false;
+  private features: AffineMap;
+  private bytes = 0;
+  private stored: boolean;
+  private readonly limit: number;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: PlanOptions,
+  ) {
+    this.units = plan.inputSize;
+    this.stored = options.store !== false;
+    this.limit = options.limit ?? Infinity;
+    const s = plan.inputShape;
+    this.features = s.kind === 'spatial' && plan.layout === 'NCHW' ? fromChannelFirst(identityMap(this.units), s.h, s.w, s.c) : identityMap(this.units);
+  }
+
+  run(): MlpPlan {
+    this.plan.ops.forEach((op, i) => this.lower(op, i));
+    this.outputLayout();
+    return { inputSize: this.plan.inputSize, outputSize: this.units, layers: this.layers, bytes: this.bytes, stored: this.stored };
+  }
+
+  private lower(op: PlanOp, opIndex: number): void {
+    switch (op.op) {
+      case OP.conv2d:
+        return this.primary(op, opIndex, PRIM.conv, 'conv2d');
+      case OP.dense:
+        return this.primary(op, opIndex, PRIM.dense, 'dense');
+      case OP.avgPool2d:
+      case OP.globalAvgPool2d:
+        return this.primary(op, opIndex, PRIM.avgPool, 'avgPool');
+      case OP.zeroPad2d:
+        this.zeroPad(op);
+        return this.activate(op.activation, op);
+      case OP.flatten:
+        if (op.flags & FLAG_FLATTEN_CHW) this.features = toChannelFirst(this.features, op.inH, op.inW, op.inC);
+        return;
+      case OP.batchNorm:
+        this.batchNorm(op);
+        return this.activate(op.activation, op);
+      case OP.activation:
+        return this.activate(op.activation, op);
+      case OP.maxPool2d:
+      case OP.globalMaxPool2d:
+        this.maxPool(op);
+        return this.activate(op.activation, op);
+      case OP.prelu:
+        this.prelu(op);
+        return this.activate(op.activation, op);
+      default:
+        notConvertible(op, `op ${op.op} has no exact MLP form`);
+    }
+  }
+
+  private pushLayer(layer: LayerPlan): void {
+    this.layers.push(layer);
+    this.bytes += layerBytes(this.options.format, layer.rows, layer.cols, layer.nonzeros);
+    this.units = layer.rows;
+    this.unitsNonNeg = nonNegativeAct(layer.act);
+  }
+
+  /** A layer computed by a plan op, reading the current features. */
+  private primary(op: PlanOp, opIndex: number, prim: Prim, kind: LayerKind): void {
+    refuseSpatialSoftmax(op, op.activation);
+    const inMap = this.features;
+    const rows = op.outH * op.outW * op.outC;
+    const nonzeros = primaryNonzeros(prim, op, inMap);
+    this.pushLayer({ prim, opIndex, rows, cols: this.units, inMap, csr: null, nonzeros, rowLogical: null, rowScale: null, rowShift: null, act: op.activation, origin: op.layerName, kind });
+    this.features = identityMap(rows);
+  }
+
+  private zeroPad(op: PlanOp): void {
+    const [pt, , pl] = op.pads;
+    this.features = gather(this.features, op.outH * op.outW * op.outC, (i) => {
+      const ch = i % op.outC;
+      const p = (i - ch) / op.outC;
+      const x = (p % op.outW) - pl;
+      const y = Math.floor(p / op.outW) - pt;
+      return y < 0 || y >= op.inH || x < 0 || x >= op.inW ? -1 : (y * op.inW + x) * op.inC + ch;
+    });
+  }
+
+  /** Per-channel scale and shift: into the open layer's rows when nothing nonlinear sits between, else forwards. */
+  private batchNorm(op: PlanOp): void {
+    const scale = this.plan.tensors[op.weights];
+    const shift = this.plan.tensors[op.bias];
+    const c = op.inC;
+    this.features = gather(this.features, this.features.n, (i) => i, (i) => scale[i % c], (i) => shift[i % c]);
+    this.foldIntoRows(false);
+  }
+
+  /** The last layer has no activation yet: an affine map after it can move into its rows. */
+  private openLayer(): LayerPlan | null {
+    const last = this.layers[this.layers.length - 1];
+    return last && last.act.code === ACT.linear ? last : null;
+  }
+
+  /** Moves each feature's scale and constant into the open layer's rows; features become a plain selection. */
+  private foldIntoRows(cover: boolean): boolean {
+    const L = this.openLayer();
+    const m = this.features;
+    if (!L || !isInjective(m, this.units, cover)) return false;
+    const scale = (L.rowScale ??= new Float64Array(L.rows).fill(1));
+    const shift = (L.rowShift ??= new Float64Array(L.rows));
+    for (let i = 0; i < m.n; i++) {
+      const j = m.off[i];
+      if (entries(m, i) === 0) continue;
+      const u = m.unit[j];
+      const a = m.coef[j];
+      scale[u] *= a;
+      shift[u] = shift[u] * a + m.cnst[i];
+      m.coef[j] = 1;
+      m.cnst[i] = 0;
+    }
+    return true;
+  }
+
+  /** An elementwise activation of the current features: the open layer's, or an identity layer's. */
+  private activate(act: ResolvedActivation, op: PlanOp): void {
+    if (act.code === ACT.linear) return;
+    refuseSpatialSoftmax(op, act);
+    if (this.foldIntoRows(act.code === ACT.softmax)) {
+      this.openLayer()!.act = act;
+      this.unitsNonNeg = nonNegativeAct(act);
+      const m = this.features;
+      for (let i = 0; i < m.n; i++) if (entries(m, i) === 0) m.cnst[i] = activateConst(act, m.cnst[i]);
+      return;
+    }
+    this.identityLayer(act, op.layerName);
+  }
+
+  /** A layer whose row i is feature i, with activation `act`. */
+  private identityLayer(act: ResolvedActivation, origin: string): void {
+    const m = this.features;
+    this.explicitLayers([origin], act, 'identity', ([w], mapAfter) => {
+      for (let i = 0; i < m.n; i++) {
+        w.begin();
+        for (let j = m.off[i]; j < m.off[i + 1]; j++) w.add(m.unit[j], m.coef[j]);
+        w.end(m.cnst[i]);
+      }
+      return mapAfter ? identityMap(m.n) : null;
+    });
+  }
+
+  private maxPool(op: PlanOp): void {
+    const windows = poolWindows(op);
+    const origins = Array.from({ length: maxStages(windows.longest) }, (_, s) => `${op.layerName} stage ${s + 1}`);
+    const input = this.features;
+    const nonNeg = this.unitsNonNeg;
+    this.explicitLayers(origins, RELU, 'maxPoolStage', (writers, mapAfter) => maxNetwork(input, nonNeg, windows, writers, mapAfter));
+  }
+
+  private prelu(op: PlanOp): void {
+    const input = this.features;
+    const nonNeg = this.unitsNonNeg;
+    if (!anyMaybeNegative(input, nonNeg)) return;
+    const alpha = this.plan.tensors[op.weights];
+    this.explicitLayers([op.layerName], RELU, 'preluStage', ([w], mapAfter) => preluStage(input, nonNeg, alpha, w, mapAfter));
+  }
+
+  /**
+   * Explicit layers written by `write` (one writer per layer, each over the previous one's rows):
+   * a counting pass that also returns the features after them, then — if the budget allows — a
+   * storing pass into arrays of exactly the counted size.
+   */
+  private explicitLayers(origins: string[], act: ResolvedActivation, kind: LayerKind, write: (writers: CsrWriter[], mapAfter: boolean) => AffineMap | null): void {
+    const writers = origins.map((o) => new CsrWriter(o));
+    const after = write(writers, true)!;
+    let cols = this.units;
+    let bytes = 0;
+    for (const w of writers) {
+      bytes += layerBytes(this.options.format, w.rows, cols, w.nonzeros);
+      cols = w.rows;
+    }
+    this.stored &&= this.bytes + bytes <= this.limit;
+    if (this.stored) {
+      for (const w of writers) w.allocate();
+      write(writers, false);
+    }
+    writers.forEach((w, s) => {
+      const layer = { prim: PRIM.explicit, opIndex: -1, rows: w.rows, cols: this.units, inMap: null, csr: w.result(), nonzeros: w.nonzeros };
+      this.pushLayer({ ...layer, rowLogical: null, rowScale: null, rowShift: null, act, origin: origins[s], kind });
+    });
+    this.features = after;
+  }
+
+  /** The MLP's output is the model's output in its own layout: reorder the last rows, or add a layer. */
+  private outputLayout(): void {
+    const out = this.plan.outputShape;
+    if (out.kind === 'spatial' && this.plan.layout === 'NCHW') this.features = toChannelFirst(this.features, out.h, out.w, out.c);
+    if (this.layers.length > 0 && isIdentity(this.features, this.units)) return;
+    const L = this.layers[this.layers.length - 1];
+    if (L && (isPermutation(this.features, this.units) || (L.act.code === ACT.linear && this.foldIntoRows(true)))) {
+      // new row j = old row unit[j]
+      const m = this.features;
+      const perm = Int32Array.from({ length: m.n }, (_, j) => m.unit[m.off[j]]);
+      const logical = L.rowLogical;
+      L.rowLogical = Int32Array.from(perm, (u) => (logical ? logical[u] : u));
+      if (L.rowScale) L.rowScale = Float64Array.from(perm, (u) => L.rowScale![u]);
+      if (L.rowShift) L.rowShift = Float64Array.from(perm, (u) => L.rowShift![u]);
+      this.units = m.n;
+    } else this.identityLayer(LINEAR, 'output layout');
+  }
+}
+
+/**
+ * Plans the MLP for `plan`: maps the size of activations, explicit layers for ReLU stages, the
+ * exact size in `options.format`. Throws ERR_NOT_CONVERTIBLE for what has no exact MLP form.
+ */
+export function planMlp(plan: Plan, options: PlanOptions = { format: 'csr' }): MlpPlan {
+  return new MlpPlanner(plan, options).run();
+}

@@ -1,0 +1,102 @@
+/**
+ * The size rules, stated once: how many nonzeros each planned layer has, how many bytes a layer
+ * takes in each format (what native/runtime/builder.cc allocates), and the budget that refuses a
+ * conversion with ERR_TOO_LARGE before anything large is allocated.
+ */
+import { Cnn2MlpError } from '../errors.js';
+import { OP, type PlanOp } from '../model/plan.js';
+import { validTaps, validTapsSum, windowAxes } from '../model/window.js';
+import type { AffineMap } from './affine-map.js';
+import { PRIM, type Prim } from './layer-plan.js';
+
+export type MlpFormat = 'dense' | 'csr';
+
+/** Dense rows are padded to a multiple of 16 floats (64 bytes) so every row starts aligned. */
+export function denseStride(cols: number): number {
+  return Math.ceil(cols / 16) * 16;
+}
+
+/**
+ * Native bytes of one layer: dense float32 rows × padded cols, or CSR float32 values + int32
+ * columns per nonzero and int64 row pointers; plus float32 biases.
+ */
+export function layerBytes(format: MlpFormat, rows: number, cols: number, nonzeros: number): number {
+  const weights = format === 'dense' ? rows * denseStride(cols) * 4 : nonzeros * 8 + (rows + 1) * 8;
+  return weights + rows * 4;
+}
+
+/** Nonzeros of a layer whose rows are the plan op `p` read through `inMap` (null: the identity). */
+export function primaryNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null): number {
+  const nIn = p.inH * p.inW * p.inC;
+  const count = inMap ? (i: number) => inMap.off[i + 1] - inMap.off[i] : () => 1;
+  if (prim === PRIM.dense) return p.outC * (inMap ? inMap.off[nIn] : nIn);
+  const cinG = prim === PRIM.conv ? p.inC / p.groups : 1;
+  const { y, x } = windowAxes(p);
+  let allOne = true;
+  for (let i = 0; inMap && i < nIn && allOne; i++) allOne = count(i) === 1;
+  // every output channel sees cinG input channels at each valid tap
+  if (allOne) return p.outC * cinG * validTapsSum(y) * validTapsSum(x);
+  // General input map: Σ over outputs of Σ over valid taps of the map's entry counts.
+  const groups = prim === PRIM.conv ? p.groups : p.inC;
+  const coutG = p.outC / groups;
+  let sum = 0;
+  for (let oy = 0; oy < p.outH; oy++) {
+    const ty = validTaps(y, oy);
+    for (let ox = 0; ox < p.outW; ox++) {
+      const tx = validTaps(x, ox);
+      for (let g = 0; g < groups; g++) {
+        let s = 0;
+        for (let ky = ty.lo; ky <= ty.hi; ky++) {
+          const iy = oy * p.sh - p.pads[0] + ky * p.dh;
+          for (let kx = tx.lo; kx <= tx.hi; kx++) {
+            const base = (iy * p.inW + ox * p.sw - p.pads[2] + kx * p.dw) * p.inC + g * cinG;
+            for (let ci = 0; ci < cinG; ci++) s += count(base + ci);
+          }
+        }
+        sum += s * coutG;
+      }
+    }
+  }
+  return sum;
+}
+
+export function formatBytes(b: number): string {
+  return b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(2)} kB`;
+}
+
+/**
+ * A cheap lower bound of the dense MLP's bytes from the plan alone: each linear op becomes at
+ * least one rows × cols layer, cols being the previous layer's units (zero padding adds none).
+ * Also returns how many features the planner's maps would hold.
+ */
+export function denseLowerBound(ops: PlanOp[], inputSize: number): { bytes: number; features: number } {
+  let bytes = 0;
+  let features = 0;
+  let units = inputSize;
+  for (const op of ops) {
+    const out = op.outH * op.outW * op.outC;
+    if (op.op === OP.conv2d || op.op === OP.dense || op.op === OP.avgPool2d || op.op === OP.globalAvgPool2d) bytes += out * units * 4;
+    if (op.op !== OP.zeroPad2d) units = out;
+    features += out;
+  }
+  return { bytes, features };
+}
+
+/** The most bytes a conversion may take: maxBytes and the memory available, and which one binds. */
+export interface ByteLimit {
+  bytes: number;
+  /** 'maxBytes 1.00 GB' or 'the 3.20 GB of memory available' */
+  label: string;
+}
+
+export function byteLimit(maxBytes: number | undefined, available: number): ByteLimit {
+  const avail = available > 0 ? available : Infinity;
+  if (maxBytes !== undefined && maxBytes <= avail) return { bytes: maxBytes, label: `maxBytes ${formatBytes(maxBytes)}` };
+  return { bytes: avail, label: `the ${formatBytes(avail)} of memory available` };
+}
+
+/** The refusal, with the estimate in a fixed form ("needs 1.23 GB (1234 bytes)") and what to do. */
+export function tooLarge(format: MlpFormat, bytes: number, limit: ByteLimit, orMore = false): Cnn2MlpError {
+  const hint = format === 'dense' ? "; use format 'csr', which stores only the nonzeros" : '; use a smaller input shape (--input-shape)';
+  return new Cnn2MlpError('ERR_TOO_LARGE', `the ${format} MLP of this model needs ${formatBytes(bytes)} (${bytes} bytes)${orMore ? ' or more' : ''}: over ${limit.label}${hint}`);
+}
