@@ -43,6 +43,24 @@ struct Checker {
   }
 };
 
+// csrPtr/csrCol/csrVal/csrBias of layer `o`: rows + 1 pointers from 0 up to the entries, columns
+// in [0, columns), finite values.
+void readCsr(Checker& ck, Napi::Object o, LayerSpec& s, int64_t columns) {
+  Napi::Env env = ck.env;
+  auto ptr = ck.typed<Napi::Int32Array>(o, "csrPtr", napi_int32_array, "Int32Array", s.rows + 1, false);
+  auto col = ck.typed<Napi::Int32Array>(o, "csrCol", napi_int32_array, "Int32Array", -1, false);
+  auto val = ck.typed<Napi::Float64Array>(o, "csrVal", napi_float64_array, "Float64Array", int64_t(col.ElementLength()), false);
+  auto bias = ck.typed<Napi::Float64Array>(o, "csrBias", napi_float64_array, "Float64Array", s.rows, false);
+  if (ptr.Data()[0] != 0 || int64_t(ptr.Data()[s.rows]) != int64_t(col.ElementLength())) throwRange(env, ck.where + ".csrPtr must run from 0 to the number of entries");
+  for (int64_t r = 0; r < s.rows; r++)
+    if (ptr.Data()[r + 1] < ptr.Data()[r]) throwRange(env, ck.where + ".csrPtr decreases");
+  for (size_t k = 0; k < col.ElementLength(); k++)
+    if (col.Data()[k] < 0 || col.Data()[k] >= columns) throwRange(env, ck.where + ".csrCol has an index out of range");
+  ck.finite(val.Data(), val.ElementLength(), "csrVal");
+  ck.finite(bias.Data(), bias.ElementLength(), "csrBias");
+  s.csrPtr = ptr.Data(), s.csrCol = col.Data(), s.csrVal = val.Data(), s.csrBias = bias.Data();
+}
+
 Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   expectArgs(info, 3, "convertBuild");
@@ -108,7 +126,16 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
       if (s.op.op == OpGlobalAvgPool && (s.op.kh != s.op.inH || s.op.kw != s.op.inW || s.op.sh != 1 || s.op.sw != 1 || s.op.dh != 1 || s.op.dw != 1 ||
                                          s.op.padTop || s.op.padBottom || s.op.padLeft || s.op.padRight))
         throwRange(env, ck.where + ": global pooling record must have a window of the whole input");
-      if (s.rows != s.op.outSize()) throwRange(env, ck.where + ".rows must equal the op's output size");
+      s.primaryRows = s.op.outSize();
+      if (!o.Get("csrPtr").IsUndefined()) {
+        // an addend: residual adds into the op's rows and rows carried past it
+        if (s.rows < s.primaryRows) throwRange(env, ck.where + ".rows must be at least the op's output size");
+        if (!o.Get("rowLogical").IsUndefined()) throwRange(env, ck.where + ": a layer with an addend takes no rowLogical");
+        readCsr(ck, o, s, s.cols);
+        s.hasAddend = true;
+      } else if (s.rows != s.primaryRows) {
+        throwRange(env, ck.where + ".rows must equal the op's output size");
+      }
       s.logicalIn = s.op.inSize();
       if (s.prim != PrimAvgPool) {
         s.weights = tensors[s.op.weights].Data();
@@ -116,18 +143,7 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
       }
     } else {
       s.logicalIn = s.cols;
-      auto ptr = ck.typed<Napi::Int32Array>(o, "csrPtr", napi_int32_array, "Int32Array", s.rows + 1, false);
-      auto col = ck.typed<Napi::Int32Array>(o, "csrCol", napi_int32_array, "Int32Array", -1, false);
-      auto val = ck.typed<Napi::Float64Array>(o, "csrVal", napi_float64_array, "Float64Array", int64_t(col.ElementLength()), false);
-      auto bias = ck.typed<Napi::Float64Array>(o, "csrBias", napi_float64_array, "Float64Array", s.rows, false);
-      if (ptr.Data()[0] != 0 || int64_t(ptr.Data()[s.rows]) != int64_t(col.ElementLength())) throwRange(env, ck.where + ".csrPtr must run from 0 to the number of entries");
-      for (int64_t r = 0; r < s.rows; r++)
-        if (ptr.Data()[r + 1] < ptr.Data()[r]) throwRange(env, ck.where + ".csrPtr decreases");
-      for (size_t k = 0; k < col.ElementLength(); k++)
-        if (col.Data()[k] < 0 || col.Data()[k] >= s.logicalIn) throwRange(env, ck.where + ".csrCol has an index out of range");
-      ck.finite(val.Data(), val.ElementLength(), "csrVal");
-      ck.finite(bias.Data(), bias.ElementLength(), "csrBias");
-      s.csrPtr = ptr.Data(), s.csrCol = col.Data(), s.csrVal = val.Data(), s.csrBias = bias.Data();
+      readCsr(ck, o, s, s.cols);
     }
     if (!o.Get("inOff").IsUndefined()) {
       if (s.prim == PrimExplicit) throwRange(env, ck.where + ": explicit layers take no input map");

@@ -35,7 +35,12 @@ struct LayerSpec {
   int64_t logicalIn = 0;  // logical inputs of P (the map's n, or cols without a map)
   bool hasMap = false;
   AffineMapView map;
-  // explicit: CSR over logical inputs (= columns when there is no map), one bias per logical row
+  // explicit: CSR over logical inputs (= columns when there is no map), one bias per logical row.
+  // conv/dense/avg with hasAddend: CSR over the columns added to each row (rows ≥ the op's
+  // outputs: row r < primaryRows is the op's output plus addend row r, later rows are the addend
+  // alone) — residual adds and values carried past the op.
+  bool hasAddend = false;
+  int64_t primaryRows = 0;
   const int32_t* csrPtr = nullptr;
   const int32_t* csrCol = nullptr;
   const double* csrVal = nullptr;

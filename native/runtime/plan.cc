@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "kernels/cnn_ops.h"
+
 namespace cnn2mlp {
 namespace {
 
@@ -32,18 +34,22 @@ bool axisOk(int64_t in, int64_t out, int k, int s, int d, int before, int after,
 std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
   int64_t v[kRecordSize];
   static const char* names[] = {"op", "inH", "inW", "inC", "outH", "outW", "outC", "kh", "kw", "sh", "sw", "dh", "dw", "padTop", "padBottom", "padLeft", "padRight", "groups"};
-  if (!intField(r, field::op, 0, OpFlatten, &v[0])) return "invalid op code";
+  if (!intField(r, field::op, 0, OpConvTranspose, &v[0])) return "invalid op code";
   for (int f = field::inH; f <= field::groups; f++) {
     double lo = (f >= field::padTop && f <= field::padRight) ? 0 : 1;
     if (!intField(r, f, lo, kMaxDim, &v[f])) return std::string("invalid field ") + names[f];
   }
-  int64_t act, w, b, flags, layer;
-  if (!intField(r, field::act, 0, ActSoftmax, &act)) return "invalid activation code";
+  int64_t act, w, b, flags, layer, numInputs, inputsAt, residual, outOffset;
+  if (!intField(r, field::act, 0, ActSwish, &act)) return "invalid activation code";
   if (!intField(r, field::weights, -1, numTensors - 1, &w)) return "weights tensor index out of range";
   if (!intField(r, field::bias, -1, numTensors - 1, &b)) return "bias tensor index out of range";
-  if (!intField(r, field::flags, 0, 3, &flags)) return "invalid flags";
+  if (!intField(r, field::flags, 0, 31, &flags)) return "invalid flags";
   if (!intField(r, field::layerIndex, 0, 1e9, &layer)) return "invalid layer index";
-  for (int f : {field::actAlpha, field::actMin, field::actMax})
+  if (!intField(r, field::numInputs, 1, kMaxOpInputs, &numInputs)) return "invalid input count";
+  if (!intField(r, field::inputsAt, 0, 1e15, &inputsAt)) return "invalid input list position";
+  if (!intField(r, field::residual, -1, 1e9, &residual)) return "invalid residual value id";
+  if (!intField(r, field::outOffset, -1, 1e15, &outOffset)) return "invalid output offset";
+  for (int f : {field::actAlpha, field::actMin, field::actMax, field::actBeta})
     if (!std::isfinite(r[f])) return "activation parameters must be finite";
   o->op = static_cast<int>(v[0]);
   o->inH = v[1], o->inW = v[2], o->inC = v[3], o->outH = v[4], o->outW = v[5], o->outC = v[6];
@@ -54,10 +60,35 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
   o->act.alpha = float(r[field::actAlpha]);
   o->act.min = float(r[field::actMin]);
   o->act.max = float(r[field::actMax]);
+  o->act.beta = float(r[field::actBeta]);
+  o->numInputs = int(numInputs), o->inputsAt = inputsAt, o->residual = residual, o->outOffset = outOffset;
   o->weights = int(w), o->bias = int(b), o->flags = int(flags), o->layerIndex = int(layer);
   if (o->inSize() > 2147483647LL || o->outSize() > 2147483647LL) return "tensor too large";
 
+  const bool sameShape = o->outH == o->inH && o->outW == o->inW && o->outC == o->inC;
+  if (o->residual >= 0 && o->op != OpConv2d) return "only conv2d takes a residual input";
+  if (o->residual >= 0 && o->act.code == ActSoftmax) return "softmax after a residual add";
+  if ((o->op == OpAdd || o->op == OpConcat) ? o->numInputs < 2 : o->op == OpMultiply ? o->numInputs != 2 : o->numInputs != 1) return "wrong number of inputs for the op";
+  if (o->op != OpUpsample && o->op != OpFlatten && o->op != OpMaxPool && o->op != OpAvgPool && flags != 0) return "flags set on an op without flags";
+  if (o->op != OpUpsample && flags > 3) return "invalid flags";
   switch (o->op) {
+    case OpAdd:
+    case OpMultiply:
+      if (!sameShape) return "elementwise op changes the shape";
+      break;
+    case OpConcat:
+      if (o->outH != o->inH || o->outW != o->inW || o->outC <= o->inC) return "concat output must keep the spatial size and add channels";
+      break;
+    case OpUpsample:
+      if (o->outH != o->inH * o->sh || o->outW != o->inW * o->sw || o->outC != o->inC) return "upsample output size mismatch";
+      break;
+    case OpCrop:
+      if (o->outH != o->inH - o->padTop - o->padBottom || o->outW != o->inW - o->padLeft - o->padRight || o->outC != o->inC) return "cropping output size mismatch";
+      break;
+    case OpConvTranspose:
+      if (o->inC % o->groups || o->outC % o->groups) return "channels not divisible by groups";
+      if (o->weights < 0) return "conv2dTranspose needs weights";
+      break;
     case OpConv2d:
       if (o->inC % o->groups || o->outC % o->groups) return "channels not divisible by groups";
       if (!axisOk(o->inH, o->outH, o->kh, o->sh, o->dh, o->padTop, o->padBottom, false) || !axisOk(o->inW, o->outW, o->kw, o->sw, o->dw, o->padLeft, o->padRight, false))
@@ -102,7 +133,8 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
 
 int64_t expectedWeights(const PlanOp& o) {
   switch (o.op) {
-    case OpConv2d: return int64_t(o.kh) * o.kw * (o.inC / o.groups) * o.outC;
+    case OpConv2d:
+    case OpConvTranspose: return int64_t(o.kh) * o.kw * (o.inC / o.groups) * o.outC;
     case OpDense: return o.inC * o.outC;
     case OpBatchNorm:
     case OpPRelu: return o.inC;
@@ -113,6 +145,7 @@ int64_t expectedWeights(const PlanOp& o) {
 int64_t expectedBias(const PlanOp& o) {
   switch (o.op) {
     case OpConv2d:
+    case OpConvTranspose:
     case OpDense: return o.outC;
     case OpBatchNorm: return o.inC;
     default: return 0;

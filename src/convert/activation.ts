@@ -1,12 +1,12 @@
 /** Activations as the planner sees them: which ones keep values non-negative, and their value on constants. */
 import { ACT, type ResolvedActivation } from '../model/plan.js';
 
-export const LINEAR: ResolvedActivation = { name: 'linear', code: ACT.linear, alpha: 0, min: 0, max: 0 };
-export const RELU: ResolvedActivation = { name: 'relu', code: ACT.relu, alpha: 0, min: 0, max: 0 };
+export const LINEAR: ResolvedActivation = { name: 'linear', code: ACT.linear, alpha: 0, beta: 0, min: 0, max: 0 };
+export const RELU: ResolvedActivation = { name: 'relu', code: ACT.relu, alpha: 0, beta: 0, min: 0, max: 0 };
 
 /** Activations whose output is never negative (a max-pool stage then needs 2 units per pair, not 3). */
 export function nonNegativeAct(a: ResolvedActivation): boolean {
-  return a.code === ACT.relu || (a.code === ACT.clip && a.min >= 0) || a.code === ACT.sigmoid || a.code === ACT.softplus;
+  return a.code === ACT.relu || (a.code === ACT.clip && a.min >= 0) || a.code === ACT.sigmoid || a.code === ACT.softplus || a.code === ACT.hardSigmoid;
 }
 
 /** The activation in float32 arithmetic, for constant features (padding that went through batch-norm). */
@@ -30,6 +30,12 @@ export function activateConst(a: ResolvedActivation, v: number): number {
       return v >= 0 ? f(1.0507009873554805 * v) : f(1.0507009873554805 * 1.6732632423543772 * (Math.exp(v) - 1));
     case ACT.softplus:
       return v > 20 ? v : f(Math.log1p(Math.exp(v)));
+    case ACT.hardSigmoid:
+      return Math.min(Math.max(f(f(a.alpha * v) + a.beta), 0), 1);
+    case ACT.hardSwish:
+      return f(f(v * Math.min(Math.max(f(v + 3), 0), 6)) / 6);
+    case ACT.swish:
+      return f(v / f(1 + Math.exp(-v)));
     default:
       return v;
   }

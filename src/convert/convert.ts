@@ -112,7 +112,7 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
   return new Mlp(handle, {
     layout: model.layout,
     inputShape: [...model.inputShape],
-    outputShape: layoutShape(plan.outputShape, model.layout),
+    outputShape: layoutShape(plan.outputShape, model.layout, plan.spatialRank),
     source: {
       model: model.name ?? null,
       converter: 'cnn2mlp convert',

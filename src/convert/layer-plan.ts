@@ -22,8 +22,16 @@ export interface LayerPlan {
   cols: number;
   /** primary input map (null = identity: logical input i is column i) */
   inMap: AffineMap | null;
-  /** explicit layers: the matrix, or null when the plan was only counted */
+  /**
+   * explicit layers: the matrix; conv/dense/avg: rows added to the op's (a fused residual, then
+   * carried values), over the columns. Null when there is none or the plan was only counted.
+   */
   csr: ExplicitCsr | null;
+  /** the last rows that only carry tensors read by a later layer (see carry.ts), and their nonzeros */
+  carryRows: number;
+  carryNonzeros: number;
+  /** conv/dense/avg: csr holds addend rows (the builder indexes them by row, so rows keep their order) */
+  addend: boolean;
   /** structural nonzeros of the built matrix (what CSR stores), known whether or not anything is stored */
   nonzeros: number;
   rowLogical: Int32Array | null;

@@ -17,6 +17,8 @@ import { activateConst, LINEAR, nonNegativeAct, RELU } from './activation.js';
 import { entries, fromChannelFirst, gather, identityMap, isIdentity, isInjective, isPermutation, toChannelFirst, type AffineMap } from './affine-map.js';
 import { CsrWriter } from './explicit-layer.js';
 import { PRIM, type LayerKind, type LayerPlan, type MlpPlan, type Prim } from './layer-plan.js';
+import { carryRows } from './carry.js';
+import { concatMaps, selectPixels, sumMaps } from './graph-maps.js';
 import { anyMaybeNegative, maxNetwork, maxStages, preluStage, type Windows } from './relu-stages.js';
 import { layerBytes, primaryNonzeros, type MlpFormat } from './size.js';
 
@@ -33,7 +35,13 @@ function notConvertible(op: PlanOp, msg: string): never {
   throw new Cnn2MlpError('ERR_NOT_CONVERTIBLE', `${op.layerName}: ${msg}`);
 }
 
+/** Activations an MLP layer has (native/kernels: linear … softmax). */
+function refuseNonMlpActivation(op: PlanOp, act: ResolvedActivation): void {
+  if (act.code > ACT.softmax) notConvertible(op, `the MLP runtime has no ${act.name} activation; the model runs with runCnn`);
+}
+
 function refuseSpatialSoftmax(op: PlanOp, act: ResolvedActivation): void {
+  refuseNonMlpActivation(op, act);
   if (act.code === ACT.softmax && op.outShape.kind === 'spatial' && op.outH * op.outW > 1)
     notConvertible(op, `softmax over the channels of a ${op.outH}×${op.outW} spatial output is not an MLP layer activation (the MLP's softmax spans the whole output vector)`);
 }
@@ -70,7 +78,14 @@ class MlpPlanner {
   readonly layers: LayerPlan[] = [];
   private units: number;
   private unitsNonNeg = false;
+  /** the tensor the current op transforms (its input 0, then its result) */
   private features: AffineMap;
+  /** every tensor still to be read, by value id (0 the input, k + 1 the output of op k), over the current units */
+  private readonly values: (AffineMap | null)[];
+  /** the last op that reads each value (the model output: ops.length) */
+  private readonly lastRead: Int32Array;
+  /** the op being planned */
+  private at = -1;
   private bytes = 0;
   private stored: boolean;
   private readonly limit: number;
@@ -84,10 +99,27 @@ class MlpPlanner {
     this.limit = options.limit ?? Infinity;
     const s = plan.inputShape;
     this.features = s.kind === 'spatial' && plan.layout === 'NCHW' ? fromChannelFirst(identityMap(this.units), s.h, s.w, s.c) : identityMap(this.units);
+    const n = plan.ops.length;
+    this.values = new Array<AffineMap | null>(n + 1).fill(null);
+    this.values[0] = this.features;
+    this.lastRead = new Int32Array(n + 1).fill(-1);
+    plan.ops.forEach((op, k) => {
+      for (const v of op.inputs) this.lastRead[v] = k;
+      if (op.residual >= 0) this.lastRead[op.residual] = k;
+    });
+    this.lastRead[n] = n;
   }
 
   run(): MlpPlan {
-    this.plan.ops.forEach((op, i) => this.lower(op, i));
+    this.plan.ops.forEach((op, k) => {
+      this.at = k;
+      this.features = this.values[op.inputs[0]]!;
+      this.lower(op, k);
+      this.values[k + 1] = this.features;
+      for (let v = 0; v <= k; v++) if (this.lastRead[v] <= k) this.values[v] = null;
+    });
+    this.at = this.plan.ops.length; // past every reader: nothing is carried from here on
+    this.features = this.values[this.at]!;
     this.outputLayout();
     return { inputSize: this.plan.inputSize, outputSize: this.units, layers: this.layers, bytes: this.bytes, stored: this.stored };
   }
@@ -119,9 +151,47 @@ class MlpPlanner {
       case OP.prelu:
         this.prelu(op);
         return this.activate(op.activation, op);
+      case OP.add:
+        this.features = sumMaps(op.inputs.map((v) => this.values[v]!));
+        return this.activate(op.activation, op);
+      case OP.concat:
+        this.features = concatMaps(op.inputs.map((v) => this.values[v]!), op.inputs.map((v) => this.channels(v)), op.outH * op.outW);
+        return this.activate(op.activation, op);
+      case OP.cropping2d:
+        this.features = selectPixels(this.features, op.outH, op.outW, op.inW, op.inC, (y, x) => [y + op.pads[0], x + op.pads[2]]);
+        return this.activate(op.activation, op);
+      case OP.upsample2d:
+        if (op.flags !== 0) notConvertible(op, 'only nearest upsampling with asymmetric coordinates and floor rounding is converted; bilinear and the other modes are not yet');
+        this.features = selectPixels(this.features, op.outH, op.outW, op.inW, op.inC, (y, x) => [Math.floor(y / op.sh), Math.floor(x / op.sw)]);
+        return this.activate(op.activation, op);
+      case OP.multiply:
+        notConvertible(op, 'the product of two tensors is not an MLP layer (y = act(W·x + b) is linear in x before its activation)');
+      // eslint-disable-next-line no-fallthrough
+      case OP.conv2dTranspose:
+        notConvertible(op, 'conv2dTranspose is not converted yet; run the model with runCnn');
+      // eslint-disable-next-line no-fallthrough
       default:
         notConvertible(op, `op ${op.op} has no exact MLP form`);
     }
+  }
+
+  /** Channels of value v (the model input, or an op's output). */
+  private channels(v: number): number {
+    if (v > 0) return this.plan.ops[v - 1].outC;
+    const s = this.plan.inputShape;
+    return s.kind === 'vector' ? s.n : s.c;
+  }
+
+  /** Values a later op still reads, other than through the current op's result. */
+  private carried(): number[] {
+    const out: number[] = [];
+    for (let v = 0; v < this.values.length; v++) if (this.values[v] && this.lastRead[v] > this.at) out.push(v);
+    return out;
+  }
+
+  /** Appends carry rows for `values` to `w`; returns their maps over the layer's units. */
+  private carryInto(w: CsrWriter, values: number[], maps: AffineMap[], unitsNonNeg: boolean, act: ResolvedActivation): AffineMap[] {
+    return values.map((_, k) => carryRows(w, maps[k], unitsNonNeg, act, this.plan.ops[this.at].layerName));
   }
 
   private pushLayer(layer: LayerPlan): void {
@@ -135,10 +205,43 @@ class MlpPlanner {
   private primary(op: PlanOp, opIndex: number, prim: Prim, kind: LayerKind): void {
     refuseSpatialSoftmax(op, op.activation);
     const inMap = this.features;
-    const rows = op.outH * op.outW * op.outC;
-    const nonzeros = primaryNonzeros(prim, op, inMap);
-    this.pushLayer({ prim, opIndex, rows, cols: this.units, inMap, csr: null, nonzeros, rowLogical: null, rowScale: null, rowShift: null, act: op.activation, origin: op.layerName, kind });
-    this.features = identityMap(rows);
+    const primaryRows = op.outH * op.outW * op.outC;
+    const addend = this.addend(op, primaryRows);
+    const rows = addend ? addend.rows : primaryRows;
+    const nonzeros = primaryNonzeros(prim, op, inMap, this.units, addend?.csr ?? null);
+    const layer = { prim, opIndex, rows, cols: this.units, inMap, csr: addend?.csr ?? null, nonzeros };
+    const carry = { carryRows: rows - primaryRows, carryNonzeros: addend?.carryNonzeros ?? 0, addend: addend !== null };
+    this.pushLayer({ ...layer, ...carry, rowLogical: null, rowScale: null, rowShift: null, act: op.activation, origin: op.layerName, kind });
+    addend?.values.forEach((v, k) => (this.values[v] = addend.maps[k]));
+    this.features = identityMap(primaryRows);
+  }
+
+  /**
+   * Rows added to a primary layer's: a residual fused into the op (row r of the op's output plus
+   * feature r of the residual) and the carry rows of every value read later. Null when neither.
+   */
+  private addend(op: PlanOp, primaryRows: number) {
+    const values = this.carried();
+    const residual = op.residual >= 0 ? this.values[op.residual]! : null;
+    if (!values.length && !residual) return null;
+    const maps = values.map((v) => this.values[v]!);
+    const w = new CsrWriter(op.layerName);
+    const write = () => {
+      for (let r = 0; r < primaryRows; r++) {
+        w.begin();
+        if (residual) for (let j = residual.off[r]; j < residual.off[r + 1]; j++) w.add(residual.unit[j], residual.coef[j]);
+        w.end(residual ? residual.cnst[r] : 0);
+      }
+      const own = w.nonzeros;
+      const carried = this.carryInto(w, values, maps, this.unitsNonNeg, op.activation);
+      return { carried, carryNonzeros: w.nonzeros - own };
+    };
+    const { carried, carryNonzeros } = write();
+    // stored even when the plan is only counted: it is activation-sized, and the exact nonzero
+    // count of the layer needs its columns (see primaryNonzeros)
+    w.allocate();
+    write();
+    return { rows: w.rows, nonzeros: w.nonzeros, csr: w.result(), values, maps: carried, carryNonzeros };
   }
 
   private zeroPad(op: PlanOp): void {
@@ -171,7 +274,8 @@ class MlpPlanner {
   private foldIntoRows(cover: boolean): boolean {
     const L = this.openLayer();
     const m = this.features;
-    if (!L || !isInjective(m, this.units, cover)) return false;
+    // The open layer's rows change for every reader: only when no other tensor reads them.
+    if (!L || this.carried().length > 0 || L.carryRows > 0 || !isInjective(m, this.units, cover)) return false;
     const scale = (L.rowScale ??= new Float64Array(L.rows).fill(1));
     const shift = (L.rowShift ??= new Float64Array(L.rows));
     for (let i = 0; i < m.n; i++) {
@@ -237,7 +341,23 @@ class MlpPlanner {
    */
   private explicitLayers(origins: string[], act: ResolvedActivation, kind: LayerKind, write: (writers: CsrWriter[], mapAfter: boolean) => AffineMap | null): void {
     const writers = origins.map((o) => new CsrWriter(o));
-    const after = write(writers, true)!;
+    const values = this.carried();
+    const start = values.map((v) => this.values[v]!);
+    const carryRows: number[] = [];
+    const carryNonzeros: number[] = [];
+    // each layer's own rows, then the rows carrying every value read later past it
+    const writeAll = (mapAfter: boolean) => {
+      const after = write(writers, mapAfter);
+      let maps = start;
+      writers.forEach((w, s) => {
+        const [rows, nonzeros] = [w.rows, w.nonzeros];
+        maps = this.carryInto(w, values, maps, s === 0 ? this.unitsNonNeg : nonNegativeAct(act), act);
+        carryRows[s] = w.rows - rows;
+        carryNonzeros[s] = w.nonzeros - nonzeros;
+      });
+      return { after, maps };
+    };
+    const { after, maps } = writeAll(true);
     let cols = this.units;
     let bytes = 0;
     for (const w of writers) {
@@ -247,13 +367,14 @@ class MlpPlanner {
     this.stored &&= this.bytes + bytes <= this.limit;
     if (this.stored) {
       for (const w of writers) w.allocate();
-      write(writers, false);
+      writeAll(false);
     }
     writers.forEach((w, s) => {
       const layer = { prim: PRIM.explicit, opIndex: -1, rows: w.rows, cols: this.units, inMap: null, csr: w.result(), nonzeros: w.nonzeros };
-      this.pushLayer({ ...layer, rowLogical: null, rowScale: null, rowShift: null, act, origin: origins[s], kind });
+      this.pushLayer({ ...layer, carryRows: carryRows[s], carryNonzeros: carryNonzeros[s], addend: false, rowLogical: null, rowScale: null, rowShift: null, act, origin: origins[s], kind });
     });
-    this.features = after;
+    values.forEach((v, k) => (this.values[v] = maps[k]));
+    this.features = after!;
   }
 
   /** The MLP's output is the model's output in its own layout: reorder the last rows, or add a layer. */
@@ -262,7 +383,8 @@ class MlpPlanner {
     if (out.kind === 'spatial' && this.plan.layout === 'NCHW') this.features = toChannelFirst(this.features, out.h, out.w, out.c);
     if (this.layers.length > 0 && isIdentity(this.features, this.units)) return;
     const L = this.layers[this.layers.length - 1];
-    if (L && (isPermutation(this.features, this.units) || (L.act.code === ACT.linear && this.foldIntoRows(true)))) {
+    // (a layer with addend rows keeps its row order: the native builder indexes the addend by row)
+    if (L && !L.addend && (isPermutation(this.features, this.units) || (L.act.code === ACT.linear && this.foldIntoRows(true)))) {
       // new row j = old row unit[j]
       const m = this.features;
       const perm = Int32Array.from({ length: m.n }, (_, j) => m.unit[m.off[j]]);

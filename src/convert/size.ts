@@ -7,6 +7,7 @@ import { Cnn2MlpError } from '../errors.js';
 import { OP, type PlanOp } from '../model/plan.js';
 import { validTaps, validTapsSum, windowAxes } from '../model/window.js';
 import type { AffineMap } from './affine-map.js';
+import type { ExplicitCsr } from './explicit-layer.js';
 import { PRIM, type Prim } from './layer-plan.js';
 
 export type MlpFormat = 'dense' | 'csr';
@@ -25,8 +26,22 @@ export function layerBytes(format: MlpFormat, rows: number, cols: number, nonzer
   return weights + rows * 4;
 }
 
-/** Nonzeros of a layer whose rows are the plan op `p` read through `inMap` (null: the identity). */
-export function primaryNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null): number {
+/** Some unit appears twice in the map (then one row's taps can meet on a column and merge). */
+function repeatsUnits(m: AffineMap, cols: number): boolean {
+  const seen = new Uint8Array(cols);
+  for (let k = 0; k < m.off[m.n]; k++) {
+    if (seen[m.unit[k]]) return true;
+    seen[m.unit[k]] = 1;
+  }
+  return false;
+}
+
+/**
+ * Nonzeros of a layer of `cols` columns whose rows are the plan op `p` read through `inMap`
+ * (null: the identity), plus `addend` rows (a residual, carried values) when given.
+ */
+export function primaryNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null, cols: number, addend: ExplicitCsr | null = null): number {
+  if (addend || (inMap && repeatsUnits(inMap, cols))) return mergedNonzeros(prim, p, inMap, cols, addend);
   const nIn = p.inH * p.inW * p.inC;
   const count = inMap ? (i: number) => inMap.off[i + 1] - inMap.off[i] : () => 1;
   if (prim === PRIM.dense) return p.outC * (inMap ? inMap.off[nIn] : nIn);
@@ -58,6 +73,61 @@ export function primaryNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null):
     }
   }
   return sum;
+}
+
+/**
+ * The same count where entries can meet on a column (what the native builder merges): row by
+ * row, the distinct columns its taps reach through the map, then its addend row's other columns.
+ * O(the layer's entries); used for graph layers, whose maps and addends are small.
+ */
+function mergedNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null, cols: number, addend: ExplicitCsr | null): number {
+  const stamp = new Int32Array(cols).fill(-1);
+  let mark = 0;
+  let total = 0;
+  const reach = (i: number) => {
+    let n = 0;
+    if (!inMap) {
+      if (stamp[i] !== mark) (stamp[i] = mark), n++;
+      return n;
+    }
+    for (let j = inMap.off[i]; j < inMap.off[i + 1]; j++) if (stamp[inMap.unit[j]] !== mark) (stamp[inMap.unit[j]] = mark), n++;
+    return n;
+  };
+  // distinct addend columns of row r not reached by its taps (stamped with `mark`)
+  const extra = (r: number) => {
+    let n = 0;
+    if (addend) for (let j = addend.rowPtr[r]; j < addend.rowPtr[r + 1]; j++) n += stamp[addend.colIdx[j]] === mark ? 0 : 1;
+    return n;
+  };
+  const primaryRows = p.outH * p.outW * p.outC;
+  if (prim === PRIM.dense) {
+    let taps = 0;
+    for (let i = 0; i < p.inC; i++) taps += reach(i);
+    for (let r = 0; r < primaryRows; r++) total += taps + extra(r);
+  } else {
+    const { y, x } = windowAxes(p);
+    const groups = prim === PRIM.conv ? p.groups : p.inC;
+    const cinG = p.inC / groups;
+    const coutG = p.outC / groups;
+    for (let oy = 0; oy < p.outH; oy++) {
+      const ty = validTaps(y, oy);
+      for (let ox = 0; ox < p.outW; ox++) {
+        const tx = validTaps(x, ox);
+        for (let g = 0; g < groups; g++) {
+          mark++;
+          let taps = 0;
+          for (let ky = ty.lo; ky <= ty.hi; ky++)
+            for (let kx = tx.lo; kx <= tx.hi; kx++) {
+              const base = ((oy * p.sh - p.pads[0] + ky * p.dh) * p.inW + ox * p.sw - p.pads[2] + kx * p.dw) * p.inC + g * cinG;
+              for (let ci = 0; ci < cinG; ci++) taps += reach(base + ci);
+            }
+          for (let co = g * coutG; co < (g + 1) * coutG; co++) total += taps + extra((oy * p.outW + ox) * p.outC + co);
+        }
+      }
+    }
+  }
+  if (addend) total += addend.rowPtr[addend.bias.length] - addend.rowPtr[primaryRows]; // carry rows
+  return total;
 }
 
 export function formatBytes(b: number): string {

@@ -35,6 +35,9 @@ export interface MlpLayerStats {
   cols: number;
   /** structural nonzeros (entries a CSR matrix stores) */
   nonzeros: number;
+  /** stats(model) only: of the rows, those that only carry a tensor a later layer reads (graph models), and their nonzeros */
+  carryUnits?: number;
+  carryNonzeros?: number;
   /** stored weights: rows×cols for dense, nonzeros for csr */
   weights: number;
   biases: number;
@@ -65,7 +68,7 @@ function mlpPlanStats(mp: MlpPlan, format: MlpFormat): MlpStats {
     const nnz = l.nonzeros;
     const weights = format === 'dense' ? l.rows * l.cols : nnz;
     const bytes = layerBytes(format, l.rows, l.cols, nnz);
-    return { origin: l.origin, kind: l.kind, rows: l.rows, cols: l.cols, nonzeros: nnz, weights, biases: l.rows, macs: weights, bytes, activation: l.act.name };
+    return { origin: l.origin, kind: l.kind, rows: l.rows, cols: l.cols, nonzeros: nnz, carryUnits: l.carryRows, carryNonzeros: l.carryNonzeros, weights, biases: l.rows, macs: weights, bytes, activation: l.act.name };
   });
   return { format, layers, totals: totalsOf(layers) };
 }

@@ -58,6 +58,13 @@ function emitActivation(g: GraphBuilder, input: string, a: ResolvedActivation, s
       return g.node('Softplus', [input], {}, out);
     case 'softmax':
       return g.node('Softmax', [input], { axis: { i: softmaxAxis } }, out);
+    case 'hardSigmoid':
+      return g.node('HardSigmoid', [input], { alpha: { f: a.alpha }, beta: { f: a.beta } }, out);
+    case 'hardSwish':
+      // HardSwish needs opset 14; x · hardSigmoid(x; 1/6, 1/2) is the same function at opset 13
+      return g.node('Mul', [input, g.node('HardSigmoid', [input], { alpha: { f: 1 / 6 }, beta: { f: 0.5 } })], {}, out);
+    case 'swish':
+      return g.node('Mul', [input, g.node('Sigmoid', [input])], {}, out);
   }
 }
 
@@ -203,7 +210,7 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
     const last = li === n - 1;
     const gemmOut = last && l.act === 0 ? outputName : undefined;
     cur = g.node('Gemm', [cur, wName, bName], { transB: { i: 1 } }, gemmOut);
-    const act: ResolvedActivation = { name: l.activation as ResolvedActivation['name'], code: l.act, alpha: l.alpha, min: l.min, max: l.max };
+    const act: ResolvedActivation = { name: l.activation as ResolvedActivation['name'], code: l.act, alpha: l.alpha, beta: 0, min: l.min, max: l.max };
     if (l.act !== 0) cur = emitActivation(g, cur, act, -1, last ? outputName : undefined);
   });
 
