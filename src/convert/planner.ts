@@ -12,14 +12,13 @@
  */
 import { Cnn2MlpError } from '../errors.js';
 import { ACT, FLAG_FLATTEN_CHW, OP, type Plan, type PlanOp, type ResolvedActivation } from '../model/plan.js';
-import { validTaps, windowAxes } from '../model/window.js';
 import { activateConst, LINEAR, nonNegativeAct, RELU } from './activation.js';
 import { entries, fromChannelFirst, gather, identityMap, isIdentity, isInjective, isPermutation, toChannelFirst, type AffineMap } from './affine-map.js';
 import { CsrWriter } from './explicit-layer.js';
 import { PRIM, type LayerKind, type LayerPlan, type MlpPlan, type Prim } from './layer-plan.js';
 import { carryRows } from './carry.js';
 import { concatMaps, selectPixels, sumMaps } from './graph-maps.js';
-import { anyMaybeNegative, maxNetwork, maxStages, preluStage, type Windows } from './relu-stages.js';
+import { anyMaybeNegative, maxNetwork, maxStages, poolWindows, preluStage } from './relu-stages.js';
 import { layerBytes, primaryNonzeros, type MlpFormat } from './size.js';
 
 export interface PlanOptions {
@@ -44,34 +43,6 @@ function refuseSpatialSoftmax(op: PlanOp, act: ResolvedActivation): void {
   refuseNonMlpActivation(op, act);
   if (act.code === ACT.softmax && op.outShape.kind === 'spatial' && op.outH * op.outW > 1)
     notConvertible(op, `softmax over the channels of a ${op.outH}×${op.outW} spatial output is not an MLP layer activation (the MLP's softmax spans the whole output vector)`);
-}
-
-/** The windows of a max pool (or global max pool) op, in output order (y, x, channel). */
-function poolWindows(op: PlanOp): Windows {
-  const { y, x } = windowAxes(op);
-  const span = (t: { lo: number; hi: number }) => Math.max(0, t.hi - t.lo + 1);
-  let ny = 0;
-  let nx = 0;
-  for (let o = 0; o < op.outH; o++) ny = Math.max(ny, span(validTaps(y, o)));
-  for (let o = 0; o < op.outW; o++) nx = Math.max(nx, span(validTaps(x, o)));
-  return {
-    count: op.outH * op.outW * op.outC,
-    longest: ny * nx,
-    features(w, out) {
-      const ch = w % op.outC;
-      const pix = (w - ch) / op.outC;
-      const ox = pix % op.outW;
-      const oy = (pix - ox) / op.outW;
-      const ty = validTaps(y, oy);
-      const tx = validTaps(x, ox);
-      let n = 0;
-      for (let ky = ty.lo; ky <= ty.hi; ky++) {
-        const row = (oy * op.sh - op.pads[0] + ky * op.dh) * op.inW;
-        for (let kx = tx.lo; kx <= tx.hi; kx++) out[n++] = (row + ox * op.sw - op.pads[2] + kx * op.dw) * op.inC + ch;
-      }
-      return n;
-    },
-  };
 }
 
 class MlpPlanner {

@@ -7,6 +7,8 @@
  * Each function writes its rows through CsrWriters (called once to count and, when the caller
  * stores, once more to fill) and returns the map of its results over the last stage's units.
  */
+import type { PlanOp } from '../model/plan.js';
+import { validTaps, windowAxes } from '../model/window.js';
 import { entries, featureNonNegative, MapBuilder, type AffineMap } from './affine-map.js';
 import type { CsrWriter } from './explicit-layer.js';
 
@@ -17,6 +19,34 @@ export interface Windows {
   longest: number;
   /** writes window w's features into `out` (length ≥ longest) and returns how many */
   features(w: number, out: Int32Array): number;
+}
+
+/** The windows of a max pool (or global max pool) op, in output order (y, x, channel). */
+export function poolWindows(op: PlanOp): Windows {
+  const { y, x } = windowAxes(op);
+  const span = (t: { lo: number; hi: number }) => Math.max(0, t.hi - t.lo + 1);
+  let ny = 0;
+  let nx = 0;
+  for (let o = 0; o < op.outH; o++) ny = Math.max(ny, span(validTaps(y, o)));
+  for (let o = 0; o < op.outW; o++) nx = Math.max(nx, span(validTaps(x, o)));
+  return {
+    count: op.outH * op.outW * op.outC,
+    longest: ny * nx,
+    features(w, out) {
+      const ch = w % op.outC;
+      const pix = (w - ch) / op.outC;
+      const ox = pix % op.outW;
+      const oy = (pix - ox) / op.outW;
+      const ty = validTaps(y, oy);
+      const tx = validTaps(x, ox);
+      let n = 0;
+      for (let ky = ty.lo; ky <= ty.hi; ky++) {
+        const row = (oy * op.sh - op.pads[0] + ky * op.dh) * op.inW;
+        for (let kx = tx.lo; kx <= tx.hi; kx++) out[n++] = (row + ox * op.sw - op.pads[2] + kx * op.dw) * op.inC + ch;
+      }
+      return n;
+    },
+  };
 }
 
 /** Stages a max network over windows of up to `longest` values needs. */
