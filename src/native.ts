@@ -82,7 +82,8 @@ export interface NativeConvertLayer {
   inUnit?: Int32Array;
   inCoef?: Float64Array;
   inConst?: Float64Array;
-  // explicit layers: CSR over the columns, bias per logical row
+  // explicit layers: CSR over the columns, bias per logical row. prim 0–2: an addend, CSR over the
+  // columns added to row r (rows ≥ primaryRows: the addend alone — values carried past the op)
   csrPtr?: Int32Array;
   csrCol?: Int32Array;
   csrVal?: Float64Array;
@@ -91,6 +92,8 @@ export interface NativeConvertLayer {
   rowLogical?: Int32Array;
   rowScale?: Float64Array;
   rowShift?: Float64Array;
+  // prim 0–2: rows [0, primaryRows) compute the op's outputs (default: its output size; more with rowLogical)
+  primaryRows?: number;
 }
 
 export interface NativeConvertSpec {

@@ -126,15 +126,16 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
       if (s.op.op == OpGlobalAvgPool && (s.op.kh != s.op.inH || s.op.kw != s.op.inW || s.op.sh != 1 || s.op.sw != 1 || s.op.dh != 1 || s.op.dw != 1 ||
                                          s.op.padTop || s.op.padBottom || s.op.padLeft || s.op.padRight))
         throwRange(env, ck.where + ": global pooling record must have a window of the whole input");
-      s.primaryRows = s.op.outSize();
+      // Rows [0, primaryRows) compute the op's output rowLogical[r] (or r); an addend adds rows
+      // to them (a residual) and rows after them (values carried past the op).
+      s.primaryRows = o.Get("primaryRows").IsUndefined() ? s.op.outSize() : ck.integer(o, "primaryRows", 1, s.rows);
+      if (s.primaryRows != s.op.outSize() && o.Get("rowLogical").IsUndefined())
+        throwRange(env, ck.where + ".primaryRows must equal the op's output size without rowLogical");
       if (!o.Get("csrPtr").IsUndefined()) {
-        // an addend: residual adds into the op's rows and rows carried past it
-        if (s.rows < s.primaryRows) throwRange(env, ck.where + ".rows must be at least the op's output size");
-        if (!o.Get("rowLogical").IsUndefined()) throwRange(env, ck.where + ": a layer with an addend takes no rowLogical");
         readCsr(ck, o, s, s.cols);
         s.hasAddend = true;
       } else if (s.rows != s.primaryRows) {
-        throwRange(env, ck.where + ".rows must equal the op's output size");
+        throwRange(env, ck.where + ".rows must equal primaryRows (the op's output size) without an addend");
       }
       s.logicalIn = s.op.inSize();
       if (s.prim != PrimAvgPool) {
@@ -165,8 +166,9 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
     }
     if (!o.Get("rowLogical").IsUndefined()) {
       auto rl = ck.typed<Napi::Int32Array>(o, "rowLogical", napi_int32_array, "Int32Array", s.rows, false);
+      const int64_t outputs = s.prim == PrimExplicit ? s.rows : s.op.outSize();
       for (int64_t r = 0; r < s.rows; r++)
-        if (rl.Data()[r] < 0 || rl.Data()[r] >= s.rows) throwRange(env, ck.where + ".rowLogical has an index out of range");
+        if (rl.Data()[r] < 0 || rl.Data()[r] >= outputs) throwRange(env, ck.where + ".rowLogical has an index out of range");
       s.rowLogical = rl.Data();
     }
     if (!o.Get("rowScale").IsUndefined()) {

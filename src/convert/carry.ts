@@ -40,3 +40,34 @@ export function carryRows(w: CsrWriter, m: AffineMap, unitsNonNeg: boolean, act:
   }
   return out.finish();
 }
+
+/**
+ * An activation ReLU units express exactly with two rows per value, act(x) = relu(x) +
+ * coef·relu(scale·x + shift): relu6 and clip(0, M) as relu(x) − relu(x − M), leakyRelu as
+ * relu(x) − α·relu(−x). A layer with such an activation that must also carry tensors becomes a
+ * ReLU layer with its rows twice (the second copy scaled and shifted), recombined by its reader;
+ * that costs one copy of the layer's rows, the alternative (per-unit activations) a runtime the
+ * MLP format does not have.
+ */
+export interface ReluRewrite {
+  scale: number;
+  shift: number;
+  coef: number;
+}
+
+export function reluRewrite(act: ResolvedActivation): ReluRewrite | null {
+  if (act.code === ACT.clip && act.min === 0 && Number.isFinite(act.max)) return { scale: 1, shift: -act.max, coef: -1 };
+  if (act.code === ACT.leakyRelu) return { scale: -1, shift: 0, coef: -act.alpha };
+  return null;
+}
+
+/** Feature i = unit i + coef·unit (n + i): the value of a rewritten layer's n outputs. */
+export function recombine(n: number, rw: ReluRewrite): AffineMap {
+  const out = new MapBuilder(n, 2 * n);
+  for (let i = 0; i < n; i++) {
+    out.add(i, 1);
+    out.add(n + i, rw.coef);
+    out.end(0);
+  }
+  return out.finish();
+}

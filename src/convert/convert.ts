@@ -46,6 +46,7 @@ export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32A
       ...(l.inMap ? { inOff: l.inMap.off, inUnit: l.inMap.unit, inCoef: l.inMap.coef, inConst: l.inMap.cnst } : {}),
       ...(l.csr ? { csrPtr: l.csr.rowPtr, csrCol: l.csr.colIdx, csrVal: l.csr.values, csrBias: l.csr.bias } : {}),
       ...(l.rowLogical ? { rowLogical: l.rowLogical } : {}),
+      ...(l.primaryRows !== undefined ? { primaryRows: l.primaryRows } : {}),
       ...(l.rowScale ? { rowScale: l.rowScale } : {}),
       ...(l.rowShift ? { rowShift: l.rowShift } : {}),
     })),

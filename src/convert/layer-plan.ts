@@ -32,6 +32,8 @@ export interface LayerPlan {
   carryNonzeros: number;
   /** conv/dense/avg: csr holds addend rows (the builder indexes them by row, so rows keep their order) */
   addend: boolean;
+  /** conv/dense/avg: the rows that compute the op's output rowLogical[r] (twice its outputs for a ReLU rewrite, see carry.ts) */
+  primaryRows?: number;
   /** structural nonzeros of the built matrix (what CSR stores), known whether or not anything is stored */
   nonzeros: number;
   rowLogical: Int32Array | null;

@@ -16,7 +16,7 @@ import { activateConst, LINEAR, nonNegativeAct, RELU } from './activation.js';
 import { entries, fromChannelFirst, gather, identityMap, isIdentity, isInjective, isPermutation, toChannelFirst, type AffineMap } from './affine-map.js';
 import { CsrWriter } from './explicit-layer.js';
 import { PRIM, type LayerKind, type LayerPlan, type MlpPlan, type Prim } from './layer-plan.js';
-import { carryRows } from './carry.js';
+import { carriesPast, carryRows, recombine, reluRewrite, type ReluRewrite } from './carry.js';
 import { concatMaps, selectPixels, sumMaps } from './graph-maps.js';
 import { anyMaybeNegative, maxNetwork, maxStages, poolWindows, preluStage } from './relu-stages.js';
 import { layerBytes, primaryNonzeros, type MlpFormat } from './size.js';
@@ -176,35 +176,52 @@ class MlpPlanner {
   private primary(op: PlanOp, opIndex: number, prim: Prim, kind: LayerKind): void {
     refuseSpatialSoftmax(op, op.activation);
     const inMap = this.features;
-    const primaryRows = op.outH * op.outW * op.outC;
-    const addend = this.addend(op, primaryRows);
+    const outputs = op.outH * op.outW * op.outC;
+    // carrying past an activation ReLU rewrites exactly: the op's rows twice, in a ReLU layer
+    const rw = this.carried().length && !carriesPast(op.activation) ? reluRewrite(op.activation) : null;
+    const act = rw ? RELU : op.activation;
+    const primaryRows = rw ? 2 * outputs : outputs;
+    const addend = this.addend(op, primaryRows, act);
     const rows = addend ? addend.rows : primaryRows;
-    const nonzeros = primaryNonzeros(prim, op, inMap, this.units, addend?.csr ?? null);
-    const layer = { prim, opIndex, rows, cols: this.units, inMap, csr: addend?.csr ?? null, nonzeros };
+    const nonzeros = primaryNonzeros(prim, op, inMap, this.units, addend?.csr ?? null, rw ? 2 : 1);
+    const layer = { prim, opIndex, rows, cols: this.units, inMap, csr: addend?.csr ?? null, nonzeros, primaryRows };
     const carry = { carryRows: rows - primaryRows, carryNonzeros: addend?.carryNonzeros ?? 0, addend: addend !== null };
-    this.pushLayer({ ...layer, ...carry, rowLogical: null, rowScale: null, rowShift: null, act: op.activation, origin: op.layerName, kind });
+    const copies = rw ? this.secondCopy(rows, outputs, rw) : { rowLogical: null, rowScale: null, rowShift: null };
+    this.pushLayer({ ...layer, ...carry, ...copies, act, origin: op.layerName, kind });
     addend?.values.forEach((v, k) => (this.values[v] = addend.maps[k]));
-    this.features = identityMap(primaryRows);
+    this.features = rw ? recombine(outputs, rw) : identityMap(outputs);
+  }
+
+  /** Rows [outputs, 2·outputs) compute the op's outputs again, scaled and shifted (see reluRewrite). */
+  private secondCopy(rows: number, outputs: number, rw: ReluRewrite) {
+    const rowLogical = Int32Array.from({ length: rows }, (_, r) => (r < 2 * outputs ? r % outputs : 0));
+    const second = (r: number) => r >= outputs && r < 2 * outputs;
+    const rowScale = rw.scale === 1 ? null : Float64Array.from({ length: rows }, (_, r) => (second(r) ? rw.scale : 1));
+    const rowShift = rw.shift === 0 ? null : Float64Array.from({ length: rows }, (_, r) => (second(r) ? rw.shift : 0));
+    return { rowLogical, rowScale, rowShift };
   }
 
   /**
    * Rows added to a primary layer's: a residual fused into the op (row r of the op's output plus
-   * feature r of the residual) and the carry rows of every value read later. Null when neither.
+   * feature r of the residual, in each copy of the rows) and the carry rows of every value read
+   * later. Null when neither.
    */
-  private addend(op: PlanOp, primaryRows: number) {
+  private addend(op: PlanOp, primaryRows: number, act: ResolvedActivation) {
     const values = this.carried();
     const residual = op.residual >= 0 ? this.values[op.residual]! : null;
     if (!values.length && !residual) return null;
     const maps = values.map((v) => this.values[v]!);
     const w = new CsrWriter(op.layerName);
+    const outputs = op.outH * op.outW * op.outC;
     const write = () => {
       for (let r = 0; r < primaryRows; r++) {
+        const i = r % outputs;
         w.begin();
-        if (residual) for (let j = residual.off[r]; j < residual.off[r + 1]; j++) w.add(residual.unit[j], residual.coef[j]);
-        w.end(residual ? residual.cnst[r] : 0);
+        if (residual) for (let j = residual.off[i]; j < residual.off[i + 1]; j++) w.add(residual.unit[j], residual.coef[j]);
+        w.end(residual ? residual.cnst[i] : 0);
       }
       const own = w.nonzeros;
-      const carried = this.carryInto(w, values, maps, this.unitsNonNeg, op.activation);
+      const carried = this.carryInto(w, values, maps, this.unitsNonNeg, act);
       return { carried, carryNonzeros: w.nonzeros - own };
     };
     const { carried, carryNonzeros } = write();
@@ -279,15 +296,20 @@ class MlpPlanner {
   /** A layer whose row i is feature i, with activation `act`. */
   private identityLayer(act: ResolvedActivation, origin: string): void {
     const m = this.features;
-    this.explicitLayers([origin], act, 'identity', ([w], mapAfter) => {
-      for (let i = 0; i < m.n; i++) {
-        w.begin();
-        for (let j = m.off[i]; j < m.off[i + 1]; j++) w.add(m.unit[j], m.coef[j]);
-        w.end(m.cnst[i]);
-      }
-      return mapAfter ? identityMap(m.n) : null;
+    // carrying past it: a ReLU layer with each feature twice, when ReLU rewrites `act` (see carry.ts)
+    const rw = this.carried().length && !carriesPast(act) ? reluRewrite(act) : null;
+    const copies: [number, number][] = rw ? [[1, 0], [rw.scale, rw.shift]] : [[1, 0]];
+    this.explicitLayers([origin], rw ? RELU : act, 'identity', ([w], mapAfter) => {
+      for (const [scale, shift] of copies)
+        for (let i = 0; i < m.n; i++) {
+          w.begin();
+          for (let j = m.off[i]; j < m.off[i + 1]; j++) w.add(m.unit[j], scale * m.coef[j]);
+          w.end(scale * m.cnst[i] + shift);
+        }
+      return mapAfter ? (rw ? recombine(m.n, rw) : identityMap(m.n)) : null;
     });
   }
+
 
   private maxPool(op: PlanOp): void {
     const windows = poolWindows(op);

@@ -40,8 +40,13 @@ function repeatsUnits(m: AffineMap, cols: number): boolean {
  * Nonzeros of a layer of `cols` columns whose rows are the plan op `p` read through `inMap`
  * (null: the identity), plus `addend` rows (a residual, carried values) when given.
  */
-export function primaryNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null, cols: number, addend: ExplicitCsr | null = null): number {
-  if (addend || (inMap && repeatsUnits(inMap, cols))) return mergedNonzeros(prim, p, inMap, cols, addend);
+export function primaryNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null, cols: number, addend: ExplicitCsr | null = null, copies = 1): number {
+  if (addend || (inMap && repeatsUnits(inMap, cols))) return mergedNonzeros(prim, p, inMap, cols, addend, copies);
+  return copies * tapNonzeros(prim, p, inMap);
+}
+
+/** Nonzeros of the op's rows read through `inMap` when no two entries of a row share a column. */
+function tapNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null): number {
   const nIn = p.inH * p.inW * p.inC;
   const count = inMap ? (i: number) => inMap.off[i + 1] - inMap.off[i] : () => 1;
   if (prim === PRIM.dense) return p.outC * (inMap ? inMap.off[nIn] : nIn);
@@ -80,7 +85,7 @@ export function primaryNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null, 
  * row, the distinct columns its taps reach through the map, then its addend row's other columns.
  * O(the layer's entries); used for graph layers, whose maps and addends are small.
  */
-function mergedNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null, cols: number, addend: ExplicitCsr | null): number {
+function mergedNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null, cols: number, addend: ExplicitCsr | null, copies: number): number {
   const stamp = new Int32Array(cols).fill(-1);
   let mark = 0;
   let total = 0;
@@ -103,7 +108,7 @@ function mergedNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null, cols: nu
   if (prim === PRIM.dense) {
     let taps = 0;
     for (let i = 0; i < p.inC; i++) taps += reach(i);
-    for (let r = 0; r < primaryRows; r++) total += taps + extra(r);
+    for (let r = 0; r < copies * primaryRows; r++) total += taps + extra(r);
   } else {
     const { y, x } = windowAxes(p);
     const groups = prim === PRIM.conv ? p.groups : p.inC;
@@ -121,12 +126,13 @@ function mergedNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null, cols: nu
               const base = ((oy * p.sh - p.pads[0] + ky * p.dh) * p.inW + ox * p.sw - p.pads[2] + kx * p.dw) * p.inC + g * cinG;
               for (let ci = 0; ci < cinG; ci++) taps += reach(base + ci);
             }
-          for (let co = g * coutG; co < (g + 1) * coutG; co++) total += taps + extra((oy * p.outW + ox) * p.outC + co);
+          for (let c = 0; c < copies; c++)
+            for (let co = g * coutG; co < (g + 1) * coutG; co++) total += taps + extra(c * primaryRows + (oy * p.outW + ox) * p.outC + co);
         }
       }
     }
   }
-  if (addend) total += addend.rowPtr[addend.bias.length] - addend.rowPtr[primaryRows]; // carry rows
+  if (addend) total += addend.rowPtr[addend.bias.length] - addend.rowPtr[copies * primaryRows]; // carry rows
   return total;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Graph models → a plain chain MLP: tensors read later are carried through the layers between
  * as extra units, adds and concats become rows of the layer that reads them, cropping and nearest
- * upsampling are selections. For random DAGs of those ops (ReLU and linear layers, both layouts),
+ * upsampling are selections; relu6 and leakyRelu layers that carry a tensor are rewritten as ReLU
+ * layers with their rows twice. For random DAGs of those ops (both layouts),
  * dense and CSR runMlp match runCnn and the float64 reference; what is not convertible is refused
  * with ERR_NOT_CONVERTIBLE naming the layer.
  */
@@ -32,13 +33,14 @@ interface T {
   reads: number;
 }
 
-/** Random DAG of what the converter takes: conv (ReLU or linear), residual adds, concats, crops, nearest upsampling, max pools, scale/shift. */
+/** Random DAG of what the converter takes: conv (ReLU, relu6, leakyRelu or linear), residual adds, concats, crops, nearest upsampling, max pools, scale/shift. */
 function convertibleGraph(seed: number, layout: Layout): { model: CnnModel; inputSize: number } {
   const r = rng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const pick = <X>(a: X[]): X => a[Math.floor(r() * a.length)];
   const wts = (n: number, fanIn: number) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * Math.sqrt(3 / fanIn));
-  const acts: (Activation | undefined)[] = [undefined, 'relu', 'relu'];
+  // relu6 and leakyRelu layers that carry a tensor become ReLU layers with their rows twice
+  const acts: (Activation | undefined)[] = [undefined, 'relu', 'relu', 'relu6', { type: 'leakyRelu', alpha: 0.1 }];
   const h0 = int(3, 7);
   const w0 = int(3, 7);
   const c0 = int(1, 4);
@@ -59,7 +61,7 @@ function convertibleGraph(seed: number, layout: Layout): { model: CnnModel; inpu
     const kind = int(0, 6);
     if (kind === 0) conv(x, int(1, 6), pick([1, 3]), pick(acts));
     else if (kind === 1) {
-      const y = conv(x, x.c, pick([1, 3]), pick([undefined, 'relu']));
+      const y = conv(x, x.c, pick([1, 3]), pick(acts));
       const z = r() < 0.5 ? conv(y, x.c, 1, undefined) : y;
       add({ type: 'add', activation: pick(acts) } as Layer, r() < 0.5 ? [z, x] : [x, z], { h: x.h, w: x.w, c: x.c });
     } else if (kind === 2) {
@@ -118,6 +120,28 @@ describe('convert: graph models', () => {
     expect(st.csr.layers.map((l) => [l.rows, l.carryUnits])).toEqual([
       [75 + 150, 150],
       [75, 0],
+    ]);
+  });
+
+  it('a relu6 layer carrying the skip tensor becomes a ReLU layer with its rows twice: relu(x) − relu(x − 6)', async () => {
+    const w = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.3 + s) * 4);
+    const model: CnnModel = {
+      layout: 'NCHW',
+      inputShape: [2, 4, 4],
+      layers: [
+        { type: 'conv2d', name: 'expand', filters: 4, kernelSize: [1, 1], weights: w(8, 1), activation: 'relu6' },
+        { type: 'conv2d', name: 'project', filters: 2, kernelSize: [3, 3], padding: 'same', weights: w(72, 2) },
+        { type: 'add', name: 'sum', inputs: ['project', 'input'] },
+      ],
+    };
+    const st = await expectConverts(model, 32, 4);
+    // expand: its 64 outputs twice (they pass 6: weights up to ±4) + the signed 32-value input as
+    // 32 pairs; project adds the input back; the NCHW output order is one more (linear) layer,
+    // since a layer with addend rows keeps its row order
+    expect(st.csr.layers.map((l) => [l.rows, l.carryUnits, l.activation])).toEqual([
+      [2 * 64 + 64, 64, 'relu'],
+      [32, 0, 'linear'],
+      [32, 0, 'linear'],
     ]);
   });
 
