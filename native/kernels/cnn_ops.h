@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/plan.h"
+#include "core/plan.h"
 
 namespace cnn2mlp {
 
@@ -22,9 +22,6 @@ void prelu(const PlanOp& p, const float* alpha, const float* in, float* out);
 void activationOp(const PlanOp& p, const float* in, float* out);
 // (h, w, c) → flat vector, in hwc order or (kFlagFlattenChw) chw order.
 void flatten(const PlanOp& p, const float* in, float* out);
-// Most inputs an add or concat takes (its input pointers live on the stack).
-constexpr int kMaxOpInputs = 64;
-
 // Graph ops, output rows [y0, y1) of one sample (so a single sample can still be split over threads).
 // y = act(Σ ins[k]) over p.numInputs inputs of the output's shape.
 void addRows(const PlanOp& p, const float* const* ins, float* out, int64_t y0, int64_t y1);

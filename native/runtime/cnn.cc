@@ -6,8 +6,8 @@
 
 #include "kernels/activation.h"
 #include "kernels/cnn_ops.h"
-#include "napi/common.h"
 #include "runtime/cpu.h"
+#include "runtime/dispatch.h"
 #include "runtime/thread_pool.h"
 
 namespace cnn2mlp {
@@ -56,18 +56,18 @@ struct Values {
 void runPerSampleOp(const CnnOp& op, const float* s, float* t) {
   const PlanOp& p = op.p;
   switch (p.op) {
-    case OpGlobalAvgPool:
-    case OpGlobalMaxPool: globalPool(p, s, t); break;
+    case OpGlobalAvgPool2d:
+    case OpGlobalMaxPool2d: globalPool(p, s, t); break;
     case OpBatchNorm: batchNorm(p, op.weights, op.bias, s, t); break;
-    case OpZeroPad: zeroPad(p, s, t); break;
-    case OpPRelu: prelu(p, op.weights, s, t); break;
+    case OpZeroPad2d: zeroPad(p, s, t); break;
+    case OpPrelu: prelu(p, op.weights, s, t); break;
     case OpActivation: activationOp(p, s, t); break;
     case OpFlatten: flatten(p, s, t); break;
     default: break;
   }
 }
 
-bool byRows(int op) { return op == OpMaxPool || op == OpAvgPool || op == OpAdd || op == OpMultiply || op == OpConcat || op == OpUpsample || op == OpCrop || op == OpConvTranspose; }
+bool byRows(int op) { return op == OpMaxPool2d || op == OpAvgPool2d || op == OpAdd || op == OpMultiply || op == OpConcat || op == OpUpsample2d || op == OpCropping2d || op == OpConv2dTranspose; }
 
 // Output rows [y0, y1) of a row-split op (pooling, the graph ops, transposed conv) for sample n.
 void runRows(const CnnOp& op, const Values& V, int64_t n, float* dst, int64_t y0, int64_t y1) {
@@ -77,23 +77,23 @@ void runRows(const CnnOp& op, const Values& V, int64_t n, float* dst, int64_t y0
   if (p.op == OpAdd || p.op == OpConcat)
     for (int k = 0; k < p.numInputs; k++) ins[k] = V.ptr(op.inputs[size_t(k)], n);
   switch (p.op) {
-    case OpMaxPool:
-    case OpAvgPool:
+    case OpMaxPool2d:
+    case OpAvgPool2d:
       for (int64_t y = y0; y < y1; y++) poolRow(p, s, dst, y);
       break;
     case OpAdd: addRows(p, ins, dst, y0, y1); break;
     case OpMultiply: multiplyRows(p, s, V.ptr(op.inputs[1], n), op.multiplierSize, dst, y0, y1); break;
     case OpConcat: concatRows(p, ins, op.inputChannels.data(), dst, y0, y1); break;
-    case OpUpsample: upsampleRows(p, op.ys, op.xs, s, dst, y0, y1); break;
-    case OpCrop: cropRows(p, s, dst, y0, y1); break;
-    case OpConvTranspose: convTransposeRows(p, op.weights, op.bias, s, dst, y0, y1); break;
+    case OpUpsample2d: upsampleRows(p, op.ys, op.xs, s, dst, y0, y1); break;
+    case OpCropping2d: cropRows(p, s, dst, y0, y1); break;
+    case OpConv2dTranspose: convTransposeRows(p, op.weights, op.bias, s, dst, y0, y1); break;
     default: break;
   }
 }
 
 // Output pixels [p0, p1) × units [u0, u1) of a conv for sample n, then (fused residual add) the
 // skip tensor added and the activation applied to the same block while it is in cache.
-void runConvChunk(const CnnOp& op, const ConvKernel& kernel, const Values& V, int64_t n, float* dst, int64_t p0, int64_t p1, int64_t u0, int64_t u1) {
+void runConvChunk(const CnnOp& op, const ConvKernels& kernel, const Values& V, int64_t n, float* dst, int64_t p0, int64_t p1, int64_t u0, int64_t u1) {
   const ConvDesc& d = op.conv;
   const bool byChannel = d.depthwise || d.smallGroups;  // these kernels cover all channels per call
   const ConvRowFn fn = d.depthwise ? kernel.depthwise : d.smallGroups ? kernel.grouped : kernel.general;
@@ -108,7 +108,7 @@ void runConvChunk(const CnnOp& op, const ConvKernel& kernel, const Values& V, in
 }
 
 // Runs one non-dense op on one sample, the whole output in one call, activation and softmax included.
-void runOpOnSample(const CnnOp& op, const ConvKernel& kernel, const Values& V, int64_t n, float* dst) {
+void runOpOnSample(const CnnOp& op, const ConvKernels& kernel, const Values& V, int64_t n, float* dst) {
   const PlanOp& p = op.p;
   if (p.op == OpConv2d) {
     const ConvDesc& d = op.conv;
@@ -122,7 +122,7 @@ void runOpOnSample(const CnnOp& op, const ConvKernel& kernel, const Values& V, i
 }
 
 // One op over the whole batch, split over threads by samples × output chunks.
-void runOpOnBatch(const CnnOp& op, int64_t i, const ConvKernel& kernel, const Values& V, int64_t batch, int threads) {
+void runOpOnBatch(const CnnOp& op, int64_t i, const ConvKernels& kernel, const Values& V, int64_t batch, int threads) {
   const PlanOp& p = op.p;
   const int64_t v = i + 1;
   switch (p.op) {
@@ -172,7 +172,7 @@ void runOpOnBatch(const CnnOp& op, int64_t i, const ConvKernel& kernel, const Va
 }  // namespace
 
 void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* out) {
-  const ConvKernel& kernel = convKernelFor(activeIsa());
+  const ConvKernels kernel = convKernelsFor(activeIsa());
   auto scratch = takeScratch(cnn, size_t(std::max<int64_t>(batch * cnn.arenaFloats, 1)));
   struct Return {
     const Cnn& c;

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/errors.h"
 #include "kernels/cnn_ops.h"
-#include "napi/common.h"
 #include "runtime/cnn.h"
 
 namespace cnn2mlp {
@@ -71,8 +71,8 @@ void setupWeights(Cnn& cnn, CnnOp& op, int64_t i, const std::vector<TensorView>&
       op.weights = copyTensor(cnn, tensors[p.weights], i, p, "scale");
       op.bias = copyTensor(cnn, tensors[p.bias], i, p, "shift");
       break;
-    case OpPRelu: op.weights = copyTensor(cnn, tensors[p.weights], i, p, "alpha"); break;
-    case OpConvTranspose: {
+    case OpPrelu: op.weights = copyTensor(cnn, tensors[p.weights], i, p, "alpha"); break;
+    case OpConv2dTranspose: {
       const float* w = copyTensor(cnn, tensors[p.weights], i, p, "weights");
       float* packed = zeros(cnn, expectedWeights(p), "transposed conv weights");
       repackTransposeWeights(p, w, packed);
@@ -82,10 +82,10 @@ void setupWeights(Cnn& cnn, CnnOp& op, int64_t i, const std::vector<TensorView>&
       op.bias = bias;
       break;
     }
-    case OpUpsample: {
+    case OpUpsample2d: {
       const bool bilinear = (p.flags & kFlagBilinear) != 0;
-      op.ys = buildUpsampleAxis(p.inH, p.sh, bilinear, (p.flags >> 1) & 3, (p.flags >> 3) & 3);
-      op.xs = buildUpsampleAxis(p.inW, p.sw, bilinear, (p.flags >> 1) & 3, (p.flags >> 3) & 3);
+      op.ys = buildUpsampleAxis(p.inH, p.sh, bilinear, p.coordinateMode, p.nearestMode);
+      op.xs = buildUpsampleAxis(p.inW, p.sw, bilinear, p.coordinateMode, p.nearestMode);
       break;
     }
     default: break;

@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "kernels/cnn_ops.h"
-
 namespace cnn2mlp {
 namespace {
 
@@ -34,16 +32,18 @@ bool axisOk(int64_t in, int64_t out, int k, int s, int d, int before, int after,
 std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
   int64_t v[kRecordSize];
   static const char* names[] = {"op", "inH", "inW", "inC", "outH", "outW", "outC", "kh", "kw", "sh", "sw", "dh", "dw", "padTop", "padBottom", "padLeft", "padRight", "groups"};
-  if (!intField(r, field::op, 0, OpConvTranspose, &v[0])) return "invalid op code";
+  if (!intField(r, field::op, 0, kOpCount - 1, &v[0])) return "invalid op code";
   for (int f = field::inH; f <= field::groups; f++) {
     double lo = (f >= field::padTop && f <= field::padRight) ? 0 : 1;
     if (!intField(r, f, lo, kMaxDim, &v[f])) return std::string("invalid field ") + names[f];
   }
-  int64_t act, w, b, flags, layer, numInputs, inputsAt, residual, outOffset;
-  if (!intField(r, field::act, 0, ActSwish, &act)) return "invalid activation code";
+  int64_t act, w, b, flags, layer, numInputs, inputsAt, residual, outOffset, coord, nearest;
+  if (!intField(r, field::act, 0, kActCount - 1, &act)) return "invalid activation code";
   if (!intField(r, field::weights, -1, numTensors - 1, &w)) return "weights tensor index out of range";
   if (!intField(r, field::bias, -1, numTensors - 1, &b)) return "bias tensor index out of range";
-  if (!intField(r, field::flags, 0, 31, &flags)) return "invalid flags";
+  if (!intField(r, field::flags, 0, kFlagsAll, &flags)) return "invalid flags";
+  if (!intField(r, field::coordinateMode, 0, kCoordCount - 1, &coord)) return "invalid coordinate mode";
+  if (!intField(r, field::nearestMode, 0, kNearestCount - 1, &nearest)) return "invalid nearest mode";
   if (!intField(r, field::layerIndex, 0, 1e9, &layer)) return "invalid layer index";
   if (!intField(r, field::numInputs, 1, kMaxOpInputs, &numInputs)) return "invalid input count";
   if (!intField(r, field::inputsAt, 0, 1e15, &inputsAt)) return "invalid input list position";
@@ -62,6 +62,7 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
   o->act.max = float(r[field::actMax]);
   o->act.beta = float(r[field::actBeta]);
   o->numInputs = int(numInputs), o->inputsAt = inputsAt, o->residual = residual, o->outOffset = outOffset;
+  o->coordinateMode = int(coord), o->nearestMode = int(nearest);
   o->weights = int(w), o->bias = int(b), o->flags = int(flags), o->layerIndex = int(layer);
   if (o->inSize() > 2147483647LL || o->outSize() > 2147483647LL) return "tensor too large";
 
@@ -69,8 +70,9 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
   if (o->residual >= 0 && o->op != OpConv2d) return "only conv2d takes a residual input";
   if (o->residual >= 0 && o->act.code == ActSoftmax) return "softmax after a residual add";
   if ((o->op == OpAdd || o->op == OpConcat) ? o->numInputs < 2 : o->op == OpMultiply ? o->numInputs != 2 : o->numInputs != 1) return "wrong number of inputs for the op";
-  if (o->op != OpUpsample && o->op != OpFlatten && o->op != OpMaxPool && o->op != OpAvgPool && flags != 0) return "flags set on an op without flags";
-  if (o->op != OpUpsample && flags > 3) return "invalid flags";
+  const int allowed = o->op == OpUpsample2d ? kFlagBilinear : o->op == OpFlatten ? kFlagFlattenChw : o->op == OpAvgPool2d ? kFlagCountIncludePad : 0;
+  if (flags & ~allowed) return "flags the op does not take";
+  if (o->op != OpUpsample2d && (coord != 0 || nearest != 0)) return "resize modes on an op that does not resize";
   switch (o->op) {
     case OpAdd:
     case OpMultiply:
@@ -79,13 +81,13 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
     case OpConcat:
       if (o->outH != o->inH || o->outW != o->inW || o->outC <= o->inC) return "concat output must keep the spatial size and add channels";
       break;
-    case OpUpsample:
+    case OpUpsample2d:
       if (o->outH != o->inH * o->sh || o->outW != o->inW * o->sw || o->outC != o->inC) return "upsample output size mismatch";
       break;
-    case OpCrop:
+    case OpCropping2d:
       if (o->outH != o->inH - o->padTop - o->padBottom || o->outW != o->inW - o->padLeft - o->padRight || o->outC != o->inC) return "cropping output size mismatch";
       break;
-    case OpConvTranspose:
+    case OpConv2dTranspose:
       if (o->inC % o->groups || o->outC % o->groups) return "channels not divisible by groups";
       if (o->weights < 0) return "conv2dTranspose needs weights";
       break;
@@ -95,8 +97,8 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
         return "output size does not match kernel, stride, dilation and padding";
       if (o->weights < 0) return "conv2d needs weights";
       break;
-    case OpMaxPool:
-    case OpAvgPool:
+    case OpMaxPool2d:
+    case OpAvgPool2d:
       if (o->outC != o->inC) return "pooling changes the channel count";
       if (!axisOk(o->inH, o->outH, o->kh, o->sh, o->dh, o->padTop, o->padBottom, true) || !axisOk(o->inW, o->outW, o->kw, o->sw, o->dw, o->padLeft, o->padRight, true))
         return "output size does not match pool size, stride and padding";
@@ -106,8 +108,8 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
       if (o->inH != 1 || o->inW != 1 || o->outH != 1 || o->outW != 1) return "dense needs a vector input";
       if (o->weights < 0) return "dense needs weights";
       break;
-    case OpGlobalAvgPool:
-    case OpGlobalMaxPool:
+    case OpGlobalAvgPool2d:
+    case OpGlobalMaxPool2d:
       if (o->outH != 1 || o->outW != 1 || o->outC != o->inC) return "global pooling output must be the channel vector";
       break;
     case OpBatchNorm:
@@ -116,11 +118,11 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
     case OpActivation:
       if (o->outH != o->inH || o->outW != o->inW || o->outC != o->inC) return "elementwise op changes the shape";
       break;
-    case OpPRelu:
+    case OpPrelu:
       if (o->weights < 0) return "prelu needs alpha";
       if (o->outH != o->inH || o->outW != o->inW || o->outC != o->inC) return "elementwise op changes the shape";
       break;
-    case OpZeroPad:
+    case OpZeroPad2d:
       if (o->outH != o->inH + o->padTop + o->padBottom || o->outW != o->inW + o->padLeft + o->padRight || o->outC != o->inC) return "zero padding output size mismatch";
       break;
     case OpFlatten:
@@ -134,10 +136,10 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
 int64_t expectedWeights(const PlanOp& o) {
   switch (o.op) {
     case OpConv2d:
-    case OpConvTranspose: return int64_t(o.kh) * o.kw * (o.inC / o.groups) * o.outC;
+    case OpConv2dTranspose: return int64_t(o.kh) * o.kw * (o.inC / o.groups) * o.outC;
     case OpDense: return o.inC * o.outC;
     case OpBatchNorm:
-    case OpPRelu: return o.inC;
+    case OpPrelu: return o.inC;
     default: return 0;
   }
 }
@@ -145,7 +147,7 @@ int64_t expectedWeights(const PlanOp& o) {
 int64_t expectedBias(const PlanOp& o) {
   switch (o.op) {
     case OpConv2d:
-    case OpConvTranspose:
+    case OpConv2dTranspose:
     case OpDense: return o.outC;
     case OpBatchNorm: return o.inC;
     default: return 0;

@@ -1,4 +1,5 @@
 /** Activations as the planner sees them: which ones keep values non-negative, and their value on constants. */
+import { SELU_ALPHA, SELU_GAMMA } from '../model/op-contract.js';
 import { ACT, type ResolvedActivation } from '../model/plan.js';
 
 export const LINEAR: ResolvedActivation = { name: 'linear', code: ACT.linear, alpha: 0, beta: 0, min: 0, max: 0 };
@@ -27,7 +28,7 @@ export function activateConst(a: ResolvedActivation, v: number): number {
     case ACT.elu:
       return v >= 0 ? v : f(a.alpha * (Math.exp(v) - 1));
     case ACT.selu:
-      return v >= 0 ? f(1.0507009873554805 * v) : f(1.0507009873554805 * 1.6732632423543772 * (Math.exp(v) - 1));
+      return v >= 0 ? f(SELU_GAMMA * v) : f(SELU_GAMMA * SELU_ALPHA * (Math.exp(v) - 1));
     case ACT.softplus:
       return v > 20 ? v : f(Math.log1p(Math.exp(v)));
     case ACT.hardSigmoid:

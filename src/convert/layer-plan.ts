@@ -8,9 +8,10 @@ import type { ResolvedActivation } from '../model/plan.js';
 import type { AffineMap } from './affine-map.js';
 import type { ExplicitCsr } from './explicit-layer.js';
 
-/** What computes a layer's rows before the maps; must match native/runtime/builder.h. */
-export const PRIM = { conv: 0, dense: 1, avgPool: 2, explicit: 3 } as const;
-export type Prim = (typeof PRIM)[keyof typeof PRIM];
+import type { Prim } from '../model/op-contract.js';
+
+/** What computes a layer's rows before the maps (defined with the op contract, which C++ reads too). */
+export { PRIM, type Prim } from '../model/op-contract.js';
 
 export type LayerKind = 'conv2d' | 'dense' | 'avgPool' | 'identity' | 'maxPoolStage' | 'preluStage';
 

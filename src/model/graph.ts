@@ -5,10 +5,9 @@
  * model output. Errors name the layer and the tensor at fault.
  */
 import { Cnn2MlpError, describe } from '../errors.js';
+import { MAX_OP_INPUTS } from './op-contract.js';
 import type { CnnModel, Layer } from './types.js';
 
-/** Most inputs one add or concat takes (native/kernels/cnn_ops.h kMaxOpInputs). */
-export const MAX_OP_INPUTS = 64;
 
 /** The model input in `LayerGraph.inputs`. */
 export const MODEL_INPUT = -1;

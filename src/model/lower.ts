@@ -4,8 +4,8 @@
  */
 import { describe } from '../errors.js';
 import { fail, floatArray, isPositiveInt, LINEAR, MAX_DIM, pair, poolOrConvAxis, resolveActivation } from './checks.js';
+import { COORDINATE_MODES, FLAG_BILINEAR, FLAG_COUNT_INCLUDE_PAD, FLAG_FLATTEN_CHW, NEAREST_MODES, OP, type PlanOp } from './ops.js';
 import { firstEmptyWindow } from './window.js';
-import { COORDINATE_MODES, FLAG_COUNT_INCLUDE_PAD, FLAG_FLATTEN_CHW, NEAREST_MODES, OP, UPSAMPLE_BILINEAR, type PlanOp } from './ops.js';
 import type { Conv2dTransposeLayer, Layer, Layout, Shape } from './types.js';
 
 export type OpDraft = Omit<PlanOp, 'outH' | 'outW' | 'outC' | 'outShape' | 'inputs' | 'residual' | 'outOffset' | 'layerIndex' | 'layerName'>;
@@ -51,6 +51,8 @@ function base(ins: Shape[]): OpDraft {
     weights: -1,
     bias: -1,
     flags: 0,
+    coordinateMode: 0,
+    nearestMode: 0,
   };
 }
 
@@ -244,8 +246,8 @@ function upsample(layer: Extract<Layer, { type: 'upsample2d' }>, where: string, 
   const ni = NEAREST_MODES.indexOf(nm);
   if (ci < 0) fail(where, `Expected coordinateMode to be one of ${COORDINATE_MODES.join(', ')} but received ${describe(cm)}`);
   if (ni < 0) fail(where, `Expected nearestMode to be one of ${NEAREST_MODES.join(', ')} but received ${describe(nm)}`);
-  const flags = (layer.mode === 'bilinear' ? UPSAMPLE_BILINEAR : 0) | (ci << 1) | (ni << 3);
-  return { draft: { ...base(ins), op: OP.upsample2d, sh: f[0], sw: f[1], flags }, out: spatial(h * f[0], w * f[1], c) };
+  const flags = layer.mode === 'bilinear' ? FLAG_BILINEAR : 0;
+  return { draft: { ...base(ins), op: OP.upsample2d, sh: f[0], sw: f[1], flags, coordinateMode: ci, nearestMode: ni }, out: spatial(h * f[0], w * f[1], c) };
 }
 
 function crop(layer: Extract<Layer, { type: 'cropping2d' }>, where: string, ins: Shape[]): Lowered {

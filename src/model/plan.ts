@@ -113,6 +113,7 @@ function writeRecords(ops: PlanOp[]): { records: Float64Array; edges: Float64Arr
       [F.act, op.activation.code], [F.actAlpha, op.activation.alpha], [F.actMin, op.activation.min], [F.actMax, op.activation.max], [F.actBeta, op.activation.beta],
       [F.weights, op.weights], [F.bias, op.bias], [F.flags, op.flags], [F.layerIndex, op.layerIndex],
       [F.numInputs, op.inputs.length], [F.inputsAt, edges.length], [F.residual, op.residual], [F.outOffset, op.outOffset],
+      [F.coordinateMode, op.coordinateMode], [F.nearestMode, op.nearestMode],
     ]; // prettier-ignore
     for (const [f, v] of set) r[f] = v;
     edges.push(...op.inputs);

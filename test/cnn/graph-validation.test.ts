@@ -52,7 +52,7 @@ describe('graph validation', () => {
     refuses(model([{ type: 'upsample2d', size: [2, 2], mode: 'bilinear', coordinateMode: 'tfCropAndResize' as 'halfPixel' }]), /Expected coordinateMode to be one of asymmetric, halfPixel/);
     refuses(model([{ type: 'cropping2d', cropping: [1, 1, 0, 0] }]), /layer 0 \(cropping2d\): cropping \[1, 1, 0, 0\] leaves nothing of its 2×2 input/);
     refuses(model([{ type: 'scaleShift', scale: new Float32Array(2) }]), /Expected scale to be a Float32Array of length 1 or 1 but received a Float32Array of length 2/);
-    const ct = { type: 'conv2dTranspose', filters: 2, kernelSize: [3, 3], strides: [2, 2], weights: new Float32Array(18) } as const;
+    const ct: Extract<Layer, { type: 'conv2dTranspose' }> = { type: 'conv2dTranspose', filters: 2, kernelSize: [3, 3], strides: [2, 2], weights: new Float32Array(18) };
     refuses(model([{ ...ct, outputPadding: [2, 0] }]), /outputPadding .* must be smaller than the stride or the dilation/);
     refuses(model([{ ...ct, weights: new Float32Array(17) }]), /Expected weights \(\[kh, kw, filters\/groups, inChannels\]\) to have length 18 but it has length 17/);
     refuses(model([{ ...ct, padding: [3, 3, 0, 0], strides: [1, 1] }]), /its output height would be -2; reduce the padding/);
