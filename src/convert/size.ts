@@ -41,8 +41,20 @@ function repeatsUnits(m: AffineMap, cols: number): boolean {
  * (null: the identity), plus `addend` rows (a residual, carried values) when given.
  */
 export function primaryNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null, cols: number, addend: ExplicitCsr | null = null, copies = 1): number {
-  if (addend || (inMap && repeatsUnits(inMap, cols))) return mergedNonzeros(prim, p, inMap, cols, addend, copies);
-  return copies * tapNonzeros(prim, p, inMap);
+  if ((inMap && repeatsUnits(inMap, cols)) || (addend && meets(inMap, cols, addend, copies * p.outH * p.outW * p.outC)))
+    return mergedNonzeros(prim, p, inMap, cols, addend, copies);
+  return copies * tapNonzeros(prim, p, inMap) + (addend ? addend.rowPtr[addend.bias.length] : 0);
+}
+
+/** Some addend entry of the op's rows (a residual) is on a column the op's taps can reach. */
+function meets(inMap: AffineMap | null, cols: number, addend: ExplicitCsr, tapRows: number): boolean {
+  const end = addend.rowPtr[tapRows];
+  if (end === 0) return false;
+  if (!inMap) return true;
+  const reached = new Uint8Array(cols);
+  for (let k = 0; k < inMap.off[inMap.n]; k++) reached[inMap.unit[k]] = 1;
+  for (let k = 0; k < end; k++) if (reached[addend.colIdx[k]]) return true;
+  return false;
 }
 
 /** Nonzeros of the op's rows read through `inMap` when no two entries of a row share a column. */
@@ -52,10 +64,12 @@ function tapNonzeros(prim: Prim, p: PlanOp, inMap: AffineMap | null): number {
   if (prim === PRIM.dense) return p.outC * (inMap ? inMap.off[nIn] : nIn);
   const cinG = prim === PRIM.conv ? p.inC / p.groups : 1;
   const { y, x } = windowAxes(p);
-  let allOne = true;
-  for (let i = 0; inMap && i < nIn && allOne; i++) allOne = count(i) === 1;
+  // every feature with the same number of entries (1 for a plain selection, 2 after a ReLU rewrite)
+  const each = inMap ? count(0) : 1;
+  let uniform = true;
+  for (let i = 0; inMap && i < nIn && uniform; i++) uniform = count(i) === each;
   // every output channel sees cinG input channels at each valid tap
-  if (allOne) return p.outC * cinG * validTapsSum(y) * validTapsSum(x);
+  if (uniform) return each * p.outC * cinG * validTapsSum(y) * validTapsSum(x);
   // General input map: Σ over outputs of Σ over valid taps of the map's entry counts.
   const groups = prim === PRIM.conv ? p.groups : p.inC;
   const coutG = p.outC / groups;
