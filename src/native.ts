@@ -116,7 +116,8 @@ export interface NativeConvertLayer {
   inUnit?: Int32Array;
   inCoef?: Float64Array;
   inConst?: Float64Array;
-  // explicit layers: CSR over the columns, bias per logical row
+  // explicit layers: CSR over the columns, bias per logical row. prim 0–2: an addend, CSR over the
+  // columns added to row r (rows ≥ primaryRows: the addend alone — values carried past the op)
   csrPtr?: Int32Array;
   csrCol?: Int32Array;
   csrVal?: Float64Array;
@@ -125,6 +126,8 @@ export interface NativeConvertLayer {
   rowLogical?: Int32Array;
   rowScale?: Float64Array;
   rowShift?: Float64Array;
+  // prim 0–2: rows [0, primaryRows) compute the op's outputs (default: its output size; more with rowLogical)
+  primaryRows?: number;
 }
 
 export interface NativeConvertSpec {
@@ -208,7 +211,7 @@ export interface NativeAddon {
   // --- conversion (native/napi/convert.cc) ---
   /**
    * Builds a converted MLP off the event loop from the plan records/tensors and one entry per MLP
-   * layer (see src/convert/layers.ts and nativeSpec() in src/convert/convert.ts). The job writes
+   * layer (see src/convert/planner.ts and nativeSpec() in src/convert/convert.ts). The job writes
    * progress [done, total] as it goes and stops with ERR_ABORTED once abortFlag[0] is nonzero.
    */
   convertBuild(spec: NativeConvertSpec, progress: Float64Array, abortFlag: Int32Array): Promise<NativeMlpHandle>;

@@ -1,6 +1,6 @@
 // convertBuild(spec, progress, abortFlag) → Promise<MLP handle>: builds a converted MLP off the
 // event loop (native/runtime/builder.h). `spec` carries the plan records and tensors plus one
-// entry per MLP layer with its maps (planned by src/convert/layers.ts). Every array is checked
+// entry per MLP layer with its maps (planned by src/convert/planner.ts). Every array is checked
 // here before the job starts: sizes, index ranges, finiteness. progress (Float64Array [done,
 // total]) is written by the job and polled from JS; abortFlag (Int32Array [flag]) is read by it.
 // The model's weight tensors belong to the caller, who may transfer or resize them while the job
@@ -87,6 +87,23 @@ std::vector<PlanOp> readOps(Checker& ck, Napi::Float64Array records, const std::
   return ops;
 }
 
+// csrPtr/csrCol/csrVal/csrBias of layer `o`: rows + 1 pointers from 0 up to the entries, columns
+// in [0, columns), finite values.
+void readCsr(Checker& ck, Napi::Object o, LayerSpec& s, int64_t columns) {
+  auto ptr = ck.typed<Napi::Int32Array>(o, "csrPtr", napi_int32_array, "Int32Array", s.rows + 1, false);
+  auto col = ck.typed<Napi::Int32Array>(o, "csrCol", napi_int32_array, "Int32Array", -1, false);
+  auto val = ck.typed<Napi::Float64Array>(o, "csrVal", napi_float64_array, "Float64Array", int64_t(col.ElementLength()), false);
+  auto bias = ck.typed<Napi::Float64Array>(o, "csrBias", napi_float64_array, "Float64Array", s.rows, false);
+  if (ptr.Data()[0] != 0 || int64_t(ptr.Data()[s.rows]) != int64_t(col.ElementLength())) throwRange(ck.env, ck.where + ".csrPtr must run from 0 to the number of entries");
+  for (int64_t r = 0; r < s.rows; r++)
+    if (ptr.Data()[r + 1] < ptr.Data()[r]) throwRange(ck.env, ck.where + ".csrPtr decreases");
+  for (size_t k = 0; k < col.ElementLength(); k++)
+    if (col.Data()[k] < 0 || col.Data()[k] >= columns) throwRange(ck.env, ck.where + ".csrCol has an index out of range");
+  ck.finite(val.Data(), val.ElementLength(), "csrVal");
+  ck.finite(bias.Data(), bias.ElementLength(), "csrBias");
+  s.csrPtr = ptr.Data(), s.csrCol = col.Data(), s.csrVal = val.Data(), s.csrBias = bias.Data();
+}
+
 // A primary layer: the plan op it computes (conv, dense, avg pool) and that op's tensors.
 void readPrimary(Checker& ck, Napi::Object o, const std::vector<PlanOp>& ops, const std::vector<Tensor>& tensors, LayerSpec& s) {
   const int64_t oi = ck.integer(o, "opIndex", 0, int64_t(ops.size()) - 1);
@@ -96,7 +113,17 @@ void readPrimary(Checker& ck, Napi::Object o, const std::vector<PlanOp>& ops, co
   if (s.op.op == OpGlobalAvgPool2d && (s.op.kh != s.op.inH || s.op.kw != s.op.inW || s.op.sh != 1 || s.op.sw != 1 || s.op.dh != 1 || s.op.dw != 1 ||
                                      s.op.padTop || s.op.padBottom || s.op.padLeft || s.op.padRight))
     throwRange(ck.env, ck.where + ": global pooling record must have a window of the whole input");
-  if (s.rows != s.op.outSize()) throwRange(ck.env, ck.where + ".rows must equal the op's output size");
+  // Rows [0, primaryRows) compute the op's output rowLogical[r] (or r); an addend adds rows
+  // to them (a residual) and rows after them (values carried past the op).
+  s.primaryRows = o.Get("primaryRows").IsUndefined() ? s.op.outSize() : ck.integer(o, "primaryRows", 1, s.rows);
+  if (s.primaryRows != s.op.outSize() && o.Get("rowLogical").IsUndefined())
+    throwRange(ck.env, ck.where + ".primaryRows must equal the op's output size without rowLogical");
+  if (!o.Get("csrPtr").IsUndefined()) {
+    readCsr(ck, o, s, s.cols);
+    s.hasAddend = true;
+  } else if (s.rows != s.primaryRows) {
+    throwRange(ck.env, ck.where + ".rows must equal primaryRows (the op's output size) without an addend");
+  }
   s.logicalIn = s.op.inSize();
   if (s.prim != PrimAvgPool) {
     s.weights = tensors[s.op.weights].data();
@@ -107,18 +134,7 @@ void readPrimary(Checker& ck, Napi::Object o, const std::vector<PlanOp>& ops, co
 // An explicit layer: CSR over the logical inputs, one bias per logical row.
 void readExplicit(Checker& ck, Napi::Object o, LayerSpec& s) {
   s.logicalIn = s.cols;
-  auto ptr = ck.typed<Napi::Int32Array>(o, "csrPtr", napi_int32_array, "Int32Array", s.rows + 1, false);
-  auto col = ck.typed<Napi::Int32Array>(o, "csrCol", napi_int32_array, "Int32Array", -1, false);
-  auto val = ck.typed<Napi::Float64Array>(o, "csrVal", napi_float64_array, "Float64Array", int64_t(col.ElementLength()), false);
-  auto bias = ck.typed<Napi::Float64Array>(o, "csrBias", napi_float64_array, "Float64Array", s.rows, false);
-  if (ptr.Data()[0] != 0 || int64_t(ptr.Data()[s.rows]) != int64_t(col.ElementLength())) throwRange(ck.env, ck.where + ".csrPtr must run from 0 to the number of entries");
-  for (int64_t r = 0; r < s.rows; r++)
-    if (ptr.Data()[r + 1] < ptr.Data()[r]) throwRange(ck.env, ck.where + ".csrPtr decreases");
-  for (size_t k = 0; k < col.ElementLength(); k++)
-    if (col.Data()[k] < 0 || col.Data()[k] >= s.logicalIn) throwRange(ck.env, ck.where + ".csrCol has an index out of range");
-  ck.finite(val.Data(), val.ElementLength(), "csrVal");
-  ck.finite(bias.Data(), bias.ElementLength(), "csrBias");
-  s.csrPtr = ptr.Data(), s.csrCol = col.Data(), s.csrVal = val.Data(), s.csrBias = bias.Data();
+  readCsr(ck, o, s, s.logicalIn);
 }
 
 // The input map (optional) and the row maps (rowLogical, rowScale, rowShift; each optional).
@@ -143,8 +159,9 @@ void readMaps(Checker& ck, Napi::Object o, LayerSpec& s) {
   }
   if (!o.Get("rowLogical").IsUndefined()) {
     auto rl = ck.typed<Napi::Int32Array>(o, "rowLogical", napi_int32_array, "Int32Array", s.rows, false);
+    const int64_t outputs = s.prim == PrimExplicit ? s.rows : s.op.outSize();
     for (int64_t r = 0; r < s.rows; r++)
-      if (rl.Data()[r] < 0 || rl.Data()[r] >= s.rows) throwRange(ck.env, ck.where + ".rowLogical has an index out of range");
+      if (rl.Data()[r] < 0 || rl.Data()[r] >= outputs) throwRange(ck.env, ck.where + ".rowLogical has an index out of range");
     s.rowLogical = rl.Data();
   }
   if (!o.Get("rowScale").IsUndefined()) {

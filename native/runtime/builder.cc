@@ -82,12 +82,20 @@ double forEachTap(const LayerSpec& s, int64_t o, Tap&& tap) {
   }
 }
 
+double finishRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e, double b);
+
 // Row r's entries (sorted by column, merged) into `e`; returns its bias.
 double buildRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e) {
   e.clear();
   const int64_t o = s.rowLogical ? s.rowLogical[r] : r;
   double constant = 0;
-  double b = forEachTap(s, o, [&](int64_t i, double w) {
+  double b = 0;
+  if (s.hasAddend) {
+    for (int32_t j = s.csrPtr[r]; j < s.csrPtr[r + 1]; j++) e.emplace_back(s.csrCol[j], s.csrVal[j]);
+    b = s.csrBias[r];
+    if (r >= s.primaryRows) return finishRow(s, r, e, b);
+  }
+  b += forEachTap(s, o, [&](int64_t i, double w) {
     if (!s.hasMap) {
       e.emplace_back(int32_t(i), w);
       return;
@@ -96,7 +104,11 @@ double buildRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e) {
     for (int32_t k = m.off[i]; k < m.off[i + 1]; k++) e.emplace_back(m.unit[k], w * m.coef[k]);
     constant += w * m.cnst[i];
   });
-  b += constant;
+  return finishRow(s, r, e, b + constant);
+}
+
+// Sorts row r's entries by column, merges duplicates, applies the row's scale and shift; returns its bias.
+double finishRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e, double b) {
   bool sorted = true;
   for (size_t j = 1; j < e.size() && sorted; j++) sorted = e[j - 1].first < e[j].first;
   if (!sorted) {
@@ -128,6 +140,7 @@ int64_t countRow(const LayerSpec& s, int64_t r) {
 // True when every row's taps reach distinct columns: P's taps of one row are distinct logical
 // inputs, so this holds when no column appears twice in the map (explicit CSR rows arrive merged).
 bool collisionFree(const LayerSpec& s) {
+  if (s.hasAddend) return false;
   if (s.prim == PrimExplicit || !s.hasMap) return true;
   std::vector<uint8_t> seen(size_t(s.cols), 0);
   for (int64_t k = 0; k < s.map.off[s.map.n]; k++) {

@@ -11,7 +11,7 @@ import { HEADER_PATH, renderOpContract } from '../../scripts/gen-op-contract.js'
 import { MLP_ACTIVATIONS } from '../../src/mlp/layers.js';
 import { ACT_NAMES, OP, PRIM, RECORD_SIZE } from '../../src/model/op-contract.js';
 import { ACT } from '../../src/model/plan.js';
-import { PRIM as LAYERS_PRIM } from '../../src/convert/layers.js';
+import { PRIM as LAYERS_PRIM } from '../../src/convert/layer-plan.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
