@@ -68,10 +68,10 @@ export function guardSize(out: Output, model: CnnModel, format: 'dense' | 'csr',
     throw new Cnn2MlpError('ERR_TOO_LARGE', `the ${format} MLP of this model needs ${bytes(estimate)}, more than --max-bytes ${bytes(maxBytes)} (${alt})`);
   }
   if (estimate > LARGE_BYTES) {
-    out.note(`estimate: the ${format} MLP of this model needs ${bytes(estimate)} of memory, and about as much on disk when written (${alt})`);
     if (!o.yes && maxBytes === undefined) {
-      throw new Cnn2MlpError('ERR_TOO_LARGE', `the ${format} MLP of this model needs ${bytes(estimate)}: pass --yes to go ahead, or --max-bytes to set a limit (${alt})`);
+      throw new Cnn2MlpError('ERR_TOO_LARGE', `the ${format} MLP of this model needs ${bytes(estimate)} of memory (and as much on disk if written): pass --yes to go ahead, or --max-bytes to set a limit (${alt})`);
     }
+    out.note(`estimate: the ${format} MLP of this model needs ${bytes(estimate)} of memory, and about as much on disk when written (${alt})`);
   }
   return maxBytes;
 }
