@@ -56,7 +56,8 @@ describe('uint8 .npy inputs are pixels', () => {
     expect(imgs).toHaveLength(2 + N);
     // grayscale is BT.601 luma, 0.299·p + 0.587·p + 0.114·p: p up to float rounding
     for (let s = 0; s < 2; s++) for (let c = 0; c < 10; c++) expect(imgs[s][c]).toBeCloseTo(arr[s][c], 5);
-    expect(imgs.slice(2)).toEqual(arr);
+    // a batch of 8 may be tiled differently from a batch of 6: equal up to float32 reordering
+    for (let s = 0; s < N; s++) for (let c = 0; c < 10; c++) expect(imgs[2 + s][c]).toBeCloseTo(arr[s][c], 5);
   });
 
   it('--help states the rule', () => {
