@@ -20,10 +20,14 @@ function newest(p: string): number {
   return Math.max(0, ...readdirSync(p).map((f) => newest(path.join(p, f))));
 }
 
-/** Rebuilds dist/ when src/ is newer (call from beforeAll). */
+/** Rebuilds dist/ (and its CommonJS twins) when src/ is newer (call from beforeAll). */
 export function ensureBuilt(): void {
   if (!existsSync(bin) || statSync(bin).mtimeMs < newest(path.join(root, 'src'))) {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'pipe' });
+  }
+  const cjs = path.join(root, 'dist/index.cjs');
+  if (!existsSync(cjs) || statSync(cjs).mtimeMs < statSync(path.join(root, 'dist/index.js')).mtimeMs) {
+    execFileSync(process.execPath, ['scripts/build-cjs.cjs'], { cwd: root, stdio: 'pipe' });
   }
 }
 
