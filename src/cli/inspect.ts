@@ -101,14 +101,21 @@ function shapeOf(s: CnnStats['layers'][number], layout: Layout, vector: boolean)
   return (layout === 'NHWC' ? [h, w, c] : [c, h, w]).join(' × ');
 }
 
-/** The per-layer table of a CNN, with the shape header labelled for its layout. */
+/**
+ * The per-layer table of a CNN, every layer its file declares (a separate activation node too),
+ * with the shape header labelled for its layout.
+ */
 export function cnnLayerTable(model: CnnModel, s: CnnStats): string {
+  const byIndex = new Map(s.layers.map((ls) => [ls.index, ls]));
   let vector = model.inputShape.length === 1;
-  const rows = s.layers.map((ls) => {
-    const l = model.layers[ls.index];
-    if (l && (l.type === 'flatten' || l.type === 'dense' || l.type === 'globalAvgPool2d' || l.type === 'globalMaxPool2d')) vector = true;
-    const p = l ? layerParams(l) : { kernel: '', stride: '', padding: '', extra: '', activation: '' };
-    return [ls.name || String(ls.index), ls.type, p.kernel, p.stride, p.padding, p.extra, p.activation, shapeOf(ls, model.layout, vector), int(ls.macs), int(ls.weights + ls.biases)];
+  let shape = '';
+  const rows = model.layers.map((l, index) => {
+    const ls = byIndex.get(index);
+    if (l.type === 'flatten' || l.type === 'dense' || l.type === 'globalAvgPool2d' || l.type === 'globalMaxPool2d') vector = true;
+    if (ls) shape = shapeOf(ls, model.layout, vector);
+    const p = layerParams(l);
+    const name = ls?.name || `layer ${index} (${l.type}${l.name ? ` '${l.name}'` : ''})`;
+    return [name, l.type, p.kernel, p.stride, p.padding, p.extra, p.activation, shape, ls ? int(ls.macs) : '0', ls ? int(ls.weights + ls.biases) : '0'];
   });
   const label = model.layout === 'NHWC' ? 'output (h, w, c)' : 'output (c, h, w)';
   return table([['layer', 'type', 'kernel', 'stride', 'padding', 'other', 'activation', label, 'MACs', 'params'], ...rows]);
