@@ -11,7 +11,7 @@ import { exportOnnx } from '../formats/onnx-export.js';
 import { exportOpenCv } from '../formats/opencv.js';
 import { saveMlp } from '../mlp/file.js';
 import { loadMlp } from '../mlp/file.js';
-import { modelKind, modelOrSeed, type ModelOverrides } from './models.js';
+import { checkWritable, modelKind, modelOrSeed, type ModelOverrides } from './models.js';
 import { Output, bytes, int } from './output.js';
 import { mlpCounts } from './counts.js';
 import { addSizeGuard, addThreads, guardSize, threadsOf, type SizeOptions, type ThreadsOption } from './options.js';
@@ -47,13 +47,16 @@ function checkOpenCvFlags(mlp: Mlp, o: ConvertOptions): void {
   const reluLike = (a: string, i: number) => a === 'relu' || (a === 'leakyRelu' && mlp.layers[i].alpha !== -1);
   const pairs = after.some((a) => a === 'linear') && after.some(reluLike) && after.every((a, i) => a === 'linear' || reluLike(a, i));
   const need: string[] = [];
-  if (softmaxOut && o.opencvSoftmax === 'refuse') need.push('--opencv-softmax logits');
-  if (pairs && o.opencvLinear === 'refuse') need.push('--opencv-linear reluPair');
+  const why: string[] = [];
+  if (softmaxOut && o.opencvSoftmax === 'refuse') {
+    need.push('--opencv-softmax logits');
+    why.push("the output layer is softmax, which OpenCV's ANN_MLP does not have (logits keep the argmax; apply softmax yourself)");
+  }
+  if (pairs && o.opencvLinear === 'refuse') {
+    need.push('--opencv-linear reluPair');
+    why.push('linear layers among relu layers are exported exactly as relu pairs [f(y), f(−y)] (with k outputs OpenCV then returns 2k values: y = out[:k] − out[k:])');
+  }
   if (need.length === 0) return;
-  const why = [
-    softmaxOut ? "the output layer is softmax, which OpenCV's ANN_MLP does not have (logits keep the argmax; apply softmax yourself)" : '',
-    pairs ? 'linear layers among relu layers are exported exactly as relu pairs [f(y), f(−y)] (with k outputs OpenCV then returns 2k values: y = out[:k] − out[k:])' : '',
-  ].filter((s) => s.length > 0);
   throw new Cnn2MlpError('ERR_UNSUPPORTED', `OpenCV export: pass ${need.join(' ')}: ${why.join('; ')}`);
 }
 
@@ -115,7 +118,8 @@ A typical OpenCV export of a classifier: --opencv-softmax logits --opencv-linear
   );
   return cmd.action(async (file: string, o: ConvertOptions) => {
     const out = new Output(o);
-    const kind = outputKind(o.output); // fail on a bad output name before any work
+    const kind = outputKind(o.output); // fail on a bad output name or place before any work
+    checkWritable(o.output, 'the output');
     const threads = threadsOf(o);
     const t0 = performance.now();
     const started = Date.now();

@@ -3,7 +3,8 @@
  * the command line are applied, and inputs (.npy, raw float32, PNG/JPEG) become flat Float32Arrays
  * in the model's layout.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { jsonSyntaxError } from '../util/json.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cnn2MlpError } from '../errors.js';
@@ -98,11 +99,34 @@ export async function loadAny(file: string, o: ModelOverrides = {}): Promise<{ c
 }
 
 function readJson(file: string, what: string): unknown {
+  let text = '';
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
+    return JSON.parse(text);
   } catch (err) {
-    throw new Cnn2MlpError('ERR_BAD_FILE', `${what} ${file}: ${(err as Error).message}`, { cause: err });
+    const why = err instanceof SyntaxError ? jsonSyntaxError(text, err) : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    throw new Cnn2MlpError('ERR_BAD_FILE', `${what} ${file}: ${why}`, { cause: err });
   }
+}
+
+/**
+ * Fails before any work when `file` cannot be written: its directory is missing or not a
+ * directory, or not writable (the writers' own errors would name their temporary files).
+ */
+export function checkWritable(file: string, what: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let why: string | undefined;
+  if (!existsSync(dir)) why = `the directory ${dir} does not exist`;
+  else if (!statSync(dir).isDirectory()) why = `${dir} is not a directory`;
+  else {
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch {
+      why = `the directory ${dir} is not writable`;
+    }
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) why = `${file} is a directory`;
+  if (why) throw new Cnn2MlpError('ERR_BAD_FILE', `cannot write ${what} ${file}: ${why}`);
 }
 
 /** Parses "28,28,1" / "28x28x1" into positive integers. */

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { cnnRunner } from './api.js';
 import { convert } from '../convert/convert.js';
 import { runMlp } from '../mlp/run.js';
-import { loadAny, readAllInputs, topK, type IoSpec, type ModelOverrides } from './models.js';
+import { checkWritable, loadAny, readAllInputs, topK, type IoSpec, type ModelOverrides } from './models.js';
 import { addPixelOptions, addSizeGuard, addThreads, guardSize, PIXEL_RULE, pixelRule, threadsOf, type PixelOptions, type SizeOptions, type ThreadsOption } from './options.js';
 import { Output } from './output.js';
 import { writeNpy } from '../data/npy.js';
@@ -53,6 +53,7 @@ export function runCommand(): Command {
     if (o.output !== undefined && !o.output.toLowerCase().endsWith('.npy')) {
       throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a .npy file for --output but received '${o.output}'`);
     }
+    if (o.output !== undefined) checkWritable(o.output, '--output');
 
     const loaded = await loadAny(modelFile, o);
     let io: IoSpec;

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Cnn2MlpError, describe } from '../errors.js';
 import { validated } from './onnx.js';
+import { jsonSyntaxError } from '../util/json.js';
 import type { Activation, CnnModel, Layer, Pair, Padding } from '../model/types.js';
 
 export const TFJS_SUPPORTED_LAYERS = [
@@ -235,8 +236,9 @@ function jsonDepth(text: string, limit: number): number {
 export function loadTfjs(modelJsonPath: string): CnnModel {
   if (typeof modelJsonPath !== 'string' || modelJsonPath === '') throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a path to model.json for loadTfjs but received ${describe(modelJsonPath)}`);
   let json: Json;
+  let text = '';
   try {
-    const text = fs.readFileSync(modelJsonPath, 'utf8');
+    text = fs.readFileSync(modelJsonPath, 'utf8');
     // A hostile model.json can exhaust V8's heap inside JSON.parse (a fatal, uncatchable crash):
     // bound its size and nesting first. Real topologies are kilobytes and nest < 30 levels.
     if (text.length > MAX_MODEL_JSON_CHARS) throw new Error(`${text.length} characters; model.json files above ${MAX_MODEL_JSON_CHARS} are refused`);
@@ -244,7 +246,7 @@ export function loadTfjs(modelJsonPath: string): CnnModel {
     if (depth > MAX_JSON_DEPTH) throw new Error(`it nests more than ${MAX_JSON_DEPTH} levels deep`);
     json = JSON.parse(text) as Json;
   } catch (err) {
-    throw new Cnn2MlpError('ERR_BAD_FILE', `TF.js: cannot read '${modelJsonPath}' as JSON (${(err as Error).message})`, { cause: err });
+    throw new Cnn2MlpError('ERR_BAD_FILE', `TF.js: cannot read '${modelJsonPath}' as JSON: ${jsonSyntaxError(text, err)}`, { cause: err });
   }
   if (!isObj(json) || !isObj(json.modelTopology)) throw bad(`'${modelJsonPath}' has no modelTopology; is it a TF.js Layers model.json?`);
   if (json.format !== undefined && json.format !== 'layers-model') throw unsupported(`format ${describe(json.format)}; only 'layers-model' (tf.LayersModel) is supported, not graph models`);
