@@ -93,9 +93,7 @@ export function runCommand(): Command {
     }
     try {
       const { data, batch } = readAllInputs(inputFiles, io, pixels);
-      const t0 = performance.now();
-      const result = await run(data, batch);
-      const runMs = performance.now() - t0;
+      const { value: result, ms: runMs } = await out.stage('run', () => run(data, batch));
       if (o.output !== undefined) writeNpy(o.output, { dtype: 'float32', shape: [batch, ...outputShape], data: result });
       const top = topK(result, batch, k);
       const n = result.length / batch;

@@ -138,11 +138,12 @@ function modelBytes(graph: OnnxNs.IGraphProto, opset: number, meta: Record<strin
 /**
  * Writes `mlp` as a standard ONNX model at `filePath`: per layer a Gemm (transB=1, weights
  * [rows, cols] = [outUnits, inUnits]) and its activation as an ONNX op. Input and output keep the
- * source model's shapes (options.shape; `[N, inputSize]` / `[N, outputSize]` with 'flat'), float32. Weight tensors above `externalThreshold` bytes are streamed
- * from native memory in row chunks into `<model>.data` (ONNX external data, offsets 4 KiB
- * aligned), so models far beyond 2 GiB export with bounded JS memory. CSR layers are densified
- * chunk by chunk (the file holds the dense matrix: ONNX has no CSR Gemm). Both files are written
- * under temporary names and renamed when complete. Opset 13.
+ * source model's shapes (options.shape; `[N, inputSize]` / `[N, outputSize]` with 'flat'),
+ * float32. Weight tensors above `externalThreshold` bytes are streamed from native memory in row
+ * chunks into `<model>.data` (ONNX external data, offsets 4 KiB aligned), so models far beyond
+ * 2 GiB export with bounded JS memory. CSR layers are densified chunk by chunk (the file holds the
+ * dense matrix: ONNX has no CSR Gemm). Both files are written under temporary names and renamed
+ * when complete. Opset 13.
  */
 export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnxOptions = {}): Promise<void> {
   if (typeof filePath !== 'string' || filePath.length === 0) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a file path for exportOnnx's path but received ${describe(filePath)}`);
@@ -186,7 +187,7 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
   const g = new GraphBuilder();
   let cur = inDims.length > 1 ? g.node('Reshape', [inputName, g.int64s([-1, mlp.inputSize])]) : inputName;
   const n = mlp.layers.length;
-  const lastOut = outDims.length > 1 ? 'flat_output' : outputName;
+  const lastOut = outDims.length > 1 ? g.fresh('flat_output') : outputName;
   const placed = mlp.layers.map((l, li) => place(li, l.rows * l.cols * 4));
   if (inlineBytes > INLINE_LIMIT)
     throw new Cnn2MlpError('ERR_TOO_LARGE', `exportOnnx: ${inlineBytes} bytes of weights would be stored inside the model, but an ONNX protobuf is limited to 2 GiB; lower options.externalThreshold`);

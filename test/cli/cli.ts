@@ -50,11 +50,14 @@ export function json(r: Result): Record<string, any> {
   return JSON.parse(r.stdout);
 }
 
-/** One line on stderr, nothing on stdout, the given exit code. */
+/** A progress line: a stage that took over a second (on a loaded machine, even loading can). */
+const PROGRESS = /^[\w .()-]+: done in \d+\.\d s$/;
+
+/** One line on stderr besides progress lines, nothing on stdout, the given exit code. */
 export function expectOneLineError(r: Result, pattern: RegExp, code = 1): void {
   expect(r.code, r.stderr).toBe(code);
   expect(r.stdout).toBe('');
-  const lines = r.stderr.split('\n').filter((l) => l.length > 0);
+  const lines = r.stderr.split('\n').filter((l) => l.length > 0 && !PROGRESS.test(l));
   expect(lines, r.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(pattern);
 }
