@@ -116,67 +116,75 @@ the model (keep the two together) unless --single-file. The ONNX graph takes and
 model's tensors ([N, ...input shape]), so it replaces the source model as it is.
 A typical OpenCV export of a classifier: --opencv-softmax logits --opencv-linear reluPair.`,
   );
-  return cmd.action(async (file: string, o: ConvertOptions) => {
-    const out = new Output(o);
-    const kind = outputKind(o.output); // fail on a bad output name or place before any work
-    checkWritable(o.output, 'the output');
-    const threads = threadsOf(o);
-    const t0 = performance.now();
-    const started = Date.now();
-    let mlp: Mlp;
-    let convertMs = 0;
-    if (file !== 'seed' && modelKind(file).kind === 'mlp') {
-      if (o.inputShape !== undefined || o.strides !== undefined) throw new Cnn2MlpError('ERR_INVALID_ARG', `${file} is already an MLP: --input-shape and --strides apply to CNNs only`);
-      mlp = (await out.stage('load', () => loadMlp(file))).value;
-      const stored = [...new Set(mlp.layers.map((l) => l.format))].join('/');
-      if (o.format !== undefined && stored !== o.format) {
-        mlp.dispose();
-        throw new Cnn2MlpError('ERR_INVALID_ARG', `${file} stores ${stored} layers; re-export keeps them as they are, so drop --format ${o.format} (or convert the source CNN with it)`);
-      }
-    } else {
-      const format = o.format ?? 'csr';
-      const { model } = await out.stage('load', () => modelOrSeed(file, o)).then((r) => r.value);
-      const maxBytes = guardSize(out, model, format, o);
-      const r = await out.stage(`convert (${format})`, (progress) => convert(model, { format, threads, maxBytes, onProgress: progress }));
-      mlp = r.value;
-      convertMs = r.ms;
-    }
-    try {
-      const w = await write(out, mlp, kind, o);
-      const totalMs = performance.now() - t0;
-      const c = mlpCounts(mlp);
-      const files = writtenFiles(o.output, kind, started);
-      const onDisk = files.reduce((n, f) => n + f.bytes, 0);
-      const format = [...new Set(mlp.layers.map((l) => l.format))].join('/');
-      const densified = kind === 'onnx' && mlp.layers.some((l) => l.format === 'csr');
-      out.result({
-        model: file,
-        output: o.output,
-        files,
-        writer: kind,
-        format,
-        ...(kind === 'onnx' ? { onnxStorage: 'dense', densified } : {}),
-        inputSize: mlp.inputSize,
-        outputSize: mlp.outputSize,
-        layers: mlp.layers.map((l) => ({ rows: l.rows, cols: l.cols, format: l.format, nnz: l.nnz, bytes: l.bytes, activation: l.activation })),
-        macs: c.macs,
-        nonzeros: c.nonzeros,
-        bytes: mlp.bytes,
-        bytesOnDisk: onDisk,
-        convertMs,
-        writeMs: w.ms,
-        totalMs,
-        ...(w.opencv !== undefined ? { opencv: w.opencv } : {}),
-      });
-      out.line(
-        `${file} → ${o.output}: ${format} MLP, ${mlp.layers.length} layers, ${int(mlp.inputSize)} → ${int(mlp.outputSize)}, ` +
-          `${int(c.macs)} MACs/sample, ${int(c.nonzeros)} nonzeros, ${bytes(mlp.bytes)} in memory`,
-      );
-      if (densified) out.line(`ONNX has no CSR matrix product: the ${format} layers were written expanded to dense matrices`);
-      out.line(`wrote ${files.map((f) => `${f.path} (${bytes(f.bytes)})`).join(' + ')}${files.length > 1 ? ': keep them together' : ''}`);
-      out.line(`done in ${(totalMs / 1000).toFixed(1)} s (convert ${(convertMs / 1000).toFixed(1)} s, write ${(w.ms / 1000).toFixed(1)} s)`);
-    } finally {
+  return cmd.action(convertAction);
+}
+
+/** The MLP to write: a .mlp loaded as stored, or the CNN (or 'seed') converted after the size guard. */
+async function mlpToWrite(out: Output, file: string, o: ConvertOptions): Promise<{ mlp: Mlp; convertMs: number }> {
+  if (file !== 'seed' && modelKind(file).kind === 'mlp') {
+    if (o.inputShape !== undefined || o.strides !== undefined) throw new Cnn2MlpError('ERR_INVALID_ARG', `${file} is already an MLP: --input-shape and --strides apply to CNNs only`);
+    const mlp = (await out.stage('load', () => loadMlp(file))).value;
+    const stored = storage(mlp);
+    if (o.format !== undefined && stored !== o.format) {
       mlp.dispose();
+      throw new Cnn2MlpError('ERR_INVALID_ARG', `${file} stores ${stored} layers; re-export keeps them as they are, so drop --format ${o.format} (or convert the source CNN with it)`);
     }
-  });
+    return { mlp, convertMs: 0 };
+  }
+  const format = o.format ?? 'csr';
+  const threads = threadsOf(o);
+  const { model } = (await out.stage('load', () => modelOrSeed(file, o))).value;
+  const maxBytes = guardSize(out, model, format, o);
+  const r = await out.stage(`convert (${format})`, (progress) => convert(model, { format, threads, maxBytes, onProgress: progress }));
+  return { mlp: r.value, convertMs: r.ms };
+}
+
+function storage(mlp: Mlp): string {
+  return [...new Set(mlp.layers.map((l) => l.format))].join('/');
+}
+
+async function convertAction(file: string, o: ConvertOptions): Promise<void> {
+  const out = new Output(o);
+  const kind = outputKind(o.output); // fail on a bad output name or place before any work
+  checkWritable(o.output, 'the output');
+  threadsOf(o); // a bad --threads fails before any work
+  const t0 = performance.now();
+  const started = Date.now();
+  const { mlp, convertMs } = await mlpToWrite(out, file, o);
+  try {
+    const w = await write(out, mlp, kind, o);
+    const totalMs = performance.now() - t0;
+    const c = mlpCounts(mlp);
+    const files = writtenFiles(o.output, kind, started);
+    const format = storage(mlp);
+    const densified = kind === 'onnx' && mlp.layers.some((l) => l.format === 'csr');
+    out.result({
+      model: file,
+      output: o.output,
+      files,
+      writer: kind,
+      format,
+      ...(kind === 'onnx' ? { onnxStorage: 'dense', densified } : {}),
+      inputSize: mlp.inputSize,
+      outputSize: mlp.outputSize,
+      layers: mlp.layers.map((l) => ({ rows: l.rows, cols: l.cols, format: l.format, nnz: l.nnz, bytes: l.bytes, activation: l.activation })),
+      macs: c.macs,
+      nonzeros: c.nonzeros,
+      bytes: mlp.bytes,
+      bytesOnDisk: files.reduce((n, f) => n + f.bytes, 0),
+      convertMs,
+      writeMs: w.ms,
+      totalMs,
+      ...(w.opencv !== undefined ? { opencv: w.opencv } : {}),
+    });
+    out.line(
+      `${file} → ${o.output}: ${format} MLP, ${mlp.layers.length} layers, ${int(mlp.inputSize)} → ${int(mlp.outputSize)}, ` +
+        `${int(c.macs)} MACs/sample, ${int(c.nonzeros)} nonzeros, ${bytes(mlp.bytes)} in memory`,
+    );
+    if (densified) out.line(`ONNX has no CSR matrix product: the ${format} layers were written expanded to dense matrices`);
+    out.line(`wrote ${files.map((f) => `${f.path} (${bytes(f.bytes)})`).join(' + ')}${files.length > 1 ? ': keep them together' : ''}`);
+    out.line(`done in ${(totalMs / 1000).toFixed(1)} s (convert ${(convertMs / 1000).toFixed(1)} s, write ${(w.ms / 1000).toFixed(1)} s)`);
+  } finally {
+    mlp.dispose();
+  }
 }

@@ -60,6 +60,23 @@ describe('uint8 .npy inputs are pixels', () => {
     for (let s = 0; s < N; s++) for (let c = 0; c < 10; c++) expect(imgs[2 + s][c]).toBeCloseTo(arr[s][c], 5);
   });
 
+  it('--channel-order bgr reads a colour image as B, G, R: the same as the image with red and blue swapped', () => {
+    const colour = (swap: boolean) => {
+      const png = new PNG({ width: 28, height: 28 });
+      for (let p = 0; p < 784; p++) {
+        const r = u8[p];
+        const b = 255 - u8[p];
+        png.data.set([swap ? b : r, (p * 7) % 256, swap ? r : b, 255], p * 4);
+      }
+      return PNG.sync.write(png);
+    };
+    writeFileSync(path.join(dir, 'rgb.png'), colour(false));
+    writeFileSync(path.join(dir, 'bgr.png'), colour(true));
+    const asBgr = outputs(path.join(dir, 'rgb.png'), '--channel-order', 'bgr');
+    expect(asBgr).toEqual(outputs(path.join(dir, 'bgr.png')));
+    expect(asBgr).not.toEqual(outputs(path.join(dir, 'rgb.png'))); // luma weighs red and blue differently
+  });
+
   it('--help states the rule', () => {
     const help = cli(['run', '--help']).stdout.replace(/\s+/g, ' ');
     expect(help).toMatch(/PNG\/JPEG images and uint8 \.npy arrays\) becomes input as \(pixel × scale − mean\) \/ std, scale 1\/255 unless --pixel-scale/);
