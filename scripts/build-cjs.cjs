@@ -1,7 +1,8 @@
 // Builds the CommonJS entry of the package: every compiled ES module under dist/ (the CLI aside)
-// gets a .cjs twin beside it, so `require('cnn2mlp')` works on every Node 20 (require(esm) does
-// not exist before 20.19). Run after `tsc -p tsconfig.build.json`. The twins sit at the same depth
-// as the .js files, so paths computed from the module's own location stay right.
+// gets a .cjs twin beside it, and every declaration file a .d.cts twin, so `require('cnn2mlp')`
+// works and type-checks on every Node 20 (require(esm) does not exist before 20.19). Run after
+// `tsc -p tsconfig.build.json`. The twins sit at the same depth as the .js files, so paths
+// computed from the module's own location stay right.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -16,12 +17,21 @@ function* modules(dir) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) {
       if (!skip.has(p)) yield* modules(p);
-    } else if (e.name.endsWith('.js')) yield p;
+    } else if (e.name.endsWith('.js') || e.name.endsWith('.d.ts')) yield p;
   }
+}
+
+/** Relative specifiers './x.js' → './x.cjs' (declarations: `from '…'` and `import('…')`). */
+function toCjsSpecifiers(text) {
+  return text.replace(/(from\s+|import\()(["'])(\.{1,2}\/[^"']+)\.js\2/g, (_m, lead, q, p) => `${lead}${q}${p}.cjs${q}`);
 }
 
 let count = 0;
 for (const file of modules(dist)) {
+  if (file.endsWith('.d.ts')) {
+    fs.writeFileSync(file.replace(/\.d\.ts$/, '.d.cts'), toCjsSpecifiers(fs.readFileSync(file, 'utf8')));
+    continue;
+  }
   const source = fs
     .readFileSync(file, 'utf8')
     // a module-level createRequire(import.meta.url) is CommonJS's own require

@@ -4,6 +4,8 @@
  * through its exports map, in a plain CommonJS child process.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, root } from './cli.js';
 
@@ -42,4 +44,27 @@ describe('CommonJS', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('function function function');
   });
+
+  it('type-checks: a CommonJS TypeScript file sees the same types through require', () => {
+    // inside the package, so 'cnn2mlp' resolves to itself through the exports map
+    const dir = mkdtempSync(path.join(root, '.tmp-cjs-types-'));
+    try {
+      const file = path.join(dir, 'check.cts');
+      const src = (layer: string) => `import cnn = require('cnn2mlp');
+const model: cnn.CnnModel = { layout: 'NHWC', inputShape: [4, 4, 1], layers: [{ type: '${layer}' }] };
+const y: Float32Array = cnn.runCnnSync(model, new Float32Array(16));
+console.log(y.length, cnn.Cnn2MlpError.name);
+`;
+      const tsc = () =>
+        spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', '--skipLibCheck', 'false', file], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+      writeFileSync(file, src('flatten'));
+      const ok = tsc();
+      expect(ok.stdout + ok.stderr).toBe('');
+      expect(ok.status).toBe(0);
+      writeFileSync(file, src('flattn')); // and the types are real: a wrong layer type is an error
+      expect(tsc().stdout).toMatch(/TS2820: Type '"flattn"' is not assignable/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
