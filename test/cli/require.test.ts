@@ -50,19 +50,25 @@ describe('CommonJS', () => {
     const dir = mkdtempSync(path.join(root, '.tmp-cjs-types-'));
     try {
       const file = path.join(dir, 'check.cts');
-      const src = (layer: string) => `import cnn = require('cnn2mlp');
-const model: cnn.CnnModel = { layout: 'NHWC', inputShape: [4, 4, 1], layers: [{ type: '${layer}' }] };
+      // one compile: the right use passes, and the types are real (a wrong layer type must be an
+      // error, or the @ts-expect-error itself is reported as unused)
+      writeFileSync(
+        file,
+        `import cnn = require('cnn2mlp');
+const model: cnn.CnnModel = { layout: 'NHWC', inputShape: [4, 4, 1], layers: [{ type: 'flatten' }] };
 const y: Float32Array = cnn.runCnnSync(model, new Float32Array(16));
-console.log(y.length, cnn.Cnn2MlpError.name);
-`;
-      const tsc = () =>
-        spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', '--skipLibCheck', 'false', file], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-      writeFileSync(file, src('flatten'));
-      const ok = tsc();
-      expect(ok.stdout + ok.stderr).toBe('');
-      expect(ok.status).toBe(0);
-      writeFileSync(file, src('flattn')); // and the types are real: a wrong layer type is an error
-      expect(tsc().stdout).toMatch(/TS2820: Type '"flattn"' is not assignable/);
+// @ts-expect-error not a layer type
+const bad: cnn.CnnModel = { layout: 'NHWC', inputShape: [4, 4, 1], layers: [{ type: 'flattn' }] };
+console.log(y.length, bad, cnn.Cnn2MlpError.name);
+`,
+      );
+      const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', '--skipLibCheck', 'false', file], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      expect(tsc.status).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
