@@ -103,9 +103,10 @@ function shapeOf(s: CnnStats['layers'][number], layout: Layout, vector: boolean)
 
 /**
  * The per-layer table of a CNN, every layer its file declares (a separate activation node too),
- * with the shape header labelled for its layout.
+ * with the shape header labelled for its layout. `counts` adds MACs without padding, weights and
+ * biases apart (stats --layers).
  */
-export function cnnLayerTable(model: CnnModel, s: CnnStats): string {
+export function cnnLayerTable(model: CnnModel, s: CnnStats, counts = false): string {
   const byIndex = new Map(s.layers.map((ls) => [ls.index, ls]));
   let vector = model.inputShape.length === 1;
   let shape = '';
@@ -115,10 +116,13 @@ export function cnnLayerTable(model: CnnModel, s: CnnStats): string {
     if (ls) shape = shapeOf(ls, model.layout, vector);
     const p = layerParams(l);
     const name = ls?.name || `layer ${index} (${l.type}${l.name ? ` '${l.name}'` : ''})`;
-    return [name, l.type, p.kernel, p.stride, p.padding, p.extra, p.activation, shape, ls ? int(ls.macs) : '0', ls ? int(ls.weights + ls.biases) : '0'];
+    const n = (v: number | undefined) => (ls ? int(v ?? 0) : '0');
+    const tail = counts ? [n(ls?.macs), n(ls?.macsWithoutPadding), n(ls?.weights), n(ls?.biases)] : [n(ls?.macs), n(ls ? ls.weights + ls.biases : 0)];
+    return [name, l.type, p.kernel, p.stride, p.padding, p.extra, p.activation, shape, ...tail];
   });
   const label = model.layout === 'NHWC' ? 'output (h, w, c)' : 'output (c, h, w)';
-  return table([['layer', 'type', 'kernel', 'stride', 'padding', 'other', 'activation', label, 'MACs', 'params'], ...rows]);
+  const head = counts ? ['MACs', 'MACs w/o padding', 'weights', 'biases'] : ['MACs', 'params'];
+  return table([['layer', 'type', 'kernel', 'stride', 'padding', 'other', 'activation', label, ...head], ...rows]);
 }
 
 /** The layers of an MLP as stored. */

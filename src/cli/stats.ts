@@ -61,7 +61,7 @@ export function statsCommand(): Command {
       out.line(statsTable(full));
       if (o.layers) {
         out.line();
-        out.line(cnnLayerTable(model, full));
+        out.line(cnnLayerTable(model, full, true));
       }
     });
 }
