@@ -168,8 +168,17 @@ export interface NativeAddon {
   mlpDispose(mlp: NativeMlpHandle): void;
 
   // --- CNN (native/napi/cnn.cc) ---
-  /** Copies the plan's weights into native memory (records: plan.ts RECORD_SIZE doubles per op). */
-  cnnCreate(records: Float64Array, tensors: Float32Array[], layoutNchw: boolean, inputSize: number, outputSize: number): NativeCnnHandle;
+  /** Copies the plan's weights into native memory (records: plan.ts RECORD_SIZE doubles per op; edges: the ops'
+   *  input value ids; inputOffset: an NCHW model's input place in the arena, -1 for NHWC). */
+  cnnCreate(
+    records: Float64Array,
+    tensors: Float32Array[],
+    layoutNchw: boolean,
+    inputSize: number,
+    outputSize: number,
+    edges: Float64Array,
+    inputOffset: number,
+  ): NativeCnnHandle;
   /** input: batch × inputSize in the model's layout; output: batch × outputSize, written in place. */
   cnnRun(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): Promise<void>;
   cnnRunSync(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): void;

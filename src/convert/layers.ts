@@ -55,8 +55,8 @@ export interface MlpPlan {
   layers: LayerPlan[];
 }
 
-const LINEAR: ResolvedActivation = { name: 'linear', code: 0, alpha: 0, min: 0, max: 0 };
-const RELU: ResolvedActivation = { name: 'relu', code: ACT.relu, alpha: 0, min: 0, max: 0 };
+const LINEAR: ResolvedActivation = { name: 'linear', code: 0, alpha: 0, beta: 0, min: 0, max: 0 };
+const RELU: ResolvedActivation = { name: 'relu', code: ACT.relu, alpha: 0, beta: 0, min: 0, max: 0 };
 
 /** Activations whose output is never negative (max-pool stages can then use 2 units, not 3). */
 export function nonNegativeAct(a: ResolvedActivation): boolean {
@@ -148,12 +148,18 @@ function emptyWindow(out: number, size: number, k: number, s: number, d: number,
   return false;
 }
 
+const i = (plan: Plan, op: PlanOp) => plan.ops.indexOf(op);
+
 function convertError(op: PlanOp, msg: string): never {
   throw new Cnn2MlpError('ERR_NOT_CONVERTIBLE', `${op.layerName}: ${msg}`);
 }
 
 /** Plans the MLP for `plan`. Throws ERR_NOT_CONVERTIBLE for what has no exact MLP form. */
 export function planMlp(plan: Plan): MlpPlan {
+  if (plan.graph) {
+    const op = plan.ops.find((o, i) => o.inputs.length !== 1 || o.inputs[0] !== i || o.residual >= 0 || o.op > OP.flatten || o.activation.code > ACT.softmax)!;
+    convertError(op, `the converter takes chains of conv2d, dense, pooling, batch-norm, zero-padding, prelu and flatten layers with the original activations; this op (${Object.entries(OP).find(([, c]) => c === op.op)![0]}${op.residual >= 0 ? ' with a fused residual add' : ''}, activation ${op.activation.name}${op.inputs.length !== 1 || op.inputs[0] !== i(plan, op) ? ', reading other than the layer before' : ''}) is not converted yet; run the model with runCnn`);
+  }
   const layers: LayerPlan[] = [];
   let units = plan.inputSize;
   let unitsNonNeg = false;

@@ -60,6 +60,8 @@ export function mlpFromLayers(inputSize: number, layers: readonly MlpLayerSpec[]
     const act = MLP_ACTIVATIONS.indexOf(l.activation ?? 'linear');
     if (act < 0) throw invalidArg(`one of ${MLP_ACTIVATIONS.join(', ')}`, `${at}.activation`, l.activation);
     if (act === 9 && i !== layers.length - 1) throw new Cnn2MlpError('ERR_INVALID_ARG', `${at}: softmax is only allowed on the last layer`);
+    // an MLP layer stores alpha, min and max but not hardSigmoid's offset beta
+    if (l.activation === 'hardSigmoid') throw new Cnn2MlpError('ERR_INVALID_ARG', `${at}: hardSigmoid is not an MLP layer activation (its offset is not stored); use clip on a scaled layer`);
     if (!(l.values instanceof Float32Array)) throw invalidArg('a Float32Array', `${at}.values`, l.values);
     if (l.bias !== undefined && (!(l.bias instanceof Float32Array) || l.bias.length !== l.rows))
       throw invalidArg(`a Float32Array of ${l.rows} values`, `${at}.bias`, l.bias);

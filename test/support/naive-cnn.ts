@@ -149,6 +149,7 @@ function runOp(op: PlanOp, t: Float32Array[], x: Float64Array): Float64Array {
 /** Runs `batch` samples (flat, model layout) through the model; returns float64 outputs in the model layout. */
 export function naiveCnn(model: CnnModel, input: ArrayLike<number>, batch: number): Float64Array {
   const plan = planModel(model);
+  if (plan.graph) throw new Error('naive-cnn walks chains of the original ops; use graph-reference.ts for graph models');
   const inSize = plan.inputSize;
   const outSize = plan.outputSize;
   const result = new Float64Array(batch * outSize);
