@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Cnn2MlpError, describe } from '../../errors.js';
+import { jsonSyntaxError } from '../../util/json.js';
 
 export function bad(msg: string): Cnn2MlpError {
   return new Cnn2MlpError('ERR_BAD_FILE', `TF.js: ${msg}`);
@@ -148,8 +149,9 @@ function jsonDepth(text: string, limit: number): number {
 
 /** Reads model.json with its size and nesting bounded first (a hostile file can exhaust V8's heap inside JSON.parse). */
 export function readModelJson(modelJsonPath: string): Json {
+  let text = '';
   try {
-    const text = fs.readFileSync(modelJsonPath, 'utf8');
+    text = fs.readFileSync(modelJsonPath, 'utf8');
     // Real topologies are kilobytes to a few megabytes and nest < 30 levels.
     if (text.length > MAX_MODEL_JSON_CHARS) throw new Error(`${text.length} characters; model.json files above ${MAX_MODEL_JSON_CHARS} are refused`);
     const depth = jsonDepth(text, MAX_JSON_DEPTH);
@@ -158,6 +160,6 @@ export function readModelJson(modelJsonPath: string): Json {
     if (!isObj(json)) throw new Error('it is not a JSON object');
     return json;
   } catch (err) {
-    throw new Cnn2MlpError('ERR_BAD_FILE', `TF.js: cannot read '${modelJsonPath}' as JSON (${(err as Error).message})`, { cause: err });
+    throw new Cnn2MlpError('ERR_BAD_FILE', `TF.js: cannot read '${modelJsonPath}' as JSON: ${jsonSyntaxError(text, err)}`, { cause: err });
   }
 }
