@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 import { repoRoot } from '../fuzz/harness.js';
 import { sharedFixturesDir } from '../support/shared-fixtures.js';
-import { smallModel, tfjsJson, tfjsShard } from '../fuzz/targets.js';
+import { smallModel } from '../fuzz/targets/model.js';
+import { tfjsJson, tfjsShard } from '../fuzz/targets/tfjs.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-files-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
