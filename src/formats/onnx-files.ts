@@ -12,9 +12,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { escapeRegExp as escape, removeStaleTemps } from '../util/stale-temps.js';
 
 const TAG = /[0-9a-f]{12}/.source;
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function split(dataName: string): [stem: string, ext: string] {
   const dot = dataName.lastIndexOf('.');
@@ -25,16 +25,6 @@ function split(dataName: string): [stem: string, ext: string] {
 export function versionedDataName(dataName: string): string {
   const [stem, ext] = split(dataName);
   return `${stem}.${crypto.randomBytes(6).toString('hex')}${ext}`;
-}
-
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true; // a save still running in this process
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function writeFileSynced(file: string, write: (fh: fs.promises.FileHandle) => Promise<void>): Promise<void> {
@@ -60,15 +50,8 @@ export async function writeOnnxPair(
   const dir = path.dirname(path.resolve(filePath));
   const base = path.basename(filePath);
   const [stem, ext] = split(dataName);
-  const tmpSuffix = /\.tmp-(\d+)-[0-9a-z]+$/;
-  const ours = new RegExp(`^\\.(${escape(base)}|${escape(stem)}\\.${TAG}${escape(ext)})\\.tmp-\\d+-[0-9a-z]+$`);
   const oldData = new RegExp(`^(${escape(stem)}\\.${TAG}${escape(ext)}|${escape(dataName)})$`);
-
-  const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
-  for (const n of names) {
-    const m = tmpSuffix.exec(n);
-    if (m && ours.test(n) && !pidAlive(Number(m[1]))) await fs.promises.rm(path.join(dir, n), { force: true });
-  }
+  await removeStaleTemps(dir, new RegExp(`^\\.(?:${escape(base)}|${escape(stem)}\\.${TAG}${escape(ext)})\\.tmp-(\\d+)-[0-9a-z]+$`));
 
   const tag = `.tmp-${process.pid}-${Date.now().toString(36)}`;
   const modelTmp = path.join(dir, `.${base}${tag}`);
