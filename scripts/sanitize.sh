@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the addon with AddressSanitizer + UndefinedBehaviorSanitizer in a temporary copy of the
 # repository (the normal build/ is untouched) and runs the vitest suite against it.
-# Usage: scripts/sanitize.sh [vitest args...]   e.g. scripts/sanitize.sh test/native
+# Usage: scripts/sanitize.sh [vitest args...]   e.g. scripts/sanitize.sh test/kernels
 # Env: KEEP=1 keeps the temp copy; SANITIZE_DIR=/path reuses an existing sanitized copy (no rebuild).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"

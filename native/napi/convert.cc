@@ -112,9 +112,9 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
     if (s.prim != PrimExplicit) {
       int64_t oi = ck.integer(o, "opIndex", 0, numOps - 1);
       s.op = ops[oi];
-      const int want = s.prim == PrimConv ? OpConv2d : s.prim == PrimDense ? OpDense : OpAvgPool;
-      if (s.op.op != want && !(s.prim == PrimAvgPool && s.op.op == OpGlobalAvgPool)) throwRange(env, ck.where + ".opIndex points at an op of another kind");
-      if (s.op.op == OpGlobalAvgPool && (s.op.kh != s.op.inH || s.op.kw != s.op.inW || s.op.sh != 1 || s.op.sw != 1 || s.op.dh != 1 || s.op.dw != 1 ||
+      const int want = s.prim == PrimConv ? OpConv2d : s.prim == PrimDense ? OpDense : OpAvgPool2d;
+      if (s.op.op != want && !(s.prim == PrimAvgPool && s.op.op == OpGlobalAvgPool2d)) throwRange(env, ck.where + ".opIndex points at an op of another kind");
+      if (s.op.op == OpGlobalAvgPool2d && (s.op.kh != s.op.inH || s.op.kw != s.op.inW || s.op.sh != 1 || s.op.sw != 1 || s.op.dh != 1 || s.op.dw != 1 ||
                                          s.op.padTop || s.op.padBottom || s.op.padLeft || s.op.padRight))
         throwRange(env, ck.where + ": global pooling record must have a window of the whole input");
       if (s.rows != s.op.outSize()) throwRange(env, ck.where + ".rows must equal the op's output size");

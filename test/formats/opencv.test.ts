@@ -1,6 +1,6 @@
 /**
  * exportOpenCv checked by real OpenCV: cv2.ml.ANN_MLP_load + predict (python3-opencv) on the
- * exported YAML/XML, against the naive float64 evaluation of the same MLP (test/support/mlp-ref.ts).
+ * exported YAML/XML, against the naive float64 evaluation of the same MLP (test/support/stored-mlp.ts).
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { Mlp, exportOpenCv, loadCheckpoint, type ExportOpenCvOptions } from '../
 import { Cnn2MlpError } from '../../src/errors.js';
 import { native, type NativeLayerInput } from '../../src/native.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { readMlp, runMlpRef } from '../support/mlp-ref.js';
+import { readMlp, runMlpRef } from '../support/stored-mlp.js';
 import { opencvPredict, opencvPython } from '../support/opencv-python.js';
 import { TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
 

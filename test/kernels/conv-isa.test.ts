@@ -1,6 +1,6 @@
 /**
  * Every SIMD convolution kernel the CPU can run against the scalar reference kernel
- * (f32_conv2d_nhwc_ref, itself checked against tfjs in test/property/cnn-vs-tfjs.test.ts), on the
+ * (f32_conv2d_nhwc_1x1__ref, itself checked against tfjs in test/cnn/cnn-vs-tfjs.property.test.ts), on the
  * shapes where tiling goes wrong: channel tails (cout < 16, 17, 33, 70), cin = 1, kernels larger
  * than the input (all taps of some pixels in padding), stride > kernel, 1×1, dilation with stride,
  * groups (blocked, and few-channel groups on the gathering kernel), depthwise (multiplier 1 with

@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { Cnn2MlpError, convert, stats } from '../../src/index.js';
 import type { CnnModel } from '../../src/model/types.js';
 import { native } from '../../src/native.js';
-import { readMlp, runMlpRef } from '../support/mlp-ref.js';
+import { readMlp, runMlpRef } from '../support/stored-mlp.js';
 import { naiveCnn } from '../support/naive-cnn.js';
 import { randomInput, sampleSize, seededUniform } from '../support/random-cnn.js';
 import { seedModel } from '../support/seed-model.js';
 
-// Same tolerance argument as test/property/convert.property.test.ts (float32 rounding of composed weights).
+// Same tolerance argument as test/convert/convert.property.test.ts (float32 rounding of composed weights).
 function expectClose(got: Float64Array, want: Float64Array) {
   let scale = 0;
   for (const v of want) scale = Math.max(scale, Math.abs(v));

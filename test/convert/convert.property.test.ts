@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { convert, runCnn, runMlp } from '../../src/index.js';
 import type { CnnModel } from '../../src/model/types.js';
-import { readMlp, runMlpRef } from '../support/mlp-ref.js';
+import { readMlp, runMlpRef } from '../support/stored-mlp.js';
 import { naiveCnn } from '../support/naive-cnn.js';
 import { arbCnnCase, randomInput, sampleSize } from '../support/random-cnn.js';
 
