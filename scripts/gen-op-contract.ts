@@ -68,6 +68,8 @@ export function renderOpContract(c: typeof contract = contract): string {
     '// upsample2d source coordinates and nearest rounding (COORDINATE_MODES, NEAREST_MODES).',
     ...enumOf('CoordinateMode', 'Coord', dense('coordinate mode', Object.fromEntries(c.COORDINATE_MODES.map((n, i) => [n, i])))),
     ...enumOf('NearestMode', 'Nearest', dense('nearest mode', Object.fromEntries(c.NEAREST_MODES.map((n, i) => [n, i])))),
+    '// Storage of an MLP layer\'s matrix; also stored in MLP files (MATRIX_FORMAT).',
+    `enum class MatrixFormat : int { ${dense('matrix format', c.MATRIX_FORMAT).map(([n, v]) => `${cap(n)} = ${v}`).join(', ')} };`,
     '',
     '// Primary op of a converted MLP layer in convertBuild (PRIM).',
     ...enumOf('Prim', 'Prim', dense('prim', c.PRIM)),

@@ -105,6 +105,8 @@ enum NearestMode : int {
   NearestCeil = 3,
 };
 constexpr int kNearestCount = 4;
+// Storage of an MLP layer's matrix; also stored in MLP files (MATRIX_FORMAT).
+enum class MatrixFormat : int { Dense = 0, Csr = 1 };
 
 // Primary op of a converted MLP layer in convertBuild (PRIM).
 enum Prim : int {

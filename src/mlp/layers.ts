@@ -4,7 +4,7 @@
  */
 import { native, type NativeLayerInput } from '../native.js';
 import { Cnn2MlpError, fromNative, invalidArg } from '../errors.js';
-import { ACT_NAMES } from '../model/op-contract.js';
+import { ACT_NAMES, MATRIX_FORMAT } from '../model/op-contract.js';
 import { Mlp, type MlpMetadata } from './mlp.js';
 
 /** Activation names, in code order (the index is the native activation code). */
@@ -72,12 +72,12 @@ export function mlpFromLayers(inputSize: number, layers: readonly MlpLayerSpec[]
     width = l.rows;
     if (l.format === 'dense') {
       if (l.values.length !== l.rows * l.cols) throw invalidArg(`${l.rows * l.cols} values (rows × cols)`, `${at}.values`, l.values);
-      return { format: 0, ...base } as NativeLayerInput;
+      return { format: MATRIX_FORMAT.dense, ...base } as NativeLayerInput;
     }
     if (!(l.colIdx instanceof Int32Array) || l.colIdx.length !== l.values.length)
       throw invalidArg(`an Int32Array of ${l.values.length} column indices`, `${at}.colIdx`, l.colIdx);
     if (!l.rowPtr || l.rowPtr.length !== l.rows + 1) throw invalidArg(`${l.rows + 1} row pointers`, `${at}.rowPtr`, l.rowPtr);
-    return { format: 1, ...base, rowPtr: Float64Array.from(l.rowPtr), colIdx: l.colIdx } as NativeLayerInput;
+    return { format: MATRIX_FORMAT.csr, ...base, rowPtr: Float64Array.from(l.rowPtr), colIdx: l.colIdx } as NativeLayerInput;
   });
   const callSite = new Error();
   let handle;

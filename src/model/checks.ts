@@ -101,14 +101,3 @@ export function poolOrConvAxis(
   return { out, before, after };
 }
 
-/** First output position along an axis whose (dilated) window touches no input pixel, or -1. */
-export function windowWithoutInput(size: number, out: number, kernel: number, stride: number, dilation: number, before: number): number {
-  for (let o = 0; o < out; o++) {
-    const start = o * stride - before;
-    let touches = false;
-    for (let k = 0; k < kernel && !touches; k++) touches = start + k * dilation >= 0 && start + k * dilation < size;
-    if (!touches) return o;
-  }
-  return -1;
-}
-

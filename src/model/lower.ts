@@ -3,8 +3,9 @@
  * shape and pad resolved. Fusion and wiring are the planner's (plan.ts); this file knows one layer.
  */
 import { describe } from '../errors.js';
-import { fail, floatArray, isPositiveInt, LINEAR, MAX_DIM, pair, poolOrConvAxis, resolveActivation, windowWithoutInput } from './checks.js';
+import { fail, floatArray, isPositiveInt, LINEAR, MAX_DIM, pair, poolOrConvAxis, resolveActivation } from './checks.js';
 import { COORDINATE_MODES, FLAG_BILINEAR, FLAG_COUNT_INCLUDE_PAD, FLAG_FLATTEN_CHW, NEAREST_MODES, OP, type PlanOp } from './ops.js';
+import { firstEmptyWindow } from './window.js';
 import type { Conv2dTransposeLayer, Layer, Layout, Shape } from './types.js';
 
 export type OpDraft = Omit<PlanOp, 'outH' | 'outW' | 'outC' | 'outShape' | 'inputs' | 'residual' | 'outOffset' | 'layerIndex' | 'layerName'>;
@@ -165,8 +166,8 @@ function pool(layer: Extract<Layer, { type: 'maxPool2d' | 'avgPool2d' }>, where:
   const ceil = layer.ceilMode === true;
   const ah = poolOrConvAxis(h, k[0], s[0], d[0], pad, 0, ceil, where);
   const aw = poolOrConvAxis(w, k[1], s[1], d[1], pad, 1, ceil, where);
-  const emptyH = windowWithoutInput(h, ah.out, k[0], s[0], d[0], ah.before);
-  const emptyW = windowWithoutInput(w, aw.out, k[1], s[1], d[1], aw.before);
+  const emptyH = firstEmptyWindow({ size: h, out: ah.out, kernel: k[0], stride: s[0], dilation: d[0], before: ah.before });
+  const emptyW = firstEmptyWindow({ size: w, out: aw.out, kernel: k[1], stride: s[1], dilation: d[1], before: aw.before });
   if (emptyH >= 0 || emptyW >= 0)
     fail(where, `the window at output ${emptyH >= 0 ? `row ${emptyH}` : `column ${emptyW}`} holds only padding (no input pixel to pool); use less padding or no dilation`);
   const draft: OpDraft = {

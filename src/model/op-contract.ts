@@ -1,6 +1,6 @@
 /**
  * The op contract between TypeScript and C++: op codes, activation codes, the plan record's field
- * offsets, size and flags, the converter's primary-op codes and the SELU constants. Defined here
+ * offsets, size and flags, matrix formats, the converter's primary-op codes and the SELU constants. Defined here
  * once; native/core/op_contract.h is generated from this file (`npm run gen:op-contract`, which
  * runs scripts/gen-op-contract.ts) and test/kernels/op-contract.test.ts fails when the two differ.
  * Activation codes are also stored in MLP files (docs/mlp-format.md): append, never renumber.
@@ -81,6 +81,10 @@ export const FLAG_BILINEAR = 4; // upsample2d interpolates (else nearest)
 export const COORDINATE_MODES = ['asymmetric', 'halfPixel', 'pytorchHalfPixel', 'alignCorners'] as const;
 /** upsample2d nearest rounding (ONNX Resize nearest_mode; C++: `Nearest<Name>`). */
 export const NEAREST_MODES = ['floor', 'roundPreferFloor', 'roundPreferCeil', 'ceil'] as const;
+
+/** Storage of an MLP layer's matrix, in convertBuild, mlpFromLayers and MLP files (C++: `MatrixFormat::<Name>`). */
+export const MATRIX_FORMAT = { dense: 0, csr: 1 } as const;
+export type MatrixFormatCode = (typeof MATRIX_FORMAT)[keyof typeof MATRIX_FORMAT];
 
 /** Primary op of a converted MLP layer, as convertBuild receives it (C++: `Prim<Name>`). */
 export const PRIM = { conv: 0, dense: 1, avgPool: 2, explicit: 3 } as const;
