@@ -35,7 +35,7 @@ export interface NativeCpuInfo {
 /** One entry of the kernel registry (native/kernels/registry.cc; names: docs/kernels.md). */
 export interface NativeKernelInfo {
   name: string;
-  op: 'conv2d' | 'dwconv2d' | 'gconv2d' | 'gemv' | 'gemm' | 'spmv' | 'spmm' | 'sum' | 'fma';
+  op: 'conv2d' | 'dwconv2d' | 'gconv2d' | 'gemv' | 'gemm' | 'spmv' | 'spmm' | 'sum' | 'fma' | 'spmv_rcsr' | 'spmm_rcsr';
   isa: IsaName;
   /** the name's M×N register tile */
   tileM: number;

@@ -97,6 +97,8 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
   const GemmFn gemm = activeKernel(KernelOp::Gemm).fn.gemm;
   const SpmvFn spmv = activeKernel(KernelOp::Spmv).fn.spmv;
   const SpmmFn spmm = activeKernel(KernelOp::Spmm).fn.spmm;
+  const RcsrSpmvFn rspmv = activeKernel(KernelOp::SpmvRcsr).fn.rspmv;
+  const RcsrSpmmFn rspmm = activeKernel(KernelOp::SpmmRcsr).fn.rspmm;
   std::vector<int64_t> bounds;
   for (size_t li = 0; li < mlp.layers.size(); li++) {
     const MlpLayer& l = mlp.layers[li];
@@ -125,10 +127,16 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
       chunks = std::max<int64_t>(1, std::min(chunks, l.rows));
       bounds.resize(size_t(chunks + 1));
       balancedCsrChunks(l.rowPtr, l.rows, chunks, bounds.data());
+      const RcsrView m{l.rowPtr, l.rowPat, l.patPtr, l.runs, l.values};
+      const bool runs = l.format == MatrixFormat::Rcsr;
       parallelFor(chunks, threads, [&](int64_t c, int) {
         const int64_t r0 = bounds[c], r1 = bounds[c + 1];
         if (r0 >= r1) return;
-        if (batch == 1)
+        if (runs && batch == 1)
+          rspmv(m, x, l.bias, dst, r0, r1);
+        else if (runs)
+          rspmm(m, x, bp, l.bias, dst, r0, r1);
+        else if (batch == 1)
           spmv(l.rowPtr, l.colIdx, l.values, x, l.bias, dst, r0, r1);
         else
           spmm(l.rowPtr, l.colIdx, l.values, x, bp, l.bias, dst, r0, r1);
