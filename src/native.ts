@@ -62,7 +62,12 @@ export type NativeKernelArgs =
 
 /** One MLP layer as native code describes it. */
 export interface NativeMlpLayerInfo {
-  format: 'dense' | 'csr';
+  format: 'dense' | 'csr' | 'rcsr';
+  /** run-CSR: distinct column patterns and their runs (0 otherwise) */
+  patterns: number;
+  runs: number;
+  /** weight bytes the layer would take as [dense, csr, rcsr] when the builder weighed them (else -1) */
+  candidateBytes: [number, number, number];
   rows: number;
   cols: number;
   /** dense row stride in floats (cols rounded up to 16); 0 for csr */
@@ -128,7 +133,7 @@ export interface NativeConvertLayer {
 
 export interface NativeConvertSpec {
   inputSize: number;
-  format: 0 | 1; // 0 dense, 1 csr
+  format: 0 | 1 | 2 | 3; // 0 dense, 1 csr
   threads: number;
   maxBytes: number; // 0: no limit
   records: Float64Array;

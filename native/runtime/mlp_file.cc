@@ -355,7 +355,7 @@ std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::stri
       checks.push_back({l.values, valuesBytes(e), e.valuesHash, at + " values"});
       if (e.format != 0) {
         checks.push_back({l.rowPtr, rowPtrBytes(e), e.rowPtrHash, at + " rowPtr"});
-        checks.push_back({l.colIdx, colIdxBytes(e), e.colIdxHash, at + " colIdx"});
+        checks.push_back({base + (colIdxBytes(e) ? e.colIdxOffset : 0), colIdxBytes(e), e.colIdxHash, at + (e.format == 1 ? " colIdx" : " run index")});
       }
     }
     width = e.rows;

@@ -11,9 +11,18 @@ import { resolveThreads } from '../runtime.js';
 import { planMlp, PRIM, type MlpPlan } from './layers.js';
 import { layerNonzeros } from './stats.js';
 
+export type ConvertFormat = 'csr' | 'dense' | 'rcsr' | 'auto';
+const FORMAT_CODE: Record<ConvertFormat, 0 | 1 | 2 | 3> = { dense: 0, csr: 1, rcsr: 2, auto: 3 };
+
 export interface ConvertOptions {
-  /** 'dense': row-major matrices (rows × cols, rows padded to 16 floats); 'csr': only the nonzeros */
-  format: 'csr' | 'dense';
+  /**
+   * 'dense': row-major matrices (rows × cols, rows padded to 16 floats); 'csr': only the nonzeros,
+   * each with its column; 'rcsr' (run-CSR, docs/run-csr.md): the nonzeros, with each row's runs of
+   * consecutive columns stored once per pattern shared by rows (converted convolutions: ~half the
+   * bytes of CSR); 'auto': per layer whichever of the three is smallest, dense while it is at most
+   * 25 % larger (stats(mlp) says which each layer got and why). 'auto' is the one to reach for.
+   */
+  format: ConvertFormat;
   /** refuse (ERR_TOO_LARGE, before allocating) when the MLP would need more bytes than this */
   maxBytes?: number;
   /** threads for the build (default: all logical cores) */
@@ -25,7 +34,7 @@ export interface ConvertOptions {
 }
 
 /** Native spec for convertBuild (see native/napi/convert.cc). */
-export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32Array[], format: 0 | 1, threads: number, maxBytes: number): NativeConvertSpec {
+export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32Array[], format: 0 | 1 | 2 | 3, threads: number, maxBytes: number): NativeConvertSpec {
   return {
     inputSize: mp.inputSize,
     format,
@@ -64,9 +73,11 @@ function fmt(b: number): string {
  */
 export async function convert(model: CnnModel, options: ConvertOptions): Promise<Mlp> {
   const callSite = new Error();
-  if (typeof options !== 'object' || options === null) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object { format: 'csr' | 'dense' } for convert() but received ${describe(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object { format: 'auto' | 'dense' | 'csr' | 'rcsr' } for convert() but received ${describe(options)}`);
   const { format, maxBytes, onProgress, signal } = options;
-  if (format !== 'csr' && format !== 'dense') throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'csr' or 'dense' for options.format but received ${describe(format)}`);
+  if (!Object.hasOwn(FORMAT_CODE, format as string))
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'auto', 'dense', 'csr' or 'rcsr' for options.format but received ${describe(format)}`);
   if (maxBytes !== undefined && (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes < 1))
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a positive integer for options.maxBytes but received ${describe(maxBytes)}`);
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a function for options.onProgress but received ${describe(onProgress)}`);
@@ -75,7 +86,7 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
   if (signal?.aborted) throw new Cnn2MlpError('ERR_ABORTED', 'conversion aborted before it started');
 
   const plan = planModel(model);
-  const hint = format === 'dense' ? "; use format 'csr', which stores only the nonzeros" : '';
+  const hint = format === 'dense' ? "; use format 'auto', which stores only the nonzeros where that is smaller" : '';
   const avail = native().availableMemoryBytes();
   if (format === 'dense') {
     // A cheap lower bound first (each linear op becomes at least one rows × cols layer), so an
@@ -101,7 +112,11 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
   const mp = planMlp(plan);
   let estimate = 0;
   for (const l of mp.layers) {
-    estimate += format === 'dense' ? l.rows * Math.ceil(l.cols / 16) * 16 * 4 : layerNonzeros(l, plan.ops) * 8 + (l.rows + 1) * 8;
+    // run-CSR and auto: a lower bound (values, row pointers and patterns; runs are counted natively)
+    const dense = l.rows * Math.ceil(l.cols / 16) * 16 * 4;
+    const nnz = format === 'dense' ? 0 : layerNonzeros(l, plan.ops);
+    const runCsr = nnz * 4 + (l.rows + 1) * 8 + l.rows * 4;
+    estimate += format === 'dense' ? dense : format === 'csr' ? nnz * 8 + (l.rows + 1) * 8 : format === 'rcsr' ? runCsr : Math.min(dense, runCsr);
     estimate += l.rows * 4;
   }
   if (maxBytes !== undefined && estimate > maxBytes)
@@ -123,7 +138,7 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
     }
   };
   const timer = onProgress ? setInterval(report, 100) : undefined;
-  const spec = nativeSpec(mp, plan.records, plan.tensors, format === 'dense' ? 0 : 1, threads, maxBytes ?? 0);
+  const spec = nativeSpec(mp, plan.records, plan.tensors, FORMAT_CODE[format], threads, maxBytes ?? 0);
   let handle: NativeMlpHandle;
   try {
     handle = await native().convertBuild(spec, progress, abortFlag);
