@@ -86,7 +86,7 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
   if (signal?.aborted) throw new Cnn2MlpError('ERR_ABORTED', 'conversion aborted before it started');
 
   const plan = planModel(model);
-  const hint = format === 'dense' ? "; use format 'auto', which stores only the nonzeros where that is smaller" : '';
+  const hint = format === 'dense' ? "; use format 'auto' or 'csr', which store only the nonzeros" : '';
   const avail = native().availableMemoryBytes();
   if (format === 'dense') {
     // A cheap lower bound first (each linear op becomes at least one rows × cols layer), so an
