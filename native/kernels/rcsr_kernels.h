@@ -31,8 +31,8 @@ using RcsrSpmvFn = void (*)(const RcsrView& m, const float* x, const float* bias
 using RcsrSpmmFn = void (*)(const RcsrView& m, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1);
 
 void f32_spmv_rcsr_1x1__ref(const RcsrView&, const float*, const float*, float*, int64_t, int64_t);
-void f32_spmv_rcsr_1x8__avx2(const RcsrView&, const float*, const float*, float*, int64_t, int64_t);
-void f32_spmv_rcsr_1x16__avx512(const RcsrView&, const float*, const float*, float*, int64_t, int64_t);
+void f32_spmv_rcsr_4x8__avx2(const RcsrView&, const float*, const float*, float*, int64_t, int64_t);
+void f32_spmv_rcsr_4x16__avx512(const RcsrView&, const float*, const float*, float*, int64_t, int64_t);
 void f32_spmm_rcsr_1x1__ref(const RcsrView&, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void f32_spmm_rcsr_1x32__avx2(const RcsrView&, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void f32_spmm_rcsr_1x64__avx512(const RcsrView&, const float*, int64_t, const float*, float*, int64_t, int64_t);

@@ -1,6 +1,7 @@
 // AVX2 + FMA run-CSR kernels (8 fp32 lanes). Formulas and layout: rcsr_kernels.h.
-//   f32_spmv_rcsr_1x8__avx2: one row at a time, each run as whole ymm loads of values and x, the
-//     run's tail (< 8) as one masked load (vmaskmovps reads nothing past the run).
+//   f32_spmv_rcsr_4x8__avx2: rows sharing a pattern four at a time (one x load, four value
+//     streams), each run as whole ymm loads plus one masked tail (vmaskmovps reads nothing past
+//     the run).
 //   f32_spmm_rcsr_1x32__avx2: per row up to 32 batch lanes (4 ymm) per pass over the runs.
 #include <immintrin.h>
 
@@ -30,7 +31,7 @@ struct V256 {
 };
 }  // namespace
 
-void f32_spmv_rcsr_1x8__avx2(const RcsrView& m, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+void f32_spmv_rcsr_4x8__avx2(const RcsrView& m, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   rcsrSpmvImpl<V256>(m, x, bias, y, r0, r1);
 }
 

@@ -1,6 +1,6 @@
 // AVX-512F run-CSR kernels (16 fp32 lanes). Formulas and layout: rcsr_kernels.h.
-//   f32_spmv_rcsr_1x16__avx512: one row at a time, each run as whole zmm loads of values and x,
-//     the run's tail (< 16) as one zero-masked load (masked lanes are never read).
+//   f32_spmv_rcsr_4x16__avx512: rows sharing a pattern four at a time (one x load, four value
+//     streams), each run as whole zmm loads plus one zero-masked tail (masked lanes never read).
 //   f32_spmm_rcsr_1x64__avx512: per row up to 64 batch lanes (4 zmm) per pass over the runs.
 #include <immintrin.h>
 
@@ -22,7 +22,7 @@ struct V512 {
 };
 }  // namespace
 
-void f32_spmv_rcsr_1x16__avx512(const RcsrView& m, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+void f32_spmv_rcsr_4x16__avx512(const RcsrView& m, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   rcsrSpmvImpl<V512>(m, x, bias, y, r0, r1);
 }
 

@@ -10,34 +10,79 @@ namespace cnn2mlp {
 namespace {
 
 // SpMV: each run is read as whole vectors of values and x (both contiguous) plus one partial
-// vector for its tail, so no column index is loaded. Two accumulators alternate between vectors
-// so consecutive FMAs do not wait on each other's latency.
+// vector for its tail, so no column index is loaded. Rows sharing a pattern (the output channels
+// of one conv position) go four at a time: one x load feeds four value streams, four independent
+// accumulators. Other rows go alone with two accumulators alternating between vectors.
 template <class V>
-inline void rcsrSpmvImpl(const RcsrView& m, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+inline void rcsrSpmv4(const RcsrView& m, const float* x, const float* bias, float* y, int64_t r) {
   using T = typename V::T;
   constexpr int L = V::L;
-  for (int64_t r = r0; r < r1; r++) {
-    const float* v = m.values + m.rowPtr[r];
-    const int32_t p = m.rowPat[r];
-    const int32_t* run = m.runs + 2 * int64_t(m.patPtr[p]);
-    const int32_t* runEnd = m.runs + 2 * int64_t(m.patPtr[p + 1]);
-    T a0 = V::zero(), a1 = V::zero();
-    for (; run < runEnd; run += 2) {
-      const float* xs = x + run[0];
-      const int32_t n = run[1];
-      int32_t i = 0;
-      for (; i + 2 * L <= n; i += 2 * L) {
-        a0 = V::fma(V::load(v + i), V::load(xs + i), a0);
-        a1 = V::fma(V::load(v + i + L), V::load(xs + i + L), a1);
-      }
-      if (i + L <= n) {
-        a0 = V::fma(V::load(v + i), V::load(xs + i), a0);
-        i += L;
-      }
-      if (i < n) a1 = V::fma(V::loadPart(v + i, n - i), V::loadPart(xs + i, n - i), a1);
-      v += n;
+  const float* v[4];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; i++) v[i] = m.values + m.rowPtr[r + i];
+  const int32_t p = m.rowPat[r];
+  const int32_t* run = m.runs + 2 * int64_t(m.patPtr[p]);
+  const int32_t* runEnd = m.runs + 2 * int64_t(m.patPtr[p + 1]);
+  T a[4] = {V::zero(), V::zero(), V::zero(), V::zero()};
+  int64_t off = 0;  // position in each row's values
+  for (; run < runEnd; run += 2) {
+    const float* xs = x + run[0];
+    const int32_t n = run[1];
+    int32_t i = 0;
+    for (; i + L <= n; i += L) {
+      const T xv = V::load(xs + i);
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; k++) a[k] = V::fma(V::load(v[k] + off + i), xv, a[k]);
     }
-    y[r] = V::hsum(V::add(a0, a1)) + bias[r];
+    if (i < n) {
+      const T xv = V::loadPart(xs + i, n - i);
+#pragma GCC unroll 4
+      for (int k = 0; k < 4; k++) a[k] = V::fma(V::loadPart(v[k] + off + i, n - i), xv, a[k]);
+    }
+    off += n;
+  }
+#pragma GCC unroll 4
+  for (int k = 0; k < 4; k++) y[r + k] = V::hsum(a[k]) + bias[r + k];
+}
+
+template <class V>
+inline void rcsrSpmv1(const RcsrView& m, const float* x, const float* bias, float* y, int64_t r) {
+  using T = typename V::T;
+  constexpr int L = V::L;
+  const float* v = m.values + m.rowPtr[r];
+  const int32_t p = m.rowPat[r];
+  const int32_t* run = m.runs + 2 * int64_t(m.patPtr[p]);
+  const int32_t* runEnd = m.runs + 2 * int64_t(m.patPtr[p + 1]);
+  T a0 = V::zero(), a1 = V::zero();
+  for (; run < runEnd; run += 2) {
+    const float* xs = x + run[0];
+    const int32_t n = run[1];
+    int32_t i = 0;
+    for (; i + 2 * L <= n; i += 2 * L) {
+      a0 = V::fma(V::load(v + i), V::load(xs + i), a0);
+      a1 = V::fma(V::load(v + i + L), V::load(xs + i + L), a1);
+    }
+    if (i + L <= n) {
+      a0 = V::fma(V::load(v + i), V::load(xs + i), a0);
+      i += L;
+    }
+    if (i < n) a1 = V::fma(V::loadPart(v + i, n - i), V::loadPart(xs + i, n - i), a1);
+    v += n;
+  }
+  y[r] = V::hsum(V::add(a0, a1)) + bias[r];
+}
+
+template <class V>
+inline void rcsrSpmvImpl(const RcsrView& m, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  int64_t r = r0;
+  while (r < r1) {
+    if (r + 4 <= r1 && m.rowPat[r] == m.rowPat[r + 3] && m.rowPat[r] == m.rowPat[r + 1] && m.rowPat[r] == m.rowPat[r + 2]) {
+      rcsrSpmv4<V>(m, x, bias, y, r);
+      r += 4;
+    } else {
+      rcsrSpmv1<V>(m, x, bias, y, r);
+      r += 1;
+    }
   }
 }
 

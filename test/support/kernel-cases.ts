@@ -277,7 +277,7 @@ export function casesFor(op: NativeKernelInfo['op']): KernelCase[] {
         csrCase(op, 9, 40, 16, 4, 43, true),
         convCsrCase(op, 5, 6, 3, 1, 1, 0, 2, bp, 7, 44),
         convCsrCase(op, 9, 8, 3, 7, 2, 3, 3, bp, 5, 45),
-        convCsrCase(op, 6, 7, 5, 5, 1, 2, 2, 16, 11, 46),
+        convCsrCase(op, 6, 7, 5, 5, 1, 2, 5, 16, 11, 46),
         convCsrCase(op, 3, 3, 2, 2, 3, 3, 2, bp, 4, 47),
       ];
     }
