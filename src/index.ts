@@ -1,6 +1,6 @@
 /** cnn2mlp: public API. Re-exports only. */
 export { measureMachine, type MachineLimits } from './machine.js';
-export { compileCnn, runCnn, runCnnSync, CompiledCnn, type RunCnnOptions } from './cnn/cnn.js';
+export { compileCnn, runCnn, runCnnSync, CompiledCnn, type CnnMemory, type RunCnnOptions } from './cnn/cnn.js';
 export { convert, type ConvertOptions } from './convert/convert.js';
 export { stats, type CnnStats, type CnnLayerStats, type MlpStats, type MlpLayerStats } from './convert/stats.js';
 export { Cnn2MlpError, type Cnn2MlpErrorCode } from './errors.js';

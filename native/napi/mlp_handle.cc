@@ -26,7 +26,7 @@ Activation activationFrom(Napi::Env env, Napi::Object o, const char* what) {
     return v.As<Napi::Number>().DoubleValue();
   };
   double code = num("act", 0);
-  if (code != std::floor(code) || code < 0 || code >= kActCount)
+  if (code != std::floor(code) || code < 0 || code >= kActCount || code == ActHardSigmoid)
     throwRange(env, "Expected an activation code in [0, " + std::to_string(kActCount - 1) + "] for " + what + ".act");
   a.code = static_cast<int>(code);
   a.alpha = static_cast<float>(num("alpha", 0));

@@ -82,12 +82,20 @@ double forEachTap(const LayerSpec& s, int64_t o, Tap&& tap) {
   }
 }
 
+double finishRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e, double b);
+
 // Row r's entries (sorted by column, merged) into `e`; returns its bias.
 double buildRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e) {
   e.clear();
   const int64_t o = s.rowLogical ? s.rowLogical[r] : r;
   double constant = 0;
-  double b = forEachTap(s, o, [&](int64_t i, double w) {
+  double b = 0;
+  if (s.hasAddend) {
+    for (int32_t j = s.csrPtr[r]; j < s.csrPtr[r + 1]; j++) e.emplace_back(s.csrCol[j], s.csrVal[j]);
+    b = s.csrBias[r];
+    if (r >= s.primaryRows) return finishRow(s, r, e, b);
+  }
+  b += forEachTap(s, o, [&](int64_t i, double w) {
     if (!s.hasMap) {
       e.emplace_back(int32_t(i), w);
       return;
@@ -96,7 +104,11 @@ double buildRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e) {
     for (int32_t k = m.off[i]; k < m.off[i + 1]; k++) e.emplace_back(m.unit[k], w * m.coef[k]);
     constant += w * m.cnst[i];
   });
-  b += constant;
+  return finishRow(s, r, e, b + constant);
+}
+
+// Sorts row r's entries by column, merges duplicates, applies the row's scale and shift; returns its bias.
+double finishRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e, double b) {
   bool sorted = true;
   for (size_t j = 1; j < e.size() && sorted; j++) sorted = e[j - 1].first < e[j].first;
   if (!sorted) {
@@ -128,6 +140,7 @@ int64_t countRow(const LayerSpec& s, int64_t r) {
 // True when every row's taps reach distinct columns: P's taps of one row are distinct logical
 // inputs, so this holds when no column appears twice in the map (explicit CSR rows arrive merged).
 bool collisionFree(const LayerSpec& s) {
+  if (s.hasAddend) return false;
   if (s.prim == PrimExplicit || !s.hasMap) return true;
   std::vector<uint8_t> seen(size_t(s.cols), 0);
   for (int64_t k = 0; k < s.map.off[s.map.n]; k++) {
@@ -176,10 +189,26 @@ int64_t denseBytes(const std::vector<LayerSpec>& layers) {
 
 namespace {
 
-// One layer's build: the spec, its rows split in chunks, the scratch rows of each worker.
+// Dense weights are [in, out]; a row needs a column of them. Transposed once in 64×64 tiles.
+std::shared_ptr<Buffer> transposeDense(const LayerSpec& s, int threads) {
+  const int64_t in = s.op.inC, out = s.op.outC;
+  auto transposed = Buffer::allocate(size_t(in) * size_t(out) * 4, "transposed dense weights");
+  float* t = transposed->as<float>();
+  const int64_t tilesOut = (out + 63) / 64, tilesIn = (in + 63) / 64;
+  parallelFor(tilesOut * tilesIn, threads, [&](int64_t tile, int) {
+    const int64_t o0 = (tile / tilesIn) * 64, i0 = (tile % tilesIn) * 64;
+    for (int64_t i = i0; i < std::min(in, i0 + 64); i++)
+      for (int64_t o = o0; o < std::min(out, o0 + 64); o++) t[o * in + i] = s.weights[i * out + o];
+  });
+  return transposed;
+}
+
+// One layer being built: its spec, its MlpLayer (bias already allocated) and the row chunks the
+// pool shares out.
 struct LayerBuild {
   const LayerSpec& s;
-  const BuildOptions& opt;
+  MlpLayer& l;
+  float* bias;
   Progress& prog;
   std::vector<std::vector<Entry>>& scratch;
   int threads;
@@ -187,9 +216,9 @@ struct LayerBuild {
   std::pair<int64_t, int64_t> range(int64_t c) const { return {c * rowsPerChunk, std::min(s.rows, (c + 1) * rowsPerChunk)}; }
 };
 
-void fillDense(LayerBuild& b, MlpLayer& l, float* bias) {
+void fillDense(LayerBuild& b) {
   const LayerSpec& s = b.s;
-  l.format = MatrixFormat::Dense;
+  MlpLayer& l = b.l;
   l.ld = denseLd(s.cols);
   l.nnz = s.rows * s.cols;
   auto buf = Buffer::allocate(size_t(s.rows) * size_t(l.ld) * 4, "dense weights");
@@ -203,7 +232,7 @@ void fillDense(LayerBuild& b, MlpLayer& l, float* bias) {
     auto [r0, r1] = b.range(c);
     auto& e = b.scratch[worker];
     for (int64_t r = r0; r < r1; r++) {
-      bias[r] = float(buildRow(s, r, e));
+      b.bias[r] = float(buildRow(s, r, e));
       float* row = v + r * l.ld;
       // Write every page of the row, zeros included: untouched anonymous pages would read as
       // the shared zero page, making the matrix look resident and dense GEMV unrealistically fast.
@@ -245,7 +274,8 @@ void countSparse(LayerBuild& b, int64_t* rowPtr, std::vector<RcsrArrays>* pats) 
 }
 
 // Joins the chunks' patterns into the layer's run-CSR index arrays.
-void joinPatterns(LayerBuild& b, const std::vector<RcsrArrays>& pats, MlpLayer& l) {
+void joinPatterns(LayerBuild& b, const std::vector<RcsrArrays>& pats) {
+  MlpLayer& l = b.l;
   int64_t P = 0, R = 0;
   for (const auto& a : pats) P += a.patterns(), R += a.numRuns();
   if (R > 2147483647LL || P > 2147483647LL) throw CodedError("ERR_TOO_LARGE", "a run-CSR layer has more than 2^31 runs; use format 'csr'");
@@ -268,7 +298,8 @@ void joinPatterns(LayerBuild& b, const std::vector<RcsrArrays>& pats, MlpLayer& 
 }
 
 // Pass 2 of a sparse layer: values (and CSR column indices) in row order.
-void fillSparse(LayerBuild& b, MlpLayer& l, float* bias, int64_t* rowPtr) {
+void fillSparse(LayerBuild& b, int64_t* rowPtr) {
+  MlpLayer& l = b.l;
   const bool csr = l.format == MatrixFormat::Csr;
   auto ci = csr ? Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "CSR column indices") : nullptr;
   auto va = Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "sparse values");
@@ -279,7 +310,7 @@ void fillSparse(LayerBuild& b, MlpLayer& l, float* bias, int64_t* rowPtr) {
     auto [r0, r1] = b.range(c);
     auto& e = b.scratch[worker];
     for (int64_t r = r0; r < r1; r++) {
-      bias[r] = float(buildRow(b.s, r, e));
+      b.bias[r] = float(buildRow(b.s, r, e));
       int64_t k = rowPtr[r];
       for (const auto& x : e) {
         if (colIdx) colIdx[k] = x.first;
@@ -298,10 +329,39 @@ void fillSparse(LayerBuild& b, MlpLayer& l, float* bias, int64_t* rowPtr) {
 // format 'auto': the form with the fewest bytes, except that dense wins while it is at most 25 %
 // larger than the best sparse form (the dense GEMV streams W at full read bandwidth with no index
 // or run bookkeeping, so a matrix this full runs at least as fast dense).
-MatrixFormat chooseFormat(const MlpLayer& l, const int64_t bytes[3]) {
+MatrixFormat chooseFormat(const int64_t bytes[3]) {
   const int64_t sparse = std::min(bytes[1], bytes[2]);
   if (bytes[0] * 4 <= sparse * 5) return MatrixFormat::Dense;
   return bytes[2] <= bytes[1] ? MatrixFormat::Rcsr : MatrixFormat::Csr;
+}
+
+// A sparse layer (CSR, run-CSR, or any form under 'auto'): count, weigh the forms, fill.
+// bytesSoFar: the sparse layers so far, for the budget.
+void fillSparseLayer(LayerBuild& b, const BuildOptions& opt, int64_t& bytesSoFar) {
+  const LayerSpec& s = b.s;
+  MlpLayer& l = b.l;
+  auto rp = Buffer::allocate(size_t(s.rows + 1) * 8, "sparse row pointers");
+  int64_t* rowPtr = rp->as<int64_t>();
+  const bool runs = opt.autoFormat || opt.format == MatrixFormat::Rcsr;
+  std::vector<RcsrArrays> pats(runs ? size_t(b.chunks) : 0);
+  countSparse(b, rowPtr, runs ? &pats : nullptr);
+  l.nnz = rowPtr[s.rows];
+  if (l.nnz > 0 && s.cols > 2147483647LL) throw CodedError("ERR_TOO_LARGE", "a sparse layer has more than 2^31 columns");
+  if (runs) joinPatterns(b, pats);
+  pats.clear();
+  l.candidateBytes[0] = s.rows * denseLd(s.cols) * 4;
+  l.candidateBytes[1] = l.nnz * 8 + (s.rows + 1) * 8;
+  l.candidateBytes[2] = runs ? MlpLayer::rcsrBytes(s.rows, l.nnz, l.patterns, l.numRuns) : -1;
+  if (opt.autoFormat) l.format = chooseFormat(l.candidateBytes);
+  if (l.format != MatrixFormat::Rcsr && runs) {
+    l.rowPat = l.patPtr = l.runs = nullptr, l.patterns = l.numRuns = 0;
+    l.storage.resize(1);  // drop the pattern arrays, keep the bias
+  }
+  bytesSoFar += l.bytes();
+  checkBudget(bytesSoFar, opt, opt.autoFormat ? "auto" : l.format == MatrixFormat::Csr ? "CSR" : "run-CSR");
+  if (l.format == MatrixFormat::Dense) return fillDense(b);
+  l.storage.push_back(rp);
+  fillSparse(b, rowPtr);
 }
 
 }  // namespace
@@ -323,17 +383,8 @@ std::shared_ptr<Mlp> buildMlp(int64_t inputSize, const std::vector<LayerSpec>& l
     LayerSpec s = spec;
     std::shared_ptr<Buffer> transposed;
     if (s.prim == PrimDense) {
-      // dense weights are [in, out]; a row needs a column of them. Transpose once in 64×64 tiles.
-      const int64_t in = s.op.inC, out = s.op.outC;
-      transposed = Buffer::allocate(size_t(in) * size_t(out) * 4, "transposed dense weights");
-      float* t = transposed->as<float>();
-      const int64_t tilesOut = (out + 63) / 64, tilesIn = (in + 63) / 64;
-      parallelFor(tilesOut * tilesIn, threads, [&](int64_t tile, int) {
-        const int64_t o0 = (tile / tilesIn) * 64, i0 = (tile % tilesIn) * 64;
-        for (int64_t i = i0; i < std::min(in, i0 + 64); i++)
-          for (int64_t o = o0; o < std::min(out, o0 + 64); o++) t[o * in + i] = s.weights[i * out + o];
-      });
-      s.weightsT = t;
+      transposed = transposeDense(s, threads);
+      s.weightsT = transposed->as<float>();
     }
     MlpLayer l;
     l.rows = s.rows;
@@ -341,38 +392,14 @@ std::shared_ptr<Mlp> buildMlp(int64_t inputSize, const std::vector<LayerSpec>& l
     l.act = s.act;
     l.format = opt.format;
     auto biasBuf = Buffer::allocate(size_t(s.rows) * 4, "bias");
-    float* bias = biasBuf->as<float>();
-    l.bias = bias;
+    l.bias = biasBuf->as<float>();
     l.storage.push_back(biasBuf);
     const int64_t rowsPerChunk = std::max<int64_t>(1, std::min<int64_t>(1024, s.rows / (int64_t(threads) * 8)));
-    LayerBuild b{s, opt, prog, scratch, threads, rowsPerChunk, (s.rows + rowsPerChunk - 1) / rowsPerChunk};
-    if (dense) {
-      fillDense(b, l, bias);
-    } else {
-      auto rp = Buffer::allocate(size_t(s.rows + 1) * 8, "sparse row pointers");
-      int64_t* rowPtr = rp->as<int64_t>();
-      const bool runs = opt.autoFormat || opt.format == MatrixFormat::Rcsr;
-      std::vector<RcsrArrays> pats(runs ? size_t(b.chunks) : 0);
-      countSparse(b, rowPtr, runs ? &pats : nullptr);
-      l.nnz = rowPtr[s.rows];
-      if (l.nnz > 0 && s.cols > 2147483647LL) throw CodedError("ERR_TOO_LARGE", "a sparse layer has more than 2^31 columns");
-      if (runs) joinPatterns(b, pats, l);
-      pats.clear();
-      l.candidateBytes[0] = s.rows * denseLd(s.cols) * 4;
-      l.candidateBytes[1] = l.nnz * 8 + (s.rows + 1) * 8;
-      l.candidateBytes[2] = runs ? MlpLayer::rcsrBytes(s.rows, l.nnz, l.patterns, l.numRuns) : -1;
-      if (opt.autoFormat) l.format = chooseFormat(l, l.candidateBytes);
-      if (l.format != MatrixFormat::Rcsr) l.rowPat = l.patPtr = l.runs = nullptr, l.patterns = l.numRuns = 0;
-      if (l.format != MatrixFormat::Rcsr && runs) l.storage.resize(1);  // drop the pattern arrays
-      bytesSoFar += l.bytes();
-      checkBudget(bytesSoFar, opt, opt.autoFormat ? "auto" : l.format == MatrixFormat::Csr ? "CSR" : "run-CSR");
-      if (l.format == MatrixFormat::Dense) {
-        fillDense(b, l, bias);
-      } else {
-        l.storage.push_back(rp);
-        fillSparse(b, l, bias, rowPtr);
-      }
-    }
+    LayerBuild b{s, l, biasBuf->as<float>(), prog, scratch, threads, rowsPerChunk, (s.rows + rowsPerChunk - 1) / rowsPerChunk};
+    if (dense)
+      fillDense(b);
+    else
+      fillSparseLayer(b, opt, bytesSoFar);
     mlp->layers.push_back(std::move(l));
   }
   mlp->outputSize = layers.empty() ? inputSize : layers.back().rows;

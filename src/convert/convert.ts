@@ -4,15 +4,19 @@
  */
 import { Cnn2MlpError, describe, fromNative } from '../errors.js';
 import { Mlp } from '../mlp/mlp.js';
-import { layoutShape, OP, planModel } from '../model/plan.js';
+import { MATRIX_FORMAT, type MatrixFormatCode } from '../model/op-contract.js';
+import { layoutShape, planModel } from '../model/plan.js';
 import type { CnnModel } from '../model/types.js';
 import { native, type NativeConvertSpec, type NativeMlpHandle } from '../native.js';
 import { resolveThreads } from '../runtime.js';
-import { planMlp, PRIM, type MlpPlan } from './layers.js';
-import { layerNonzeros } from './stats.js';
+import { PRIM, type MlpPlan } from './layer-plan.js';
+import { planMlp } from './planner.js';
+import { byteLimit, denseLowerBound, tooLarge } from './size.js';
 
 export type ConvertFormat = 'csr' | 'dense' | 'rcsr' | 'auto';
-const FORMAT_CODE: Record<ConvertFormat, 0 | 1 | 2 | 3> = { dense: 0, csr: 1, rcsr: 2, auto: 3 };
+/** convertBuild's format code for 'auto' (native/napi/convert.cc): past the storage codes of MATRIX_FORMAT. */
+const AUTO_FORMAT = 3;
+const FORMAT_CODE: Record<ConvertFormat, MatrixFormatCode | typeof AUTO_FORMAT> = { ...MATRIX_FORMAT, auto: AUTO_FORMAT };
 
 export interface ConvertOptions {
   /**
@@ -34,7 +38,7 @@ export interface ConvertOptions {
 }
 
 /** Native spec for convertBuild (see native/napi/convert.cc). */
-export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32Array[], format: 0 | 1 | 2 | 3, threads: number, maxBytes: number): NativeConvertSpec {
+export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32Array[], format: MatrixFormatCode | typeof AUTO_FORMAT, threads: number, maxBytes: number): NativeConvertSpec {
   return {
     inputSize: mp.inputSize,
     format,
@@ -54,14 +58,11 @@ export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32A
       ...(l.inMap ? { inOff: l.inMap.off, inUnit: l.inMap.unit, inCoef: l.inMap.coef, inConst: l.inMap.cnst } : {}),
       ...(l.csr ? { csrPtr: l.csr.rowPtr, csrCol: l.csr.colIdx, csrVal: l.csr.values, csrBias: l.csr.bias } : {}),
       ...(l.rowLogical ? { rowLogical: l.rowLogical } : {}),
+      ...(l.primaryRows !== undefined ? { primaryRows: l.primaryRows } : {}),
       ...(l.rowScale ? { rowScale: l.rowScale } : {}),
       ...(l.rowShift ? { rowShift: l.rowShift } : {}),
     })),
   };
-}
-
-function fmt(b: number): string {
-  return b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(2)} kB`;
 }
 
 /**
@@ -86,43 +87,17 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
   if (signal?.aborted) throw new Cnn2MlpError('ERR_ABORTED', 'conversion aborted before it started');
 
   const plan = planModel(model);
-  const hint = format === 'dense' ? "; use format 'auto' or 'csr', which store only the nonzeros" : '';
-  const avail = native().availableMemoryBytes();
+  const limit = byteLimit(maxBytes, native().availableMemoryBytes());
   if (format === 'dense') {
-    // A cheap lower bound first (each linear op becomes at least one rows × cols layer), so an
-    // absurd model is refused before planMlp spends memory on its activation-sized maps.
-    // Columns count the previous layer's units, which zero padding does not add to. Below ~1 M
-    // features the maps are small, and the exact estimate after planning gives the better message.
-    let lower = 0;
-    let features = 0;
-    let units = plan.inputSize;
-    for (const op of plan.ops) {
-      const out = op.outH * op.outW * op.outC;
-      if (op.op === OP.conv2d || op.op === OP.dense || op.op === OP.avgPool2d || op.op === OP.globalAvgPool2d) lower += out * units * 4;
-      if (op.op !== OP.zeroPad2d) units = out;
-      features += out;
-    }
-    const limit = Math.min(maxBytes ?? Infinity, avail > 0 ? avail : Infinity);
-    if (features > 1 << 20 && lower > limit)
-      throw new Cnn2MlpError(
-        'ERR_TOO_LARGE',
-        `the dense MLP of this model needs ${fmt(lower)} (${lower} bytes) or more: over ${maxBytes !== undefined && (avail <= 0 || maxBytes <= avail) ? `maxBytes ${fmt(maxBytes)}` : `the ${fmt(avail)} of memory available`}${hint}`,
-      );
+    // Refuse an absurd model before planning: the planner's maps grow with its features. Below
+    // ~1 M features they are small, and the exact estimate gives the better message.
+    const lower = denseLowerBound(plan.ops, plan.inputSize);
+    if (lower.features > 1 << 20 && lower.bytes > limit.bytes) throw tooLarge(format, lower.bytes, limit, true);
   }
-  const mp = planMlp(plan);
-  let estimate = 0;
-  for (const l of mp.layers) {
-    // run-CSR and auto: a lower bound (values, row pointers and patterns; runs are counted natively)
-    const dense = l.rows * Math.ceil(l.cols / 16) * 16 * 4;
-    const nnz = format === 'dense' ? 0 : layerNonzeros(l, plan.ops);
-    const runCsr = nnz * 4 + (l.rows + 1) * 8 + l.rows * 4;
-    estimate += format === 'dense' ? dense : format === 'csr' ? nnz * 8 + (l.rows + 1) * 8 : format === 'rcsr' ? runCsr : Math.min(dense, runCsr);
-    estimate += l.rows * 4;
-  }
-  if (maxBytes !== undefined && estimate > maxBytes)
-    throw new Cnn2MlpError('ERR_TOO_LARGE', `the ${format} MLP of this model needs ${fmt(estimate)} (${estimate} bytes), more than maxBytes ${fmt(maxBytes)}${hint}`);
-  if (avail > 0 && estimate > avail)
-    throw new Cnn2MlpError('ERR_TOO_LARGE', `the ${format} MLP of this model needs ${fmt(estimate)} (${estimate} bytes) but only ${fmt(avail)} of memory is available${hint}`);
+  // Explicit layers are counted before they are stored and stop being stored past the limit, so
+  // the refusal below carries the whole estimate without having allocated it.
+  const mp = planMlp(plan, { format, limit: limit.bytes });
+  if (mp.bytes > limit.bytes || !mp.stored) throw tooLarge(format, mp.bytes, limit);
 
   const progress = new Float64Array(2);
   const abortFlag = new Int32Array(1);
@@ -152,7 +127,7 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
   return new Mlp(handle, {
     layout: model.layout,
     inputShape: [...model.inputShape],
-    outputShape: layoutShape(plan.outputShape, model.layout),
+    outputShape: layoutShape(plan.outputShape, model.layout, plan.spatialRank),
     source: {
       model: model.name ?? null,
       converter: 'cnn2mlp convert',

@@ -10,6 +10,7 @@ import { Cnn2MlpError, describe } from '../errors.js';
 import type { Mlp } from '../mlp/mlp.js';
 import { native } from '../native.js';
 import { FLAG_COUNT_INCLUDE_PAD, OP, planModel, type ResolvedActivation } from '../model/plan.js';
+import { emitGraphOp, toSpatial } from './onnx-export-graph.js';
 import type { CnnModel } from '../model/types.js';
 import { onnx, type OnnxNs } from './onnx-proto.js';
 
@@ -58,13 +59,20 @@ function emitActivation(g: GraphBuilder, input: string, a: ResolvedActivation, s
       return g.node('Softplus', [input], {}, out);
     case 'softmax':
       return g.node('Softmax', [input], { axis: { i: softmaxAxis } }, out);
+    case 'hardSigmoid':
+      return g.node('HardSigmoid', [input], { alpha: { f: a.alpha }, beta: { f: a.beta } }, out);
+    case 'hardSwish':
+      // HardSwish needs opset 14; x · hardSigmoid(x; 1/6, 1/2) is the same function at opset 13
+      return g.node('Mul', [input, g.node('HardSigmoid', [input], { alpha: { f: 1 / 6 }, beta: { f: 0.5 } })], {}, out);
+    case 'swish':
+      return g.node('Mul', [input, g.node('Sigmoid', [input])], {}, out);
   }
 }
 
-type Attr = { f: number } | { i: number } | { ints: number[] };
+export type Attr = { f: number } | { i: number } | { ints: number[] } | { s: string };
 
 /** Accumulates nodes and initializers with fresh names. */
-class GraphBuilder {
+export class GraphBuilder {
   nodes: OnnxNs.INodeProto[] = [];
   inits: OnnxNs.ITensorProto[] = [];
   private k = 0;
@@ -80,7 +88,13 @@ class GraphBuilder {
       input: inputs,
       output: [o],
       attribute: Object.entries(attrs).map(([name, v]) =>
-        'f' in v ? { name, type: T.FLOAT, f: v.f } : 'i' in v ? { name, type: T.INT, i: v.i } : { name, type: T.INTS, ints: v.ints },
+        'f' in v
+          ? { name, type: T.FLOAT, f: v.f }
+          : 'i' in v
+            ? { name, type: T.INT, i: v.i }
+            : 's' in v
+              ? { name, type: T.STRING, s: new TextEncoder().encode(v.s) }
+              : { name, type: T.INTS, ints: v.ints },
       ),
     });
     return o;
@@ -203,7 +217,7 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
     const last = li === n - 1;
     const gemmOut = last && l.act === 0 ? outputName : undefined;
     cur = g.node('Gemm', [cur, wName, bName], { transB: { i: 1 } }, gemmOut);
-    const act: ResolvedActivation = { name: l.activation as ResolvedActivation['name'], code: l.act, alpha: l.alpha, min: l.min, max: l.max };
+    const act: ResolvedActivation = { name: l.activation as ResolvedActivation['name'], code: l.act, alpha: l.alpha, beta: 0, min: l.min, max: l.max };
     if (l.act !== 0) cur = emitActivation(g, cur, act, -1, last ? outputName : undefined);
   });
 
@@ -293,7 +307,13 @@ export function cnnToOnnx(model: CnnModel, options: { inputName?: string; output
   if (spatial && nhwc) cur = g.node('Transpose', [cur], { perm: { ints: [0, 3, 1, 2] } });
   let opset = 13;
   const T = plan.tensors;
+  // Graphs: each value's ONNX tensor name and whether it is 4-D (N, C, H, W) or 2-D (N, C).
+  const names = [cur];
+  const spatialOf = [spatial];
   for (const op of plan.ops) {
+    cur = names[op.inputs[0]];
+    spatial = spatialOf[op.inputs[0]];
+    if (op.op === OP.conv2d && !spatial) cur = toSpatial(g, cur);
     const pads = [op.pads[0], op.pads[2], op.pads[1], op.pads[3]]; // ONNX: h_begin, w_begin, h_end, w_end
     switch (op.op) {
       case OP.conv2d: {
@@ -312,6 +332,8 @@ export function cnnToOnnx(model: CnnModel, options: { inputName?: string; output
           pads: { ints: pads },
           group: { i: op.groups },
         });
+        spatial = true;
+        if (op.residual >= 0) cur = g.node('Add', [cur, spatialOf[op.residual] ? names[op.residual] : toSpatial(g, names[op.residual])]);
         break;
       }
       case OP.dense:
@@ -355,9 +377,11 @@ export function cnnToOnnx(model: CnnModel, options: { inputName?: string; output
       case OP.activation:
         break;
       default:
-        throw new Cnn2MlpError('ERR_UNSUPPORTED', `cnnToOnnx: ${op.layerName} has no ONNX mapping`);
+        ({ cur, spatial } = emitGraphOp(g, op, cur, op.inputs.map((v) => ({ name: names[v], spatial: spatialOf[v] })), T));
     }
     cur = emitActivation(g, cur, op.activation, spatial ? 1 : -1);
+    names.push(cur);
+    spatialOf.push(spatial);
   }
   if (spatial && nhwc) cur = g.node('Transpose', [cur], { perm: { ints: [0, 2, 3, 1] } });
   cur = g.node('Identity', [cur], {}, outputName);

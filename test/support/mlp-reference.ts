@@ -20,6 +20,8 @@ function act(spec: MlpLayerSpec, v: number): number {
     case 'elu': return v >= 0 ? v : a * (Math.exp(v) - 1);
     case 'selu': return v >= 0 ? 1.0507009873554805 * v : 1.0507009873554805 * 1.6732632423543772 * (Math.exp(v) - 1);
     case 'softplus': return Math.log1p(Math.exp(v));
+    case 'hardSwish': return (v * Math.min(Math.max(v + 3, 0), 6)) / 6;
+    case 'swish': return v / (1 + Math.exp(-v));
     default: return v;
   }
 }
@@ -32,6 +34,8 @@ function lipschitz(spec: MlpLayerSpec): number {
     case 'selu': return 1.0507009873554805 * 1.6732632423543772;
     case 'sigmoid': return 0.25;
     case 'softmax': return 2;
+    case 'hardSwish': return 1.5; // slope (2x + 3) / 6 at x = 3
+    case 'swish': return 1.1; // max of σ(x)(1 + x(1 − σ(x))) ≈ 1.0998
     default: return 1;
   }
 }

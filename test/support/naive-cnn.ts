@@ -11,7 +11,7 @@
  *    inW + padRight) — taps past the explicit padding (ceil mode) never count (ONNX/PyTorch).
  *  - flatten reads (h, w, c) for NHWC and (c, h, w) for NCHW; softmax is over the last axis.
  */
-import { ACT, OP, planModel, type PlanOp, type ResolvedActivation } from '../../src/model/plan.js';
+import { ACT, FLAG_COUNT_INCLUDE_PAD, FLAG_FLATTEN_CHW, OP, planModel, type PlanOp, type ResolvedActivation } from '../../src/model/plan.js';
 import type { CnnModel } from '../../src/model/types.js';
 
 export function activate(a: ResolvedActivation | { code: number; alpha: number; min: number; max: number }, v: number): number {
@@ -109,7 +109,7 @@ function runOp(op: PlanOp, t: Float32Array[], x: Float64Array): Float64Array {
                 s += v;
                 n++;
               }
-            out[(oy * outW + ox) * outC + c] = isMax ? m : s / (op.flags & 1 ? padded : n);
+            out[(oy * outW + ox) * outC + c] = isMax ? m : s / (op.flags & FLAG_COUNT_INCLUDE_PAD ? padded : n);
           }
       break;
     }
@@ -133,7 +133,7 @@ function runOp(op: PlanOp, t: Float32Array[], x: Float64Array): Float64Array {
       out.set(x);
       break;
     case OP.flatten:
-      if (op.flags & 2) {
+      if (op.flags & FLAG_FLATTEN_CHW) {
         for (let c = 0; c < inC; c++)
           for (let p = 0; p < inH * inW; p++) out[c * inH * inW + p] = x[p * inC + c];
       } else out.set(x);
@@ -149,6 +149,7 @@ function runOp(op: PlanOp, t: Float32Array[], x: Float64Array): Float64Array {
 /** Runs `batch` samples (flat, model layout) through the model; returns float64 outputs in the model layout. */
 export function naiveCnn(model: CnnModel, input: ArrayLike<number>, batch: number): Float64Array {
   const plan = planModel(model);
+  if (plan.graph) throw new Error('naive-cnn walks chains of the original ops; use graph-reference.ts for graph models');
   const inSize = plan.inputSize;
   const outSize = plan.outputSize;
   const result = new Float64Array(batch * outSize);
