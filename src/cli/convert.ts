@@ -13,7 +13,7 @@ import type { Mlp } from '../mlp/mlp.js';
 
 interface ConvertOptions extends ModelOverrides {
   output: string;
-  format: 'dense' | 'csr';
+  format: 'dense' | 'csr' | 'rcsr' | 'auto';
   opencvLinear: 'refuse' | 'reluPair';
   opencvSoftmax: 'refuse' | 'logits';
   json?: boolean;
@@ -46,7 +46,7 @@ export function convertCommand(): Command {
     .description('convert a CNN exactly into an MLP and write it (format chosen by the output extension)')
     .argument('<model>', 'ONNX (.onnx), TF.js (model.json) or TF checkpoint prefix')
     .requiredOption('-o, --output <file>', 'output: .mlp (cnn2mlp MLP file), .yml/.yaml/.xml (OpenCV ANN_MLP), .onnx')
-    .addOption(new Option('--format <format>', 'MLP weight storage').choices(['dense', 'csr']).default('dense'))
+    .addOption(new Option('--format <format>', "MLP weight storage ('auto': per layer the smallest of dense, CSR and run-CSR)").choices(['dense', 'csr', 'rcsr', 'auto']).default('dense'))
     .option('--input-shape <shape>', "override one sample's input shape, e.g. 28,28,1")
     .option('--strides <list>', 'override conv strides: one value for all conv layers or one per conv layer')
     .option('--arch <file>', 'JSON network description for a weights-only TF checkpoint')
