@@ -9,7 +9,7 @@
  */
 import { Cnn2MlpError } from '../../errors.js';
 import type { ActivationName, Padding } from '../../model/types.js';
-import type { CheckpointArchitecture, CheckpointLayer } from '../checkpoint.js';
+import type { CheckpointArchitecture, CheckpointLayer } from './architecture.js';
 import { decodeMetaGraph, shapeDims, toNumber, type AttrValue, type NodeDef } from './proto.js';
 
 const ACTIVATIONS: Record<string, ActivationName> = {
