@@ -7,7 +7,7 @@ import { Cnn2MlpError } from '../../src/errors.js';
 import { loadOnnx } from '../../src/formats/onnx.js';
 import { loadTfjs } from '../../src/formats/tfjs.js';
 import { onnx, type OnnxNs } from '../../src/formats/onnx-proto.js';
-import { naiveCnn } from '../support/naive-cnn.js';
+import { referenceCnn } from '../support/reference-cnn.js';
 import { ChainBuilder, ints, rand, s, tensorProto } from '../support/onnx-builders.js';
 import { expectClose, runOrt } from '../support/compare.js';
 
@@ -169,7 +169,7 @@ describe('ONNX external data', () => {
     const file = writeModel('ext/model.onnx', g.model());
     const model = loadOnnx(file);
     const input = rand(2 * 32, 6);
-    expectClose(naiveCnn(model, input, 2), await runOrt(file, input, [2, 2, 4, 4]));
+    expectClose(referenceCnn(model, input, 2).y, await runOrt(file, input, [2, 2, 4, 4]));
     // bytes alone cannot locate the file
     expectError(() => loadOnnx(fs.readFileSync(file)), 'ERR_INVALID_ARG', /pass the model's path/);
   });
@@ -235,7 +235,7 @@ describe('TF.js: malformed files', () => {
     expect(m.inputShape).toEqual([3]);
     // Dense 3 → 2 with kernel [3, 2] then bias, as stored: y = x · W + b
     const w = rand(8, 1);
-    const y = naiveCnn(m, Float32Array.of(1, 2, 3), 1);
+    const y = referenceCnn(m, Float32Array.of(1, 2, 3), 1).y;
     for (let u = 0; u < 2; u++) expect(y[u]).toBeCloseTo(w[u] + 2 * w[2 + u] + 3 * w[4 + u] + w[6 + u], 6);
   });
 

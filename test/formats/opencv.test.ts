@@ -1,6 +1,6 @@
 /**
  * exportOpenCv checked by real OpenCV: cv2.ml.ANN_MLP_load + predict (python3-opencv) on the
- * exported YAML/XML, against the naive float64 evaluation of the same MLP (test/support/stored-mlp.ts).
+ * exported YAML/XML, against the float64 evaluation of the same stored MLP (test/support/stored-mlp.ts).
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,7 @@ import { Mlp, exportOpenCv, loadCheckpoint, type ExportOpenCvOptions } from '../
 import { Cnn2MlpError } from '../../src/errors.js';
 import { native, type NativeLayerInput } from '../../src/native.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { readMlp, runMlpRef } from '../support/stored-mlp.js';
+import { evalStored, readMlp } from '../support/stored-mlp.js';
 import { opencvPredict, opencvPython } from '../support/opencv-python.js';
 import { TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
 
@@ -99,7 +99,7 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
     for (const [i, c] of cases.entries()) {
       using mlp = randomMlp(c.sizes, c.acts, 100 + i, c.csr);
       const x = inputs(n, c.sizes[0], 200 + i);
-      const want = runMlpRef(readMlp(mlp), x, n);
+      const want = evalStored(readMlp(mlp), x, n).y;
       for (const ext of ['yml', 'xml', i % 2 ? 'xml.gz' : 'yaml.gz']) {
         const file = path.join(tmp, `case${i}.${ext}`);
         const info = await exportOpenCv(mlp, file, c.opts);
@@ -186,7 +186,7 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
     using mlp = new Mlp(native().mlpFromLayers(800, layers), { layout: 'NHWC', inputShape: [800], outputShape: [10] });
     const n = 4;
     const x = Float32Array.from(inputs(n, 800, 9), (v) => Math.abs(v) / 2); // post-ReLU-like features in [0, 1)
-    const probs = runMlpRef(readMlp(mlp), x, n);
+    const probs = evalStored(readMlp(mlp), x, n).y;
     const file = path.join(tmp, 'keras-head.xml');
     const info = await exportOpenCv(mlp, file, { softmax: 'logits', linearLayers: 'reluPair' });
     expect(info).toMatchObject({ activation: 'RELU', output: 'pairs', logits: true, layerSizes: [800, 100, 20] });

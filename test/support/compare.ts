@@ -5,7 +5,7 @@ import { runCnn } from '../../src/cnn/cnn.js';
 import { convert } from '../../src/convert/convert.js';
 import { runMlp } from '../../src/mlp/run.js';
 import type { CnnModel } from '../../src/model/types.js';
-import { naiveCnn } from './naive-cnn.js';
+import { referenceCnn } from './reference-cnn.js';
 
 /** Runs ONNX bytes (or a model path) in onnxruntime-node on one float32 input. */
 export async function runOrt(bytes: Uint8Array | string, input: Float32Array, dims: number[]): Promise<Float32Array> {
@@ -40,7 +40,7 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 
 /** A loaded model through the naive reference, runCnn, and convert (dense and CSR) → runMlp, each within expectClose's tolerance of `expected`. */
 export async function expectAllAgree(model: CnnModel, input: Float32Array, batch: number, expected: ArrayLike<number>): Promise<void> {
-  expectClose(naiveCnn(model, input, batch), expected);
+  expectClose(referenceCnn(model, input, batch).y, expected);
   expectClose(await runCnn(model, input), expected);
   for (const format of ['dense', 'csr'] as const) {
     const mlp = await convert(model, { format });
