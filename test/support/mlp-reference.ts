@@ -95,3 +95,21 @@ export function randomCsr(rand: () => number, rows: number, cols: number, densit
 export function randomInput(rand: () => number, n: number): Float32Array {
   return new Float32Array(n).map(() => rand() * 2 - 1);
 }
+
+/**
+ * Values on a coarse dyadic grid (multiples of 2^-3 in [-1, 1]): products are multiples of 2^-6
+ * and any partial sum of up to 2^18 of them stays below 2^12 in magnitude, so it needs at most
+ * 18 significant bits and float32 represents it exactly. A kernel summing such data in any order
+ * must return the exact result: its bound is zero, and one dropped or extra product, or any
+ * relative error, shows.
+ */
+export function dyadic(rand: () => number, n: number): Float32Array {
+  return new Float32Array(n).map(() => Math.round((rand() * 2 - 1) * 8) / 8);
+}
+
+/** A dense or CSR layer whose weights and bias are on the dyadic grid (bias: multiples of 2^-6). */
+export function dyadicLayer(layer: MlpLayerSpec, rand: () => number): MlpLayerSpec {
+  const values = dyadic(rand, layer.values.length);
+  const bias = new Float32Array(layer.rows).map(() => Math.round((rand() * 2 - 1) * 64) / 64);
+  return { ...layer, values, bias } as MlpLayerSpec;
+}
