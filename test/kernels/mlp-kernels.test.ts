@@ -7,13 +7,13 @@
 // shape also runs on dyadic data (test/support/mlp-reference.ts), which any correct kernel sums
 // exactly: there the bound is zero.
 import { afterAll, describe, expect, it } from 'vitest';
-import { cpuInfo, setIsa } from '../../src/runtime.js';
+import { setIsa } from '../../src/runtime.js';
+import { ALL_ISAS, skipUnlessIsa } from '../support/skips.js';
 import { mlpFromLayers, type MlpLayerSpec } from '../../src/mlp/layers.js';
 import { runMlp, runMlpSync } from '../../src/mlp/run.js';
 import { dyadic, dyadicLayer, randomCsr, randomDense, randomInput, referenceMlp, worstRatio } from '../support/mlp-reference.js';
 import { mulberry32 } from '../../src/util/random.js';
 
-const { supportedIsas } = cpuInfo();
 const refs = new Map<string, { y: Float64Array; tol: Float64Array }>();
 afterAll(() => {
   setIsa('auto');
@@ -60,7 +60,8 @@ function checkExact(inputSize: number, layer: MlpLayerSpec, batch: number, seed:
   expect(at, `dyadic ${layer.format} ${layer.rows}×${layer.cols}, batch ${batch}: output ${at} is ${got[at]}, exactly ${y[at]}`).toBe(-1);
 }
 
-describe.each(supportedIsas)('MLP kernels, %s', (isa) => {
+describe.each(ALL_ISAS)('MLP kernels, %s', (isa) => {
+  skipUnlessIsa(isa);
   it('dense and CSR sums are exact on dyadic data, wide rows included (a dropped product shows)', () => {
     setIsa(isa);
     let seed = 500;

@@ -27,18 +27,31 @@ export interface ReadLayer {
 /** activation code (the native storage format) → name */
 const ACT_NAME = new Map(Object.entries(ACT).filter(([k]) => k !== 'relu6').map(([k, v]) => [v, k]));
 
-/** Every layer as CSR (dense layers keep their zeros, so nnz = rows·cols). */
+/**
+ * Every layer as CSR. Dense layers keep only their nonzero entries: a zero product adds exactly
+ * nothing in float32 too, so neither the values nor the bounds change.
+ */
 export function readMlp(mlp: Mlp): ReadLayer[] {
   return mlp.layers.map((info, li) => {
     const raw = native().mlpReadRows(mlp.handle, li, 0, info.rows);
     const bias = native().mlpReadBias(mlp.handle, li);
     const act = { type: ACT_NAME.get(info.act) ?? `code ${info.act}`, alpha: info.alpha, min: info.min, max: info.max };
-    if (raw instanceof Float32Array) {
-      const rowPtr = Float64Array.from({ length: info.rows + 1 }, (_, r) => r * info.cols);
-      const colIdx = Int32Array.from({ length: info.rows * info.cols }, (_, k) => k % info.cols);
-      return { rows: info.rows, cols: info.cols, rowPtr, colIdx, values: raw, bias, act };
+    if (!(raw instanceof Float32Array)) return { rows: info.rows, cols: info.cols, ...raw, bias, act };
+    let nnz = 0;
+    for (let k = 0; k < raw.length; k++) if (raw[k] !== 0) nnz++;
+    const rowPtr = new Float64Array(info.rows + 1);
+    const colIdx = new Int32Array(nnz);
+    const values = new Float32Array(nnz);
+    let j = 0;
+    for (let r = 0; r < info.rows; r++) {
+      for (let c = 0, k = r * info.cols; c < info.cols; c++, k++)
+        if (raw[k] !== 0) {
+          colIdx[j] = c;
+          values[j++] = raw[k];
+        }
+      rowPtr[r + 1] = j;
     }
-    return { rows: info.rows, cols: info.cols, ...raw, bias, act };
+    return { rows: info.rows, cols: info.cols, rowPtr, colIdx, values, bias, act };
   });
 }
 
