@@ -22,7 +22,7 @@ import { opencvMissing, opencvPredict } from '../support/opencv-python.js';
 import { referenceCnn } from '../support/reference-cnn.js';
 import { skipUnless } from '../support/skips.js';
 import { evalStored, readMlp } from '../support/stored-mlp.js';
-import { KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
+import { CHECKPOINTS_MISSING, KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
 import { assertWithin } from '../support/tolerance.js';
 
 const N = 16;
@@ -73,7 +73,7 @@ const TF1_TENSORS: Array<[string, string]> = [['conv2d/kernel', 'conv2d/bias'], 
 const TF2_TENSORS: Array<[string, string]> = [0, 1, 2, 3].map((i) => [`layer_with_weights-${i}/kernel/.ATTRIBUTES/VARIABLE_VALUE`, `layer_with_weights-${i}/bias/.ATTRIBUTES/VARIABLE_VALUE`]);
 
 describe('real checkpoints through runCnn, convert, runMlp and OpenCV', () => {
-  skipUnless(TF1 && TF2, 'the TF checkpoint fixtures are not in ../shared/fixtures/tf-checkpoint (see test/support/shared-fixtures.ts)');
+  skipUnless(TF1 && TF2, CHECKPOINTS_MISSING ?? '');
   // The Keras model's max-pool stages are 21632 × 21632 matrices: dense they would take ~1.9 GB,
   // so it is converted to CSR only; the TF 1.5 model in both formats.
   const cases = [

@@ -11,8 +11,9 @@ import { Cnn2MlpError } from '../../src/errors.js';
 import { native, type NativeLayerInput } from '../../src/native.js';
 import { mulberry32 } from '../../src/util/random.js';
 import { evalStored, readMlp } from '../support/stored-mlp.js';
-import { opencvPredict, opencvPython } from '../support/opencv-python.js';
-import { TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
+import { opencvMissing, opencvPredict, opencvPython } from '../support/opencv-python.js';
+import { skipUnless } from '../support/skips.js';
+import { CHECKPOINTS_MISSING, TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
 
 const HAVE_CV = opencvPython() !== null;
 
@@ -80,7 +81,8 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.ANN_MLP)', () => {
+describe('exportOpenCv, loaded and run by real OpenCV (cv2.ml.ANN_MLP)', () => {
+  skipUnless(HAVE_CV, opencvMissing() ?? '');
   const cases: { name: string; sizes: number[]; acts: Act[]; opts?: ExportOpenCvOptions; activation: string; pairs?: boolean; csr?: boolean }[] = [
     { name: 'all relu', sizes: [13, 17, 9, 5], acts: [ACT.relu, ACT.relu, ACT.relu], activation: 'RELU' },
     { name: 'all linear', sizes: [8, 6, 3], acts: [ACT.linear, ACT.linear], activation: 'IDENTITY' },
@@ -167,7 +169,8 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
     await expect(exportOpenCv(mlp, path.join(tmp, 'no-such-dir', 'x.yml'))).rejects.toMatchObject({ code: 'ERR_BAD_FILE' });
   });
 
-  it.skipIf(!TF2)('the dense head of the real Keras checkpoint (800→100 relu→10 softmax), exported as logits in relu pairs', async () => {
+  it('the dense head of the real Keras checkpoint (800→100 relu→10 softmax), exported as logits in relu pairs', async (ctx) => {
+    ctx.skip(!TF2, CHECKPOINTS_MISSING);
     const model = await loadCheckpoint(TF2_PREFIX!, {
       inputShape: [800],
       layers: [
