@@ -3,6 +3,7 @@
 # Usage: scripts/fuzz-native.sh [seconds=60]   (installs clang with apt-get when missing)
 # Seeds: valid dense and CSR files written by saveMlp (scripts/fuzz-native-seeds.ts), with and
 # without the checksum-fixing mode byte. Crashes land in $out/crash-*; exit status is libFuzzer's.
+# The target links runtime/ and core/ only: no Node or N-API headers (those stay in native/napi/).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 secs="${1:-60}"
@@ -12,12 +13,10 @@ if ! command -v clang++ > /dev/null; then
 fi
 out="${FUZZ_OUT:-/tmp/cnn2mlp-fuzz-native}"
 mkdir -p "$out/corpus"
-napi_inc="$(node -p "require('node-addon-api').include_dir")"
-node_inc="$(dirname "$(command -v node)")/../include/node"
 srcs=(native/fuzz/mlp_file_fuzz.cc native/runtime/mlp_file.cc native/runtime/mlp.cc native/runtime/xxhash64.cc native/runtime/thread_pool.cc native/runtime/cpu.cc native/runtime/memory.cc)
 echo "== building $out/mlp_file_fuzz"
 (cd "$repo" && clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I native -I "$napi_inc" -I "$node_inc" -DNAPI_VERSION=8 -DNODE_ADDON_API_DISABLE_DEPRECATED \
+  -I native \
   "${srcs[@]}" -lpthread -o "$out/mlp_file_fuzz")
 echo "== seeds"
 (cd "$repo" && node --no-expose-wasm --import tsx scripts/fuzz-native-seeds.ts "$out/corpus")

@@ -25,7 +25,40 @@ export interface NativeCpuInfo {
   supportedIsas: IsaName[];
   bestIsa: IsaName;
   activeIsa: IsaName;
+  /**
+   * The kernels the active ISA dispatches to, one per kernel op in registry order (conv2d,
+   * dwconv2d, gconv2d, gemv, gemm, spmv, spmm, sum, fma), e.g. 'f32_gemm_dense_6x16__avx2'.
+   */
+  kernels: string[];
 }
+
+/** One entry of the kernel registry (native/kernels/registry.cc; names: docs/kernels.md). */
+export interface NativeKernelInfo {
+  name: string;
+  op: 'conv2d' | 'dwconv2d' | 'gconv2d' | 'gemv' | 'gemm' | 'spmv' | 'spmm' | 'sum' | 'fma';
+  isa: IsaName;
+  /** the name's M×N register tile */
+  tileM: number;
+  tileN: number;
+  /** fp32 lanes per vector register */
+  lanes: number;
+  /** the naive kernel it is checked against (itself for a reference) */
+  reference: string;
+  /** whether this CPU can run it */
+  supported: boolean;
+}
+
+/**
+ * Arguments of kernelRun, by the kernel's op (native/napi/kernels.cc checks each). Row ranges are
+ * run in chunks of `chunk` rows (conv: `pixelChunk` pixels × `unitChunk` 16-channel units).
+ */
+export type NativeKernelArgs =
+  | { W: Float32Array; rows: number; ld: number; x: Float32Array; bias: Float32Array; chunk: number } // gemv
+  | { W: Float32Array; rows: number; ld: number; K: number; Xt: Float32Array; bp: number; bias: Float32Array; chunk: number } // gemm
+  | { rowPtr: Float64Array; colIdx: Int32Array; values: Float32Array; rows: number; cols: number; bias: Float32Array; chunk: number; x?: Float32Array; Xt?: Float32Array; bp?: number } // spmv, spmm
+  | { record: Float64Array; tensors: Float32Array[]; input: Float32Array; batch?: number; inPitch: number; outPitch: number; pixelChunk: number; unitChunk: number } // conv ops
+  | { x: Float32Array } // sum
+  | { iters: number }; // fma
 
 /** One MLP layer as native code describes it. */
 export interface NativeMlpLayerInfo {
@@ -110,6 +143,15 @@ export interface NativeAddon {
   setIsa(isa: IsaName | 'auto'): IsaName;
   residentBytes(): number;
   availableMemoryBytes(): number;
+
+  // --- the kernel registry (native/napi/kernels.cc) ---
+  kernelList(): NativeKernelInfo[];
+  /**
+   * Runs one registered kernel by name on the JS thread (for the kernel tests). Returns the output
+   * (NaN where the kernel wrote nothing), Σx for sum, [FMAs per lane-vector, sink] for fma.
+   * Throws ERR_UNSUPPORTED for a kernel this CPU cannot run.
+   */
+  kernelRun(name: string, args: NativeKernelArgs): Float32Array | number | [number, number];
 
   // --- MLP handles (native/napi/mlp_handle.cc) ---
   mlpFromLayers(inputSize: number, layers: NativeLayerInput[]): NativeMlpHandle;

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "napi/common.h"
+#include "core/errors.h"
 #include "runtime/mlp_file.h"
 #include "runtime/xxhash64.h"
 

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "runtime/plan.h"
+#include "core/plan.h"
 
 namespace cnn2mlp {
 
@@ -19,7 +19,7 @@ inline float activate1(const Activation& a, float v) {
     case ActSigmoid: return 1.f / (1.f + std::exp(-v));
     case ActTanh: return std::tanh(v);
     case ActElu: return v >= 0.f ? v : a.alpha * (std::exp(v) - 1.f);
-    case ActSelu: return v >= 0.f ? 1.0507009873554805f * v : 1.0507009873554805f * 1.6732632423543772f * (std::exp(v) - 1.f);
+    case ActSelu: return v >= 0.f ? float(kSeluGamma) * v : float(kSeluGamma) * float(kSeluAlpha) * (std::exp(v) - 1.f);
     // log1p(exp(v)) overflows for large v, where softplus(v) = v to float precision.
     case ActSoftplus: return v > 20.f ? v : std::log1p(std::exp(v));
     default: return v;

@@ -10,7 +10,7 @@ namespace cnn2mlp {
 
 void poolRow(const PlanOp& p, const float* in, float* out, int64_t oy) {
   const int64_t C = p.inC;
-  const bool isMax = p.op == OpMaxPool;
+  const bool isMax = p.op == OpMaxPool2d;
   const bool includePad = (p.flags & kFlagCountIncludePad) != 0;
   const int64_t y0 = oy * p.sh - p.padTop;
   for (int64_t ox = 0; ox < p.outW; ox++) {
@@ -46,7 +46,7 @@ void poolRow(const PlanOp& p, const float* in, float* out, int64_t oy) {
 
 void globalPool(const PlanOp& p, const float* in, float* out) {
   const int64_t C = p.inC, n = p.inH * p.inW;
-  const bool isMax = p.op == OpGlobalMaxPool;
+  const bool isMax = p.op == OpGlobalMaxPool2d;
   if (isMax) {
     std::memcpy(out, in, C * sizeof(float));
     for (int64_t i = 1; i < n; i++)

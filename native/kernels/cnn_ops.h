@@ -5,7 +5,7 @@
 #pragma once
 #include <cstdint>
 
-#include "runtime/plan.h"
+#include "core/plan.h"
 
 namespace cnn2mlp {
 

@@ -14,8 +14,7 @@
 #pragma once
 #include <cstdint>
 
-#include "runtime/cpu.h"
-#include "runtime/plan.h"
+#include "core/plan.h"
 
 namespace cnn2mlp {
 
@@ -39,24 +38,14 @@ struct ConvDesc {
 // Computes output pixels [p0, p1) of one sample for units [u0, u1). Never allocates or throws.
 using ConvRowFn = void (*)(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
 
-struct ConvKernel {
-  Isa isa;
-  const char* name;  // dtype–op–tile–ISA
-  ConvRowFn general;
-  ConvRowFn depthwise;
-  ConvRowFn grouped;  // smallGroups convs
-  int unitsPerTile;  // units one register tile covers (chunking hint)
-  int pixelsPerTile;  // widest register tile in pixels (chunking hint)
-};
-
-// The registry: one entry per ISA; convKernelFor picks the entry for `isa`.
-const ConvKernel& convKernelFor(Isa isa);
-
 // Repacks HWIO weights into the packed layout (dst: groups*nbG*kh*kw*cinG*16 floats, zeroed by caller).
 void packConvWeights(const ConvDesc& d, const float* hwio, float* dst);
 
-// Kernel variants (one per ISA file).
-void f32_conv2d_nhwc_ref(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
+// Kernel variants (registered in kernels/registry.cc). The reference computes every variant; the
+// three names let each registered SIMD kernel name the reference of its own op.
+void f32_dwconv2d_nhwc_1x1__ref(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
+void f32_gconv2d_nhwc_1x1__ref(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
+void f32_conv2d_nhwc_1x1__ref(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
 void f32_conv2d_nhwc_6x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
 void f32_dwconv2d_nhwc_1x64__avx512(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);
 void f32_gconv2d_nhwc_1x16__avx512(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1);

@@ -274,7 +274,7 @@ inline void dwPixels(const ConvDesc& d, const float* in, float* out, int64_t p0,
     int kxLo = 0, kxHi = d.kw;
     while (kxLo < kxHi && ox * d.sw - d.padL + int64_t(kxLo) * d.dw < 0) kxLo++;
     while (kxHi > kxLo && ox * d.sw - d.padL + int64_t(kxHi - 1) * d.dw >= d.inW) kxHi--;
-    float* op = out + p * C;
+    float* op = out + p * d.outPitch;
     for (int64_t c0 = 0; c0 < C; c0 += kDwVecs * V::L) {
       const int64_t left = C - c0;
       if (left >= kDwVecs * V::L) {
@@ -284,7 +284,7 @@ inline void dwPixels(const ConvDesc& d, const float* in, float* out, int64_t p0,
           const int64_t iy = oy * d.sh - d.padT + int64_t(ky) * d.dh;
           for (int kx = kxLo; kx < kxHi; kx++) {
             const int64_t ix = ox * d.sw - d.padL + int64_t(kx) * d.dw;
-            const float* ip = in + (iy * d.inW + ix) * C + c0;
+            const float* ip = in + (iy * d.inW + ix) * d.inPitch + c0;
             const float* wp = d.hwio + (int64_t(ky) * d.kw + kx) * C + c0;
             for (int j = 0; j < kDwVecs; j++) acc[j] = V::fma(V::loadu(ip + j * V::L), V::loadu(wp + j * V::L), acc[j]);
           }
@@ -298,7 +298,7 @@ inline void dwPixels(const ConvDesc& d, const float* in, float* out, int64_t p0,
             const int64_t iy = oy * d.sh - d.padT + int64_t(ky) * d.dh;
             for (int kx = kxLo; kx < kxHi; kx++) {
               const int64_t ix = ox * d.sw - d.padL + int64_t(kx) * d.dw;
-              acc = V::fma(V::loadPartial(in + (iy * d.inW + ix) * C + c, n), V::loadPartial(d.hwio + (int64_t(ky) * d.kw + kx) * C + c, n), acc);
+              acc = V::fma(V::loadPartial(in + (iy * d.inW + ix) * d.inPitch + c, n), V::loadPartial(d.hwio + (int64_t(ky) * d.kw + kx) * C + c, n), acc);
             }
           }
           storeAct(d.act, op + c, acc, n);

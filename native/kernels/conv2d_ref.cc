@@ -1,6 +1,6 @@
 // Naive direct convolution: the oracle (formula and layouts in conv2d.h). Reads the HWIO weights,
 // accumulates each output in double (so it is at least as accurate as any kernel it checks), then
-// bias and activation. Also home of the kernel registry and the weight repacking.
+// bias and activation. Also home of the weight repacking.
 #include <algorithm>
 
 #include "kernels/activation.h"
@@ -8,7 +8,7 @@
 
 namespace cnn2mlp {
 
-void f32_conv2d_nhwc_ref(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1) {
+void f32_conv2d_nhwc_1x1__ref(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1) {
   // Output channels covered: units map to 16-blocks within a group; depthwise calls cover all.
   auto one = [&](int64_t g, int64_t o) {
     const int64_t oc = g * d.coutG + o;
@@ -51,15 +51,12 @@ void packConvWeights(const ConvDesc& d, const float* hwio, float* dst) {
     }
 }
 
-const ConvKernel& convKernelFor(Isa isa) {
-  static const ConvKernel table[] = {
-      {Isa::Scalar, "f32_conv2d_nhwc_ref", f32_conv2d_nhwc_ref, f32_conv2d_nhwc_ref, f32_conv2d_nhwc_ref, 1, 1},
-      {Isa::Avx2, "f32_conv2d_nhwc_6x16__avx2", f32_conv2d_nhwc_6x16__avx2, f32_dwconv2d_nhwc_1x32__avx2, f32_gconv2d_nhwc_1x8__avx2, 1, 6},
-      {Isa::Avx512, "f32_conv2d_nhwc_6x64__avx512", f32_conv2d_nhwc_6x64__avx512, f32_dwconv2d_nhwc_1x64__avx512, f32_gconv2d_nhwc_1x16__avx512, 4, 12},
-  };
-  for (const auto& k : table)
-    if (k.isa == isa) return k;
-  return table[0];
+void f32_dwconv2d_nhwc_1x1__ref(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1) {
+  f32_conv2d_nhwc_1x1__ref(d, in, out, p0, p1, u0, u1);
+}
+
+void f32_gconv2d_nhwc_1x1__ref(const ConvDesc& d, const float* in, float* out, int64_t p0, int64_t p1, int64_t u0, int64_t u1) {
+  f32_conv2d_nhwc_1x1__ref(d, in, out, p0, p1, u0, u1);
 }
 
 }  // namespace cnn2mlp

@@ -1,6 +1,6 @@
-// MLP layer kernels: dense GEMV/GEMM and CSR SpMV/SpMM, one registry per op, dispatched by
-// activeIsa(). Every kernel computes a row range [r0, r1) of one layer (threads split by rows or by
-// balanced nonzeros), adds the bias and writes pre-activation values; the caller applies the
+// MLP layer kernels: dense GEMV/GEMM and CSR SpMV/SpMM, plus the machine probes (registered in
+// kernels/registry.cc, dispatched by runtime/dispatch.h). Every layer kernel computes a row range
+// [r0, r1) of one layer (threads split by rows or by balanced nonzeros), adds the bias and writes pre-activation values; the caller applies the
 // activation on the same rows right after (fused epilogue, data still in cache).
 //
 // Layouts (the caller, runtime/mlp_exec.cc, guarantees them):
@@ -15,8 +15,6 @@
 // Kernels never allocate, never throw and never touch N-API.
 #pragma once
 #include <cstdint>
-
-#include "runtime/cpu.h"
 
 namespace cnn2mlp {
 
@@ -34,50 +32,24 @@ using SumFn = double (*)(const float* x, int64_t n);
 // accounting: FLOPs = 2 · lanes · returned count) and writes a result so the work is not elided.
 using FmaFn = int64_t (*)(int64_t iters, float* sink);
 
-template <typename Fn>
-struct KernelEntry {
-  const char* name;
-  Isa isa;
-  Fn fn;
-  int lanes;  // fp32 lanes per vector (for probes)
-};
-
-// Registries: every variant, in order scalar, avx2, avx512. pick() returns the one for activeIsa()
-// (or the best one below it).
-template <typename Fn>
-const KernelEntry<Fn>& pickKernel(const KernelEntry<Fn>* table, int n) {
-  const Isa want = activeIsa();
-  const KernelEntry<Fn>* best = &table[0];
-  for (int i = 0; i < n; i++)
-    if (static_cast<int>(table[i].isa) <= static_cast<int>(want) && static_cast<int>(table[i].isa) >= static_cast<int>(best->isa)) best = &table[i];
-  return *best;
-}
-
-const KernelEntry<GemvFn>& gemvKernel();
-const KernelEntry<GemmFn>& gemmKernel();
-const KernelEntry<SpmvFn>& spmvKernel();
-const KernelEntry<SpmmFn>& spmmKernel();
-const KernelEntry<SumFn>& sumKernel();
-const KernelEntry<FmaFn>& fmaKernel();
-
 // --- the variants (defined in mlp_kernels_ref.cc, *_avx2.cc, *_avx512.cc) ---
 void f32_gemv_dense_1x1__ref(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
-void f32_gemv_dense_2x4__avx2(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
-void f32_gemv_dense_4x4__avx512(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
+void f32_gemv_dense_2x1__avx2(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
+void f32_gemv_dense_4x1__avx512(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
 void f32_gemm_dense_1x1__ref(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void f32_gemm_dense_6x16__avx2(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void f32_gemm_dense_12x32__avx512(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);
-void f32_spmv_csr_1__ref(const int64_t*, const int32_t*, const float*, const float*, const float*, float*, int64_t, int64_t);
-void f32_spmv_csr_8__avx2(const int64_t*, const int32_t*, const float*, const float*, const float*, float*, int64_t, int64_t);
-void f32_spmv_csr_16__avx512(const int64_t*, const int32_t*, const float*, const float*, const float*, float*, int64_t, int64_t);
+void f32_spmv_csr_1x1__ref(const int64_t*, const int32_t*, const float*, const float*, const float*, float*, int64_t, int64_t);
+void f32_spmv_csr_1x1__avx2(const int64_t*, const int32_t*, const float*, const float*, const float*, float*, int64_t, int64_t);
+void f32_spmv_csr_1x1__avx512(const int64_t*, const int32_t*, const float*, const float*, const float*, float*, int64_t, int64_t);
 void f32_spmm_csr_1x1__ref(const int64_t*, const int32_t*, const float*, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void f32_spmm_csr_1x32__avx2(const int64_t*, const int32_t*, const float*, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void f32_spmm_csr_1x64__avx512(const int64_t*, const int32_t*, const float*, const float*, int64_t, const float*, float*, int64_t, int64_t);
-double f32_sum_read_1__ref(const float*, int64_t);
+double f32_sum_read_4x1__ref(const float*, int64_t);
 double f32_sum_read_8x8__avx2(const float*, int64_t);
 double f32_sum_read_16x16__avx512(const float*, int64_t);
-int64_t f32_fma_peak_4__ref(int64_t, float*);
-int64_t f32_fma_peak_8x15__avx2(int64_t, float*);
-int64_t f32_fma_peak_16x24__avx512(int64_t, float*);
+int64_t f32_fma_peak_4x1__ref(int64_t, float*);
+int64_t f32_fma_peak_15x8__avx2(int64_t, float*);
+int64_t f32_fma_peak_24x16__avx512(int64_t, float*);
 
 }  // namespace cnn2mlp

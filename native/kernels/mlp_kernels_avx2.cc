@@ -1,11 +1,12 @@
 // AVX2 + FMA MLP kernels (8 fp32 lanes). Formulas and layouts: mlp_kernels.h.
-//   f32_gemv_dense_2x4__avx2: 2 rows × 4 ymm accumulators each (8 + 4 x vectors fit 16 ymm), W
+//   f32_gemv_dense_2x1__avx2: 2 rows × 4 ymm accumulators each (8 + 4 x vectors fit 16 ymm), W
 //     streamed once.
 //   f32_gemm_dense_6x16__avx2: register tile 6 rows × 16 batch lanes (12 ymm accumulators of 16),
 //     K blocks of 1024, next tile's W prefetched; row tails use 1 × 8 tiles.
-//   f32_spmv_csr_8__avx2: 8 nonzeros per step, a plain load when their columns are consecutive,
+//   f32_spmv_csr_1x1__avx2: 8 nonzeros per step, a plain load when their columns are consecutive,
 //     else a gather; scalar row tail.
 //   f32_spmm_csr_1x32__avx2: per row up to 32 batch lanes (4 ymm) per pass over the nonzeros.
+//   f32_sum_read_8x8__avx2, f32_fma_peak_15x8__avx2: the probes, 8 accumulators / 15 FMA chains.
 // Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.
 #include <immintrin.h>
 
@@ -32,7 +33,7 @@ struct V256 {
 };
 }  // namespace
 
-void f32_gemv_dense_2x4__avx2(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+void f32_gemv_dense_2x1__avx2(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   gemvImpl<V256, 2>(W, ld, x, bias, y, r0, r1);
 }
 
@@ -48,7 +49,7 @@ static inline __m256 xAt(const int32_t* colIdx, const float* x, int64_t j) {
   return _mm256_i32gather_ps(x, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(colIdx + j)), 4);
 }
 
-void f32_spmv_csr_8__avx2(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+void f32_spmv_csr_1x1__avx2(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; r++) {
     int64_t j = rowPtr[r];
     const int64_t e = rowPtr[r + 1];
@@ -69,6 +70,6 @@ void f32_spmm_csr_1x32__avx2(const int64_t* rowPtr, const int32_t* colIdx, const
 }
 
 double f32_sum_read_8x8__avx2(const float* x, int64_t n) { return sumImpl<V256, 8>(x, n); }
-int64_t f32_fma_peak_8x15__avx2(int64_t iters, float* sink) { return fmaImpl<V256, 15>(iters, sink); }
+int64_t f32_fma_peak_15x8__avx2(int64_t iters, float* sink) { return fmaImpl<V256, 15>(iters, sink); }
 
 }  // namespace cnn2mlp

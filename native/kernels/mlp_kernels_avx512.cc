@@ -1,11 +1,12 @@
 // AVX-512 MLP kernels (16 fp32 lanes). Formulas and layouts: mlp_kernels.h.
-//   f32_gemv_dense_4x4__avx512: 4 rows × 4 zmm accumulators each, W streamed once.
+//   f32_gemv_dense_4x1__avx512: 4 rows × 4 zmm accumulators each, W streamed once.
 //   f32_gemm_dense_12x32__avx512: register tile 12 rows × 32 batch lanes (24 zmm accumulators),
 //     K blocks of 1024, next tile's W prefetched; a 16-lane tile covers bp % 32 == 16; row tails
 //     use 1 × 16 tiles.
-//   f32_spmv_csr_16__avx512: 16 nonzeros per step, a plain load when their columns are
+//   f32_spmv_csr_1x1__avx512: 16 nonzeros per step, a plain load when their columns are
 //     consecutive, else a gather; masked gather for the row tail.
 //   f32_spmm_csr_1x64__avx512: per row up to 64 batch lanes (4 zmm) per pass over the nonzeros.
+//   f32_sum_read_16x16__avx512, f32_fma_peak_24x16__avx512: the probes, 16 accumulators / 24 FMA chains.
 // Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.
 // GCC 12 warns spuriously about _mm512_undefined_ps inside its own reduce intrinsics.
 #pragma GCC diagnostic ignored "-Wuninitialized"
@@ -30,7 +31,7 @@ struct V512 {
 };
 }  // namespace
 
-void f32_gemv_dense_4x4__avx512(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+void f32_gemv_dense_4x1__avx512(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   gemvImpl<V512, 4>(W, ld, x, bias, y, r0, r1);
 }
 
@@ -48,7 +49,7 @@ static inline __m512 xAt(const int32_t* colIdx, const float* x, int64_t j) {
   return _mm512_i32gather_ps(_mm512_loadu_si512(colIdx + j), x, 4);
 }
 
-void f32_spmv_csr_16__avx512(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+void f32_spmv_csr_1x1__avx512(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; r++) {
     int64_t j = rowPtr[r];
     const int64_t e = rowPtr[r + 1];
@@ -74,6 +75,6 @@ void f32_spmm_csr_1x64__avx512(const int64_t* rowPtr, const int32_t* colIdx, con
 }
 
 double f32_sum_read_16x16__avx512(const float* x, int64_t n) { return sumImpl<V512, 16>(x, n); }
-int64_t f32_fma_peak_16x24__avx512(int64_t iters, float* sink) { return fmaImpl<V512, 24>(iters, sink); }
+int64_t f32_fma_peak_24x16__avx512(int64_t iters, float* sink) { return fmaImpl<V512, 24>(iters, sink); }
 
 }  // namespace cnn2mlp

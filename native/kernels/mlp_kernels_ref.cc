@@ -27,7 +27,7 @@ void f32_gemm_dense_1x1__ref(const float* W, int64_t ld, int64_t K, const float*
   }
 }
 
-void f32_spmv_csr_1__ref(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+void f32_spmv_csr_1x1__ref(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; r++) {
     float s = 0.f;
     for (int64_t j = rowPtr[r]; j < rowPtr[r + 1]; j++) s += values[j] * x[colIdx[j]];
@@ -48,14 +48,14 @@ void f32_spmm_csr_1x1__ref(const int64_t* rowPtr, const int32_t* colIdx, const f
   }
 }
 
-double f32_sum_read_1__ref(const float* x, int64_t n) {
+double f32_sum_read_4x1__ref(const float* x, int64_t n) {
   float s[4] = {0, 0, 0, 0};
   for (int64_t i = 0; i < n; i += 4)
     for (int j = 0; j < 4; j++) s[j] += x[i + j];
   return double(s[0]) + s[1] + s[2] + s[3];
 }
 
-int64_t f32_fma_peak_4__ref(int64_t iters, float* sink) {
+int64_t f32_fma_peak_4x1__ref(int64_t iters, float* sink) {
   float a[4] = {1.f, 1.1f, 1.2f, 1.3f};
   const float m = 0.9999999f, c = 1e-7f;
   for (int64_t i = 0; i < iters; i++)
@@ -63,33 +63,5 @@ int64_t f32_fma_peak_4__ref(int64_t iters, float* sink) {
   *sink = a[0] + a[1] + a[2] + a[3];
   return iters * 4;
 }
-
-namespace {
-const KernelEntry<GemvFn> kGemv[] = {{"f32_gemv_dense_1x1__ref", Isa::Scalar, f32_gemv_dense_1x1__ref, 1},
-                                     {"f32_gemv_dense_2x4__avx2", Isa::Avx2, f32_gemv_dense_2x4__avx2, 8},
-                                     {"f32_gemv_dense_4x4__avx512", Isa::Avx512, f32_gemv_dense_4x4__avx512, 16}};
-const KernelEntry<GemmFn> kGemm[] = {{"f32_gemm_dense_1x1__ref", Isa::Scalar, f32_gemm_dense_1x1__ref, 1},
-                                     {"f32_gemm_dense_6x16__avx2", Isa::Avx2, f32_gemm_dense_6x16__avx2, 8},
-                                     {"f32_gemm_dense_12x32__avx512", Isa::Avx512, f32_gemm_dense_12x32__avx512, 16}};
-const KernelEntry<SpmvFn> kSpmv[] = {{"f32_spmv_csr_1__ref", Isa::Scalar, f32_spmv_csr_1__ref, 1},
-                                     {"f32_spmv_csr_8__avx2", Isa::Avx2, f32_spmv_csr_8__avx2, 8},
-                                     {"f32_spmv_csr_16__avx512", Isa::Avx512, f32_spmv_csr_16__avx512, 16}};
-const KernelEntry<SpmmFn> kSpmm[] = {{"f32_spmm_csr_1x1__ref", Isa::Scalar, f32_spmm_csr_1x1__ref, 1},
-                                     {"f32_spmm_csr_1x32__avx2", Isa::Avx2, f32_spmm_csr_1x32__avx2, 8},
-                                     {"f32_spmm_csr_1x64__avx512", Isa::Avx512, f32_spmm_csr_1x64__avx512, 16}};
-const KernelEntry<SumFn> kSum[] = {{"f32_sum_read_1__ref", Isa::Scalar, f32_sum_read_1__ref, 1},
-                                   {"f32_sum_read_8x8__avx2", Isa::Avx2, f32_sum_read_8x8__avx2, 8},
-                                   {"f32_sum_read_16x16__avx512", Isa::Avx512, f32_sum_read_16x16__avx512, 16}};
-const KernelEntry<FmaFn> kFma[] = {{"f32_fma_peak_4__ref", Isa::Scalar, f32_fma_peak_4__ref, 1},
-                                   {"f32_fma_peak_8x15__avx2", Isa::Avx2, f32_fma_peak_8x15__avx2, 8},
-                                   {"f32_fma_peak_16x24__avx512", Isa::Avx512, f32_fma_peak_16x24__avx512, 16}};
-}  // namespace
-
-const KernelEntry<GemvFn>& gemvKernel() { return pickKernel(kGemv, 3); }
-const KernelEntry<GemmFn>& gemmKernel() { return pickKernel(kGemm, 3); }
-const KernelEntry<SpmvFn>& spmvKernel() { return pickKernel(kSpmv, 3); }
-const KernelEntry<SpmmFn>& spmmKernel() { return pickKernel(kSpmm, 3); }
-const KernelEntry<SumFn>& sumKernel() { return pickKernel(kSum, 3); }
-const KernelEntry<FmaFn>& fmaKernel() { return pickKernel(kFma, 3); }
 
 }  // namespace cnn2mlp

@@ -1,9 +1,11 @@
 // CNN handles: cnnCreate (validate the plan records again, copy the weights), cnnRun (async via
-// startJob, input/output retained until the promise settles), cnnRunSync, cnnDispose.
+// startJob on a native copy of the input, the result copied out on completion: napi/job_io.h),
+// cnnRunSync, cnnDispose.
 #include <cstdint>
 #include <new>
 
 #include "napi/common.h"
+#include "napi/job_io.h"
 #include "runtime/cnn.h"
 
 namespace cnn2mlp {
@@ -51,9 +53,11 @@ RunArgs runArgs(const Napi::CallbackInfo& info, const char* fn) {
 }
 
 Napi::Value CnnRun(const Napi::CallbackInfo& info) {
-  RunArgs a = runArgs(info, "cnnRun");
+  expectArgs(info, 5, "cnnRun");
+  std::shared_ptr<Cnn> cnn = unwrap<Cnn>(info.Env(), info[0], HandleKind::Cnn, "cnn");
+  OwnedRunIo io = ownedRunIo(info, cnn->inputSize, cnn->outputSize, 2147483647LL);
   return startJob(
-      info.Env(), "cnnRun", [a] { runCnn(*a.cnn, a.in, a.batch, a.threads, a.out); }, [](Napi::Env env) { return env.Undefined(); }, {info[0], info[1], info[4]});
+      info.Env(), "cnnRun", [cnn, io] { runCnn(*cnn, io.input(), io.batch, io.threads, io.output()); }, copyOutputOnDone(info[4], io, "runCnn"), {info[0]});
 }
 
 Napi::Value CnnRunSync(const Napi::CallbackInfo& info) {

@@ -4,6 +4,8 @@
 #pragma once
 #include <napi.h>
 
+#include "core/errors.h"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -75,11 +77,5 @@ std::shared_ptr<T> unwrap(Napi::Env env, Napi::Value v, HandleKind kind, const c
 using Work = std::function<void()>;
 using Done = std::function<Napi::Value(Napi::Env)>;
 Napi::Value startJob(Napi::Env env, const char* name, Work work, Done done, const std::vector<Napi::Value>& retain);
-
-// Error carrying a stable code (see src/errors.ts) out of worker threads.
-struct CodedError : std::runtime_error {
-  CodedError(const char* code, const std::string& msg) : std::runtime_error(msg), code(code) {}
-  const char* code;
-};
 
 }  // namespace cnn2mlp

@@ -3,9 +3,13 @@
 // entry per MLP layer with its maps (planned by src/convert/layers.ts). Every array is checked
 // here before the job starts: sizes, index ranges, finiteness. progress (Float64Array [done,
 // total]) is written by the job and polled from JS; abortFlag (Int32Array [flag]) is read by it.
+// The model's weight tensors belong to the caller, who may transfer or resize them while the job
+// runs, so they are copied now; the records, maps and the two control arrays are convert()'s own
+// and stay referenced until the promise settles.
 #include <cmath>
 
 #include "napi/common.h"
+#include "napi/job_io.h"
 #include "napi/mlp_handle.h"
 #include "runtime/builder.h"
 #include "runtime/thread_pool.h"
@@ -63,25 +67,30 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
   Napi::Value tv = spec.Get("tensors");
   if (!tv.IsArray()) throwType(env, "Expected an array of Float32Array for spec.tensors");
   Napi::Array tarr = tv.As<Napi::Array>();
-  std::vector<Napi::Float32Array> tensors;
+  struct Tensor {
+    std::shared_ptr<Buffer> copy;
+    int64_t length;
+    const float* data() const { return copy->as<float>(); }
+  };
+  std::vector<Tensor> tensors;
   for (uint32_t i = 0; i < tarr.Length(); i++) {
     Napi::Value t = tarr.Get(i);
     if (!t.IsTypedArray() || t.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
       throwType(env, "Expected a Float32Array for spec.tensors[" + std::to_string(i) + "]");
     Napi::Float32Array f = t.As<Napi::Float32Array>();
-    for (size_t k = 0; k < f.ElementLength(); k++)
-      if (!std::isfinite(f.Data()[k])) throwRange(env, "spec.tensors[" + std::to_string(i) + "] has a non-finite value");
-    tensors.push_back(f);
-    retain.push_back(t);
+    Tensor c{copyFloats(f, "a copy of the model weights"), int64_t(f.ElementLength())};
+    for (int64_t k = 0; k < c.length; k++)
+      if (!std::isfinite(c.data()[k])) throwRange(env, "spec.tensors[" + std::to_string(i) + "] has a non-finite value");
+    tensors.push_back(c);
   }
   const int numOps = int(records.ElementLength() / kRecordSize);
   std::vector<PlanOp> ops(numOps);
   for (int i = 0; i < numOps; i++) {
     std::string bad = readPlanOp(records.Data() + size_t(i) * kRecordSize, int(tensors.size()), &ops[i]);
     if (!bad.empty()) throwRange(env, "spec.records op " + std::to_string(i) + ": " + bad);
-    if (ops[i].weights >= 0 && int64_t(tensors[ops[i].weights].ElementLength()) != expectedWeights(ops[i]))
+    if (ops[i].weights >= 0 && tensors[ops[i].weights].length != expectedWeights(ops[i]))
       throwRange(env, "spec.records op " + std::to_string(i) + ": weights tensor has the wrong size");
-    if (ops[i].bias >= 0 && int64_t(tensors[ops[i].bias].ElementLength()) != expectedBias(ops[i]))
+    if (ops[i].bias >= 0 && tensors[ops[i].bias].length != expectedBias(ops[i]))
       throwRange(env, "spec.records op " + std::to_string(i) + ": bias tensor has the wrong size");
   }
 
@@ -103,16 +112,16 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
     if (s.prim != PrimExplicit) {
       int64_t oi = ck.integer(o, "opIndex", 0, numOps - 1);
       s.op = ops[oi];
-      const int want = s.prim == PrimConv ? OpConv2d : s.prim == PrimDense ? OpDense : OpAvgPool;
-      if (s.op.op != want && !(s.prim == PrimAvgPool && s.op.op == OpGlobalAvgPool)) throwRange(env, ck.where + ".opIndex points at an op of another kind");
-      if (s.op.op == OpGlobalAvgPool && (s.op.kh != s.op.inH || s.op.kw != s.op.inW || s.op.sh != 1 || s.op.sw != 1 || s.op.dh != 1 || s.op.dw != 1 ||
+      const int want = s.prim == PrimConv ? OpConv2d : s.prim == PrimDense ? OpDense : OpAvgPool2d;
+      if (s.op.op != want && !(s.prim == PrimAvgPool && s.op.op == OpGlobalAvgPool2d)) throwRange(env, ck.where + ".opIndex points at an op of another kind");
+      if (s.op.op == OpGlobalAvgPool2d && (s.op.kh != s.op.inH || s.op.kw != s.op.inW || s.op.sh != 1 || s.op.sw != 1 || s.op.dh != 1 || s.op.dw != 1 ||
                                          s.op.padTop || s.op.padBottom || s.op.padLeft || s.op.padRight))
         throwRange(env, ck.where + ": global pooling record must have a window of the whole input");
       if (s.rows != s.op.outSize()) throwRange(env, ck.where + ".rows must equal the op's output size");
       s.logicalIn = s.op.inSize();
       if (s.prim != PrimAvgPool) {
-        s.weights = tensors[s.op.weights].Data();
-        s.bias = s.op.bias >= 0 ? tensors[s.op.bias].Data() : nullptr;
+        s.weights = tensors[s.op.weights].data();
+        s.bias = s.op.bias >= 0 ? tensors[s.op.bias].data() : nullptr;
       }
     } else {
       s.logicalIn = s.cols;
@@ -176,7 +185,9 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
   opt.abortFlag = abortFlag.Data();
   auto result = std::make_shared<std::shared_ptr<Mlp>>();
   return startJob(
-      env, "cnn2mlp.convert", [=] { *result = buildMlp(inputSize, layers, opt); },
+      env, "cnn2mlp.convert",
+      // tensors: the layers point into these copies, which must live as long as the job.
+      [inputSize, layers, opt, result, tensors] { *result = buildMlp(inputSize, layers, opt); },
       [result](Napi::Env e) -> Napi::Value {
         Napi::Value h = wrapMlp(e, *result);
         result->reset();

@@ -26,7 +26,8 @@ Activation activationFrom(Napi::Env env, Napi::Object o, const char* what) {
     return v.As<Napi::Number>().DoubleValue();
   };
   double code = num("act", 0);
-  if (code != std::floor(code) || code < ActLinear || code > ActSoftmax) throwRange(env, std::string("Expected an activation code in [0, 9] for ") + what + ".act");
+  if (code != std::floor(code) || code < 0 || code >= kActCount)
+    throwRange(env, "Expected an activation code in [0, " + std::to_string(kActCount - 1) + "] for " + what + ".act");
   a.code = static_cast<int>(code);
   a.alpha = static_cast<float>(num("alpha", 0));
   a.min = static_cast<float>(num("min", 0));
@@ -36,10 +37,7 @@ Activation activationFrom(Napi::Env env, Napi::Object o, const char* what) {
 
 namespace {
 
-const char* actName(int code) {
-  static const char* names[] = {"linear", "relu", "leakyRelu", "clip", "sigmoid", "tanh", "elu", "selu", "softplus", "softmax"};
-  return code >= 0 && code <= ActSoftmax ? names[code] : "?";
-}
+const char* actName(int code) { return code >= 0 && code < kActCount ? kActNames[code] : "?"; }
 
 template <typename T>
 T typedField(Napi::Env env, Napi::Object o, const char* key, napi_typedarray_type type, const std::string& where) {

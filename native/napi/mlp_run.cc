@@ -1,8 +1,10 @@
 // mlpRun / mlpRunSync(mlp, input, batch, threads, output): runs a converted MLP on `batch` samples.
 // input: Float32Array(batch × inputSize), output: Float32Array(batch × outputSize), written in place.
-// The async form keeps the Mlp (shared_ptr) and both arrays alive until the promise settles, so a
-// dispose() or a dropped reference during the run is safe.
+// The async form keeps the Mlp (shared_ptr) alive until the promise settles, so a dispose() or a
+// dropped reference during the run is safe; it runs on a native copy of the input and copies the
+// result into output on completion (napi/job_io.h), so a transfer or resize() of either is too.
 #include "napi/common.h"
+#include "napi/job_io.h"
 #include "napi/mlp_handle.h"
 #include "runtime/mlp_exec.h"
 #include "runtime/thread_pool.h"
@@ -22,10 +24,12 @@ RunArgs runArgs(const Napi::CallbackInfo& info, const char* fn) {
 }
 
 Napi::Value MlpRun(const Napi::CallbackInfo& info) {
-  RunArgs a = runArgs(info, "mlpRun");
+  expectArgs(info, 5, "mlpRun");
+  std::shared_ptr<Mlp> mlp = unwrapMlp(info.Env(), info[0]);
+  OwnedRunIo io = ownedRunIo(info, mlp->inputSize, mlp->outputSize, 1 << 20);
   return startJob(
-      info.Env(), "cnn2mlp.mlpRun", [a] { mlpExecute(*a.mlp, a.in, a.batch, a.threads, a.out); },
-      [](Napi::Env env) { return env.Undefined(); }, {info[0], info[1], info[4]});
+      info.Env(), "cnn2mlp.mlpRun", [mlp, io] { mlpExecute(*mlp, io.input(), io.batch, io.threads, io.output()); },
+      copyOutputOnDone(info[4], io, "runMlp"), {info[0]});
 }
 
 Napi::Value MlpRunSync(const Napi::CallbackInfo& info) {

@@ -1,6 +1,7 @@
-// cpuInfo() and setIsa(): what the CPU can do and which kernel family runs.
+// cpuInfo() and setIsa(): what the CPU can do and which kernels run.
 #include "napi/common.h"
 #include "runtime/cpu.h"
+#include "runtime/dispatch.h"
 #include "runtime/thread_pool.h"
 
 namespace cnn2mlp {
@@ -21,6 +22,10 @@ Napi::Value CpuInfo(const Napi::CallbackInfo& info) {
   o.Set("supportedIsas", isas);
   o.Set("bestIsa", isaName(bestIsa()));
   o.Set("activeIsa", isaName(activeIsa()));
+  Napi::Array kernels = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (const std::string& name : kernelsInUse()) kernels.Set(i++, name);
+  o.Set("kernels", kernels);
   return o;
 }
 

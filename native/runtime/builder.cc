@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-#include "napi/common.h"  // CodedError
+#include "core/errors.h"
 #include "runtime/memory.h"
 #include "runtime/thread_pool.h"
 

@@ -15,8 +15,6 @@
 
 namespace cnn2mlp {
 
-enum Prim : int { PrimConv = 0, PrimDense = 1, PrimAvgPool = 2, PrimExplicit = 3 };
-
 struct AffineMapView {
   int64_t n = 0;
   const int32_t* off = nullptr;  // n + 1

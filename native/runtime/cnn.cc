@@ -4,10 +4,11 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/errors.h"
 #include "kernels/activation.h"
 #include "kernels/cnn_ops.h"
-#include "napi/common.h"
 #include "runtime/cpu.h"
+#include "runtime/dispatch.h"
 #include "runtime/thread_pool.h"
 
 namespace cnn2mlp {
@@ -100,7 +101,7 @@ std::shared_ptr<Cnn> buildCnn(const double* records, int64_t numOps, const std::
         op.weights = copyTensor(*cnn, tensors[p.weights], i, p, "scale");
         op.bias = copyTensor(*cnn, tensors[p.bias], i, p, "shift");
         break;
-      case OpPRelu: op.weights = copyTensor(*cnn, tensors[p.weights], i, p, "alpha"); break;
+      case OpPrelu: op.weights = copyTensor(*cnn, tensors[p.weights], i, p, "alpha"); break;
       default: break;
     }
     cnn->maxSize = std::max({cnn->maxSize, p.inSize(), p.outSize()});
@@ -139,11 +140,11 @@ void giveScratch(const Cnn& cnn, std::pair<size_t, std::unique_ptr<float[]>> b) 
 void runPerSampleOp(const CnnOp& op, const float* s, float* t) {
   const PlanOp& p = op.p;
   switch (p.op) {
-    case OpGlobalAvgPool:
-    case OpGlobalMaxPool: globalPool(p, s, t); break;
+    case OpGlobalAvgPool2d:
+    case OpGlobalMaxPool2d: globalPool(p, s, t); break;
     case OpBatchNorm: batchNorm(p, op.weights, op.bias, s, t); break;
-    case OpZeroPad: zeroPad(p, s, t); break;
-    case OpPRelu: prelu(p, op.weights, s, t); break;
+    case OpZeroPad2d: zeroPad(p, s, t); break;
+    case OpPrelu: prelu(p, op.weights, s, t); break;
     case OpActivation: activationOp(p, s, t); break;
     case OpFlatten: flatten(p, s, t); break;
     default: break;
@@ -152,7 +153,7 @@ void runPerSampleOp(const CnnOp& op, const float* s, float* t) {
 
 // Runs one non-dense op on one sample (src → dst), the whole output in one call, activation and
 // softmax included.
-void runOpOnSample(const CnnOp& op, const ConvKernel& kernel, const float* s, float* t) {
+void runOpOnSample(const CnnOp& op, const ConvKernels& kernel, const float* s, float* t) {
   const PlanOp& p = op.p;
   switch (p.op) {
     case OpConv2d: {
@@ -165,8 +166,8 @@ void runOpOnSample(const CnnOp& op, const ConvKernel& kernel, const float* s, fl
         kernel.general(d, s, t, 0, p.outH * p.outW, 0, d.groups * d.nbG);
       break;
     }
-    case OpMaxPool:
-    case OpAvgPool:
+    case OpMaxPool2d:
+    case OpAvgPool2d:
       for (int64_t oy = 0; oy < p.outH; oy++) poolRow(p, s, t, oy);
       break;
     default: runPerSampleOp(op, s, t); break;
@@ -177,7 +178,7 @@ void runOpOnSample(const CnnOp& op, const ConvKernel& kernel, const float* s, fl
 }  // namespace
 
 void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* out) {
-  const ConvKernel& kernel = convKernelFor(activeIsa());
+  const ConvKernels kernel = convKernelsFor(activeIsa());
   const int64_t stride = cnn.maxSize;
   auto scratch = takeScratch(cnn, size_t(2 * batch * stride));
   struct Return {
@@ -274,8 +275,8 @@ void runCnn(const Cnn& cnn, const float* in, int64_t batch, int threads, float* 
         parallelFor((d.nbG + per - 1) / per, threads, [&](int64_t c, int) { kernel.general(d, src, dst, 0, batch, c * per, std::min(d.nbG, (c + 1) * per)); });
         break;
       }
-      case OpMaxPool:
-      case OpAvgPool:
+      case OpMaxPool2d:
+      case OpAvgPool2d:
         parallelFor(batch * p.outH, threads, [&](int64_t c, int) { poolRow(p, src + (c / p.outH) * srcStride, dst + (c / p.outH) * dstStride, c % p.outH); });
         break;
       default:

@@ -82,14 +82,6 @@ const CpuFeatures& cpuFeatures() {
   return f;
 }
 
-const char* isaName(Isa isa) {
-  switch (isa) {
-    case Isa::Avx512: return "avx512";
-    case Isa::Avx2: return "avx2";
-    default: return "scalar";
-  }
-}
-
 bool isaSupported(Isa isa) {
   switch (isa) {
     case Isa::Avx512: return cpuFeatures().avx512;

@@ -5,9 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "core/isa.h"
+
 namespace cnn2mlp {
 
-enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2 };
 
 struct CpuFeatures {
   std::string vendor;
@@ -18,7 +19,6 @@ struct CpuFeatures {
 };
 
 const CpuFeatures& cpuFeatures();
-const char* isaName(Isa isa);
 bool isaSupported(Isa isa);
 // Best ISA the CPU supports.
 Isa bestIsa();

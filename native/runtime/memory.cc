@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "napi/common.h"
+#include "core/errors.h"
 
 namespace cnn2mlp {
 

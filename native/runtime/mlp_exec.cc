@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "kernels/activation.h"
-#include "kernels/mlp_kernels.h"
+#include "runtime/dispatch.h"
 #include "runtime/memory.h"
 #include "runtime/thread_pool.h"
 
@@ -93,10 +93,10 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
         for (int64_t b = batch; b < bp; b++) x[k * bp + b] = 0.f;
     });
   }
-  const auto& gemv = gemvKernel();
-  const auto& gemm = gemmKernel();
-  const auto& spmv = spmvKernel();
-  const auto& spmm = spmmKernel();
+  const GemvFn gemv = activeKernel(KernelOp::Gemv).fn.gemv;
+  const GemmFn gemm = activeKernel(KernelOp::Gemm).fn.gemm;
+  const SpmvFn spmv = activeKernel(KernelOp::Spmv).fn.spmv;
+  const SpmmFn spmm = activeKernel(KernelOp::Spmm).fn.spmm;
   std::vector<int64_t> bounds;
   for (size_t li = 0; li < mlp.layers.size(); li++) {
     const MlpLayer& l = mlp.layers[li];
@@ -114,9 +114,9 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
       parallelFor(chunks, threads, [&](int64_t c, int) {
         const int64_t r0 = c * per, r1 = std::min(l.rows, r0 + per);
         if (batch == 1)
-          gemv.fn(l.values, l.ld, x, l.bias, dst, r0, r1);
+          gemv(l.values, l.ld, x, l.bias, dst, r0, r1);
         else
-          gemm.fn(l.values, l.ld, l.cols, x, bp, l.bias, dst, r0, r1);
+          gemm(l.values, l.ld, l.cols, x, bp, l.bias, dst, r0, r1);
         epilogue(r0, r1);
       });
     } else {
@@ -129,9 +129,9 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
         const int64_t r0 = bounds[c], r1 = bounds[c + 1];
         if (r0 >= r1) return;
         if (batch == 1)
-          spmv.fn(l.rowPtr, l.colIdx, l.values, x, l.bias, dst, r0, r1);
+          spmv(l.rowPtr, l.colIdx, l.values, x, l.bias, dst, r0, r1);
         else
-          spmm.fn(l.rowPtr, l.colIdx, l.values, x, bp, l.bias, dst, r0, r1);
+          spmm(l.rowPtr, l.colIdx, l.values, x, bp, l.bias, dst, r0, r1);
         epilogue(r0, r1);
       });
     }

@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-#include "napi/common.h"  // CodedError only (no N-API calls here)
+#include "core/errors.h"
 #include "runtime/thread_pool.h"
 #include "runtime/xxhash64.h"
 
@@ -291,7 +291,7 @@ std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::stri
     if (e.rows < 1 || e.rows > 0x7fffffffu || e.cols < 1 || e.cols > 0x7fffffffu) bad(path, at + ": rows/cols out of range");
     if (e.cols != width) bad(path, at + " takes " + std::to_string(e.cols) + " inputs but receives " + std::to_string(width));
     if (e.format > 1) bad(path, at + ": unknown matrix format " + std::to_string(e.format));
-    if (e.act > uint32_t(ActSoftmax) || (e.act == uint32_t(ActSoftmax) && i + 1 != h.layerCount)) bad(path, at + ": bad activation code " + std::to_string(e.act));
+    if (e.act >= uint32_t(kActCount) || (e.act == uint32_t(ActSoftmax) && i + 1 != h.layerCount)) bad(path, at + ": bad activation code " + std::to_string(e.act));
     if (!std::isfinite(e.alpha) || !std::isfinite(e.min) || !std::isfinite(e.max)) bad(path, at + ": non-finite activation parameter");
     if (e.format == 0) {
       if (e.ld != uint64_t(denseLd(int64_t(e.cols))) || e.nnz != e.rows * e.cols) bad(path, at + ": dense ld/nnz inconsistent with cols");

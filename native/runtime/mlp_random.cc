@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "napi/common.h"  // CodedError
+#include "core/errors.h"
 #include "runtime/memory.h"
 #include "runtime/thread_pool.h"
 

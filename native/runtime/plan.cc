@@ -32,16 +32,16 @@ bool axisOk(int64_t in, int64_t out, int k, int s, int d, int before, int after,
 std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
   int64_t v[kRecordSize];
   static const char* names[] = {"op", "inH", "inW", "inC", "outH", "outW", "outC", "kh", "kw", "sh", "sw", "dh", "dw", "padTop", "padBottom", "padLeft", "padRight", "groups"};
-  if (!intField(r, field::op, 0, OpFlatten, &v[0])) return "invalid op code";
+  if (!intField(r, field::op, 0, kOpCount - 1, &v[0])) return "invalid op code";
   for (int f = field::inH; f <= field::groups; f++) {
     double lo = (f >= field::padTop && f <= field::padRight) ? 0 : 1;
     if (!intField(r, f, lo, kMaxDim, &v[f])) return std::string("invalid field ") + names[f];
   }
   int64_t act, w, b, flags, layer;
-  if (!intField(r, field::act, 0, ActSoftmax, &act)) return "invalid activation code";
+  if (!intField(r, field::act, 0, kActCount - 1, &act)) return "invalid activation code";
   if (!intField(r, field::weights, -1, numTensors - 1, &w)) return "weights tensor index out of range";
   if (!intField(r, field::bias, -1, numTensors - 1, &b)) return "bias tensor index out of range";
-  if (!intField(r, field::flags, 0, 3, &flags)) return "invalid flags";
+  if (!intField(r, field::flags, 0, kFlagsAll, &flags)) return "invalid flags";
   if (!intField(r, field::layerIndex, 0, 1e9, &layer)) return "invalid layer index";
   for (int f : {field::actAlpha, field::actMin, field::actMax})
     if (!std::isfinite(r[f])) return "activation parameters must be finite";
@@ -64,8 +64,8 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
         return "output size does not match kernel, stride, dilation and padding";
       if (o->weights < 0) return "conv2d needs weights";
       break;
-    case OpMaxPool:
-    case OpAvgPool:
+    case OpMaxPool2d:
+    case OpAvgPool2d:
       if (o->outC != o->inC) return "pooling changes the channel count";
       if (!axisOk(o->inH, o->outH, o->kh, o->sh, o->dh, o->padTop, o->padBottom, true) || !axisOk(o->inW, o->outW, o->kw, o->sw, o->dw, o->padLeft, o->padRight, true))
         return "output size does not match pool size, stride and padding";
@@ -75,8 +75,8 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
       if (o->inH != 1 || o->inW != 1 || o->outH != 1 || o->outW != 1) return "dense needs a vector input";
       if (o->weights < 0) return "dense needs weights";
       break;
-    case OpGlobalAvgPool:
-    case OpGlobalMaxPool:
+    case OpGlobalAvgPool2d:
+    case OpGlobalMaxPool2d:
       if (o->outH != 1 || o->outW != 1 || o->outC != o->inC) return "global pooling output must be the channel vector";
       break;
     case OpBatchNorm:
@@ -85,11 +85,11 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
     case OpActivation:
       if (o->outH != o->inH || o->outW != o->inW || o->outC != o->inC) return "elementwise op changes the shape";
       break;
-    case OpPRelu:
+    case OpPrelu:
       if (o->weights < 0) return "prelu needs alpha";
       if (o->outH != o->inH || o->outW != o->inW || o->outC != o->inC) return "elementwise op changes the shape";
       break;
-    case OpZeroPad:
+    case OpZeroPad2d:
       if (o->outH != o->inH + o->padTop + o->padBottom || o->outW != o->inW + o->padLeft + o->padRight || o->outC != o->inC) return "zero padding output size mismatch";
       break;
     case OpFlatten:
@@ -105,7 +105,7 @@ int64_t expectedWeights(const PlanOp& o) {
     case OpConv2d: return int64_t(o.kh) * o.kw * (o.inC / o.groups) * o.outC;
     case OpDense: return o.inC * o.outC;
     case OpBatchNorm:
-    case OpPRelu: return o.inC;
+    case OpPrelu: return o.inC;
     default: return 0;
   }
 }

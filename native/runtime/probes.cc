@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "kernels/mlp_kernels.h"
+#include "runtime/dispatch.h"
 #include "runtime/memory.h"
 #include "runtime/thread_pool.h"
 
@@ -46,7 +46,7 @@ double probeReadBandwidth(int64_t bytes, int threads, int reps) {
     float* p = x + t * per;
     for (int64_t i = 0; i < per; i++) p[i] = 1.f;
   });
-  const auto& sum = sumKernel();
+  const SumFn sum = activeKernel(KernelOp::Sum).fn.sum;
   const int64_t rounds = (per + kRound - 1) / kRound;
   std::atomic<int64_t> arrived{0};
   std::vector<double> sums(size_t(threads), 0);
@@ -63,7 +63,7 @@ double probeReadBandwidth(int64_t bytes, int threads, int reps) {
         while (arrived.load() < target) std::this_thread::yield();
         const double t0 = now();
         const int64_t a = r * kRound, n = std::min(per - a, kRound);
-        s += sum.fn(p + a, n);
+        s += sum(p + a, n);
         // Second barrier: the round ends when the slowest thread is done.
         const int64_t target2 = ++gen * threads;
         arrived.fetch_add(1);
@@ -80,14 +80,14 @@ double probeReadBandwidth(int64_t bytes, int threads, int reps) {
 
 double probeFmaPeak(int threads, double seconds) {
   threads = cappedThreads(threads);
-  const auto& fma = fmaKernel();
+  const Kernel& fma = activeKernel(KernelOp::Fma);
   // Calibrate on this thread: iterations per ~0.25 ms burst (short enough that many bursts run
   // without a context switch on a loaded machine, long enough that the clock reads are noise).
   float sink = 0;
   int64_t iters = 1 << 8;
   for (;;) {
     const double t0 = now();
-    fma.fn(iters, &sink);
+    fma.fn.fma(iters, &sink);
     if (now() - t0 > 2.5e-4 || iters > (int64_t(1) << 40)) break;
     iters *= 2;
   }
@@ -98,7 +98,7 @@ double probeFmaPeak(int threads, double seconds) {
     double b = 0;
     for (;;) {
       const double t0 = now();
-      const int64_t n = fma.fn(iters, &s);
+      const int64_t n = fma.fn.fma(iters, &s);
       const double t1 = now();
       b = std::max(b, double(n) / (t1 - t0));
       if (t1 - start >= seconds) break;

@@ -16,7 +16,8 @@
  * exactly throws ERR_NOT_CONVERTIBLE naming the layer.
  */
 import { Cnn2MlpError } from '../errors.js';
-import { ACT, OP, type Plan, type PlanOp, type ResolvedActivation } from '../model/plan.js';
+import { ACT, FLAG_COUNT_INCLUDE_PAD, FLAG_FLATTEN_CHW, OP, type Plan, type PlanOp, type ResolvedActivation } from '../model/plan.js';
+import { PRIM, SELU_ALPHA, SELU_GAMMA, type Prim } from '../model/op-contract.js';
 
 /** logical feature i = Σ_k coef[k]·unit[k] + cnst[i] for k in [off[i], off[i+1]) */
 export interface AffineMap {
@@ -27,8 +28,7 @@ export interface AffineMap {
   cnst: Float64Array;
 }
 
-export const PRIM = { conv: 0, dense: 1, avgPool: 2, explicit: 3 } as const;
-export type Prim = (typeof PRIM)[keyof typeof PRIM];
+export { PRIM, type Prim } from '../model/op-contract.js';
 
 export interface LayerPlan {
   prim: Prim;
@@ -81,7 +81,7 @@ function activateConst(a: ResolvedActivation, v: number): number {
     case ACT.elu:
       return v >= 0 ? v : f(a.alpha * (Math.exp(v) - 1));
     case ACT.selu:
-      return v >= 0 ? f(1.0507009873554805 * v) : f(1.0507009873554805 * 1.6732632423543772 * (Math.exp(v) - 1));
+      return v >= 0 ? f(SELU_GAMMA * v) : f(SELU_GAMMA * SELU_ALPHA * (Math.exp(v) - 1));
     case ACT.softplus:
       return v > 20 ? v : f(Math.log1p(Math.exp(v)));
     default:
@@ -368,7 +368,7 @@ export function planMlp(plan: Plan): MlpPlan {
         break;
       case OP.avgPool2d:
         // A dilated window may miss every input pixel: 0/0 without count_include_pad.
-        if (!(op.flags & 1) && (emptyWindow(op.outH, op.inH, op.kh, op.sh, op.dh, op.pads[0]) || emptyWindow(op.outW, op.inW, op.kw, op.sw, op.dw, op.pads[2])))
+        if (!(op.flags & FLAG_COUNT_INCLUDE_PAD) && (emptyWindow(op.outH, op.inH, op.kh, op.sh, op.dh, op.pads[0]) || emptyWindow(op.outW, op.inW, op.kw, op.sw, op.dw, op.pads[2])))
           convertError(op, 'a pooling window holds only padding (its average is 0/0)');
         primary(op, opIndex, PRIM.avgPool, 'avgPool');
         break;
@@ -388,7 +388,7 @@ export function planMlp(plan: Plan): MlpPlan {
         break;
       }
       case OP.flatten: {
-        if (op.flags & 2) {
+        if (op.flags & FLAG_FLATTEN_CHW) {
           const { inH: h, inW: w, inC: c } = op;
           // vector index j = ch*h*w + p reads internal (p, ch)
           S = gather(S, h * w * c, (j) => {

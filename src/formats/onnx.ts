@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Cnn2MlpError, describe } from '../errors.js';
+import { SELU_ALPHA, SELU_GAMMA } from '../model/op-contract.js';
 import { planModel, poolOrConvAxis } from '../model/plan.js';
 import type { Activation, CnnModel, Layer, Padding } from '../model/types.js';
 import { DTYPE_NAMES, onnx, toNum, type OnnxNs } from './onnx-proto.js';
@@ -379,8 +380,9 @@ export function validated(model: CnnModel, format: string): CnnModel {
   return model;
 }
 
-const SELU_ALPHA = 1.67326319217681884765625;
-const SELU_GAMMA = 1.05070102214813232421875;
+// ONNX's Selu defaults are the float32 roundings of the SELU constants.
+const ONNX_SELU_ALPHA = Math.fround(SELU_ALPHA);
+const ONNX_SELU_GAMMA = Math.fround(SELU_GAMMA);
 
 function spatialOnly(shape: CurShape, where: string): { c: number; h: number; w: number } {
   if (shape.kind !== 'spatial') throw unsupported(`${where} needs a 4-D [N, C, H, W] input but receives [N, ${shape.n}]`);
@@ -470,9 +472,9 @@ function translate(
     case 'Elu':
       return act({ type: 'elu', alpha: a.float('alpha', 1) });
     case 'Selu': {
-      const alpha = a.float('alpha', SELU_ALPHA);
-      const gamma = a.float('gamma', SELU_GAMMA);
-      if (Math.abs(alpha - SELU_ALPHA) > 1e-6 || Math.abs(gamma - SELU_GAMMA) > 1e-6)
+      const alpha = a.float('alpha', ONNX_SELU_ALPHA);
+      const gamma = a.float('gamma', ONNX_SELU_GAMMA);
+      if (Math.abs(alpha - ONNX_SELU_ALPHA) > 1e-6 || Math.abs(gamma - ONNX_SELU_GAMMA) > 1e-6)
         throw unsupported(`${where}: Selu with alpha ${alpha} / gamma ${gamma}; only the standard constants are supported`);
       return act('selu');
     }

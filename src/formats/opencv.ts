@@ -24,7 +24,7 @@ import { rename, stat, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { Cnn2MlpError, describe } from '../errors.js';
+import { Cnn2MlpError, describe, fromNative } from '../errors.js';
 import { native } from '../native.js';
 import { ACT } from '../model/plan.js';
 import type { Mlp } from '../mlp/mlp.js';
@@ -286,7 +286,7 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
         block.fill(0);
         for (let r0 = 0; r0 < R; r0 += readRows) {
           const n = Math.min(readRows, R - r0);
-          const got = native().mlpReadRows(handle, li, r0, n);
+          const got = nativeRead(() => native().mlpReadRows(handle, li, r0, n));
           if (got instanceof Float32Array) {
             for (let r = 0; r < n; r++) for (let c = c0; c < c1; c++) block[(c - c0) * R + r0 + r] = got[r * C + c];
           } else {
@@ -311,7 +311,7 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
         }
       }
     }
-    const bias = native().mlpReadBias(handle, li);
+    const bias = nativeRead(() => native().mlpReadBias(handle, li));
     const b = new Float64Array(R2);
     for (let o = 0; o < R; o++) {
       b[o] = bias[o] + s.inShift * rowSum[o];
@@ -320,5 +320,14 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
     for (const v of b) num(v, indent);
     written += R2;
     if (xml) put('</_>');
+  }
+}
+
+/** A native read as a Cnn2MlpError with its own code (ERR_DISPOSED when the MLP is disposed mid-export), not a write failure. */
+function nativeRead<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw fromNative(err, new Error());
   }
 }

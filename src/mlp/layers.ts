@@ -4,10 +4,11 @@
  */
 import { native, type NativeLayerInput } from '../native.js';
 import { Cnn2MlpError, fromNative, invalidArg } from '../errors.js';
+import { ACT_NAMES } from '../model/op-contract.js';
 import { Mlp, type MlpMetadata } from './mlp.js';
 
-/** Activation names, in native code order (plan.h ActCode). */
-export const MLP_ACTIVATIONS = ['linear', 'relu', 'leakyRelu', 'clip', 'sigmoid', 'tanh', 'elu', 'selu', 'softplus', 'softmax'] as const;
+/** Activation names, in code order (the index is the native activation code). */
+export const MLP_ACTIVATIONS = ACT_NAMES;
 export type MlpActivationName = (typeof MLP_ACTIVATIONS)[number];
 
 /** What every layer y = act(W·x + b) carries, whatever W's storage. */

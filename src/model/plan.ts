@@ -1,7 +1,7 @@
 /**
  * Validates a CnnModel and lowers it to a plan: one fixed-size numeric record per op with every
  * shape and pad resolved, plus the list of weight tensors the records point at. The plan is what
- * crosses into C++ (native/runtime/plan.h reads the same record layout and re-checks it) and what
+ * crosses into C++ (the record layout is op-contract.ts; native/runtime/plan.cc decodes and re-checks it) and what
  * the converter walks. Activation layers fuse into the op before them when that op has none.
  */
 import { Cnn2MlpError, describe } from '../errors.js';
@@ -15,70 +15,15 @@ import type {
   Pair,
   Shape,
 } from './types.js';
+import { ACT_NAMES, F, FLAG_COUNT_INCLUDE_PAD, FLAG_FLATTEN_CHW, OP, RECORD_SIZE, type OpCode } from './op-contract.js';
 
-/** Op codes; must match native/runtime/plan.h. */
-export const OP = {
-  conv2d: 0,
-  dense: 1,
-  maxPool2d: 2,
-  avgPool2d: 3,
-  globalAvgPool2d: 4,
-  globalMaxPool2d: 5,
-  batchNorm: 6, // per-channel y = x * scale + shift (scale/shift precomputed here)
-  zeroPad2d: 7,
-  activation: 8, // elementwise only
-  prelu: 9,
-  flatten: 10, // (h, w, c) -> (1, 1, h*w*c), reading in CHW order when flag FLATTEN_CHW is set
-} as const;
-export type OpCode = (typeof OP)[keyof typeof OP];
+export { F, FLAG_COUNT_INCLUDE_PAD, FLAG_FLATTEN_CHW, OP, RECORD_SIZE, type OpCode } from './op-contract.js';
 
-/** Activation codes; must match native/runtime/plan.h. */
+/** Activation codes by every name a model may use (relu6 is clip with [0, 6]); codes from op-contract.ts. */
 export const ACT: Record<ActivationName, number> = {
-  linear: 0,
-  relu: 1,
-  leakyRelu: 2,
-  clip: 3,
-  relu6: 3,
-  sigmoid: 4,
-  tanh: 5,
-  elu: 6,
-  selu: 7,
-  softplus: 8,
-  softmax: 9,
+  ...(Object.fromEntries(ACT_NAMES.map((name, code) => [name, code])) as Record<(typeof ACT_NAMES)[number], number>),
+  relu6: ACT_NAMES.indexOf('clip'),
 };
-
-/** Field offsets inside one record of RECORD_SIZE float64 values; must match native/runtime/plan.h. */
-export const F = {
-  op: 0,
-  inH: 1,
-  inW: 2,
-  inC: 3,
-  outH: 4,
-  outW: 5,
-  outC: 6,
-  kh: 7,
-  kw: 8,
-  sh: 9,
-  sw: 10,
-  dh: 11,
-  dw: 12,
-  padTop: 13,
-  padBottom: 14,
-  padLeft: 15,
-  padRight: 16,
-  groups: 17,
-  act: 18,
-  actAlpha: 19,
-  actMin: 20,
-  actMax: 21,
-  weights: 22, // tensor index or -1 (conv/dense weights, batchNorm scale, prelu alpha)
-  bias: 23, // tensor index or -1 (conv/dense bias, batchNorm shift)
-  flags: 24,
-  layerIndex: 25, // index of the source layer in model.layers, for error messages
-} as const;
-export const RECORD_SIZE = 32;
-export const FLAG_COUNT_INCLUDE_PAD = 1;
-export const FLAG_FLATTEN_CHW = 2;
 
 /** A resolved activation: code and parameters. */
 export interface ResolvedActivation {

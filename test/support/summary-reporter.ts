@@ -15,7 +15,7 @@ export default class SummaryReporter implements Reporter {
     for (const m of modules)
       for (const t of m.children.allTests()) {
         const r = t.result();
-        const isa = ISAS.find((i) => new RegExp(`\\b${i}\\b`).test(t.fullName));
+        const isa = ISAS.find((i) => new RegExp(`(^|[^a-z0-9])${i}($|[^a-z0-9])`).test(t.fullName));
         if (isa) {
           if (r.state === 'passed' || r.state === 'failed') tested.add(isa);
           else if (r.state === 'skipped') missing.add(isa);

@@ -1,0 +1,66 @@
+// The kernel registry table (see registry.h). Adding a kernel: declare it in conv2d.h or
+// mlp_kernels.h, define it in the file of its ISA, add one row here, regenerate docs/kernels.md
+// (npm run gen:kernels-doc); test/kernels/registry.test.ts then runs it against its reference.
+#include "kernels/registry.h"
+
+#include <cstring>
+
+namespace cnn2mlp {
+namespace {
+
+constexpr Isa S = Isa::Scalar, A2 = Isa::Avx2, A5 = Isa::Avx512;
+using K = KernelOp;
+
+// name, op, isa, tileM, tileN, lanes, chunkM, fn, reference
+const Kernel kRegistry[] = {
+    {"f32_conv2d_nhwc_1x1__ref", K::Conv2d, S, 1, 1, 1, 1, f32_conv2d_nhwc_1x1__ref, "f32_conv2d_nhwc_1x1__ref"},
+    {"f32_dwconv2d_nhwc_1x1__ref", K::DwConv2d, S, 1, 1, 1, 1, f32_dwconv2d_nhwc_1x1__ref, "f32_dwconv2d_nhwc_1x1__ref"},
+    {"f32_gconv2d_nhwc_1x1__ref", K::GConv2d, S, 1, 1, 1, 1, f32_gconv2d_nhwc_1x1__ref, "f32_gconv2d_nhwc_1x1__ref"},
+    {"f32_gemv_dense_1x1__ref", K::Gemv, S, 1, 1, 1, 1, f32_gemv_dense_1x1__ref, "f32_gemv_dense_1x1__ref"},
+    {"f32_gemm_dense_1x1__ref", K::Gemm, S, 1, 1, 1, 1, f32_gemm_dense_1x1__ref, "f32_gemm_dense_1x1__ref"},
+    {"f32_spmv_csr_1x1__ref", K::Spmv, S, 1, 1, 1, 1, f32_spmv_csr_1x1__ref, "f32_spmv_csr_1x1__ref"},
+    {"f32_spmm_csr_1x1__ref", K::Spmm, S, 1, 1, 1, 1, f32_spmm_csr_1x1__ref, "f32_spmm_csr_1x1__ref"},
+    {"f32_sum_read_4x1__ref", K::Sum, S, 4, 1, 1, 4, f32_sum_read_4x1__ref, "f32_sum_read_4x1__ref"},
+    {"f32_fma_peak_4x1__ref", K::Fma, S, 4, 1, 1, 4, f32_fma_peak_4x1__ref, "f32_fma_peak_4x1__ref"},
+
+    {"f32_conv2d_nhwc_6x16__avx2", K::Conv2d, A2, 6, 16, 8, 6, f32_conv2d_nhwc_6x16__avx2, "f32_conv2d_nhwc_1x1__ref"},
+    {"f32_dwconv2d_nhwc_1x32__avx2", K::DwConv2d, A2, 1, 32, 8, 1, f32_dwconv2d_nhwc_1x32__avx2, "f32_dwconv2d_nhwc_1x1__ref"},
+    {"f32_gconv2d_nhwc_1x8__avx2", K::GConv2d, A2, 1, 8, 8, 1, f32_gconv2d_nhwc_1x8__avx2, "f32_gconv2d_nhwc_1x1__ref"},
+    {"f32_gemv_dense_2x1__avx2", K::Gemv, A2, 2, 1, 8, 2, f32_gemv_dense_2x1__avx2, "f32_gemv_dense_1x1__ref"},
+    {"f32_gemm_dense_6x16__avx2", K::Gemm, A2, 6, 16, 8, 6, f32_gemm_dense_6x16__avx2, "f32_gemm_dense_1x1__ref"},
+    {"f32_spmv_csr_1x1__avx2", K::Spmv, A2, 1, 1, 8, 1, f32_spmv_csr_1x1__avx2, "f32_spmv_csr_1x1__ref"},
+    {"f32_spmm_csr_1x32__avx2", K::Spmm, A2, 1, 32, 8, 1, f32_spmm_csr_1x32__avx2, "f32_spmm_csr_1x1__ref"},
+    {"f32_sum_read_8x8__avx2", K::Sum, A2, 8, 8, 8, 8, f32_sum_read_8x8__avx2, "f32_sum_read_4x1__ref"},
+    {"f32_fma_peak_15x8__avx2", K::Fma, A2, 15, 8, 8, 15, f32_fma_peak_15x8__avx2, "f32_fma_peak_4x1__ref"},
+
+    {"f32_conv2d_nhwc_6x64__avx512", K::Conv2d, A5, 6, 64, 16, 12, f32_conv2d_nhwc_6x64__avx512, "f32_conv2d_nhwc_1x1__ref"},
+    {"f32_dwconv2d_nhwc_1x64__avx512", K::DwConv2d, A5, 1, 64, 16, 1, f32_dwconv2d_nhwc_1x64__avx512, "f32_dwconv2d_nhwc_1x1__ref"},
+    {"f32_gconv2d_nhwc_1x16__avx512", K::GConv2d, A5, 1, 16, 16, 1, f32_gconv2d_nhwc_1x16__avx512, "f32_gconv2d_nhwc_1x1__ref"},
+    {"f32_gemv_dense_4x1__avx512", K::Gemv, A5, 4, 1, 16, 4, f32_gemv_dense_4x1__avx512, "f32_gemv_dense_1x1__ref"},
+    {"f32_gemm_dense_12x32__avx512", K::Gemm, A5, 12, 32, 16, 12, f32_gemm_dense_12x32__avx512, "f32_gemm_dense_1x1__ref"},
+    {"f32_spmv_csr_1x1__avx512", K::Spmv, A5, 1, 1, 16, 1, f32_spmv_csr_1x1__avx512, "f32_spmv_csr_1x1__ref"},
+    {"f32_spmm_csr_1x64__avx512", K::Spmm, A5, 1, 64, 16, 1, f32_spmm_csr_1x64__avx512, "f32_spmm_csr_1x1__ref"},
+    {"f32_sum_read_16x16__avx512", K::Sum, A5, 16, 16, 16, 16, f32_sum_read_16x16__avx512, "f32_sum_read_4x1__ref"},
+    {"f32_fma_peak_24x16__avx512", K::Fma, A5, 24, 16, 16, 24, f32_fma_peak_24x16__avx512, "f32_fma_peak_4x1__ref"},
+};
+
+}  // namespace
+
+const char* kernelOpName(KernelOp op) {
+  static const char* names[kKernelOpCount] = {"conv2d", "dwconv2d", "gconv2d", "gemv", "gemm", "spmv", "spmm", "sum", "fma"};
+  const int i = static_cast<int>(op);
+  return i >= 0 && i < kKernelOpCount ? names[i] : "?";
+}
+
+const Kernel* kernelRegistry(size_t* count) {
+  *count = sizeof(kRegistry) / sizeof(kRegistry[0]);
+  return kRegistry;
+}
+
+const Kernel* findKernel(const char* name) {
+  for (const Kernel& k : kRegistry)
+    if (std::strcmp(k.name, name) == 0) return &k;
+  return nullptr;
+}
+
+}  // namespace cnn2mlp
