@@ -1,9 +1,10 @@
 /**
  * Every convolution kernel family the CPU can run (scalar f32_conv2d_nhwc_1x1__ref, AVX2, AVX-512),
  * through runCnn, against the independent reference CNN, on the shapes where tiling goes wrong:
- * channel tails (cout < 16, 17, 33, 70), cin = 1, kernels larger than the input (all taps of some pixels in padding), stride > kernel, 1×1, dilation with stride,
- * groups (blocked, and few-channel groups on the gathering kernel), depthwise (multiplier 1 with
- * tails, multiplier 2), rows wider than the register tile and
+ * channel tails (cout < 16, 17, 33, 70), cin = 1, kernels larger than the input (all taps of some
+ * pixels in padding), stride > kernel, 1×1, dilation with stride, groups (blocked, and few-channel
+ * groups on the gathering kernel), depthwise (multiplier 1 with tails, multiplier 2), rows wider
+ * than the register tile and
  * dense layers (run by the same kernel over the batch) with batch sizes around the tile width.
  *
  * Each kernel, the scalar one included, is checked against the independent float64 reference CNN
