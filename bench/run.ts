@@ -3,7 +3,7 @@
  * runBenchmarks). See bench/README.md for what each table means.
  */
 import { parseArgs } from 'node:util';
-import { runBenchmarks, type BenchModel } from '../src/bench/report.js';
+import { BENCH_MODELS, runBenchmarks, type BenchModel } from '../src/bench/report/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -41,7 +41,7 @@ const nums = (s: string | undefined) => list(s)?.map((x) => {
 });
 const models = list(values.models) as BenchModel[] | undefined;
 for (const m of models ?? [])
-  if (!['seed2', 'seed3', 'sweep', 'crossover'].includes(m)) throw new Error(`Unknown model '${m}': expected seed2, seed3, sweep or crossover`);
+  if (!BENCH_MODELS.includes(m)) throw new Error(`Unknown model '${m}': expected ${BENCH_MODELS.join(', ')}`);
 
 const run = await runBenchmarks({
   models,

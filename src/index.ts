@@ -1,5 +1,5 @@
 /** cnn2mlp: public API. Re-exports only. */
-export { measureMachine, type MachineLimits } from './bench/machine.js';
+export { measureMachine, type MachineLimits } from './machine.js';
 export { compileCnn, runCnn, runCnnSync, CompiledCnn, type RunCnnOptions } from './cnn/cnn.js';
 export { convert, type ConvertOptions } from './convert/convert.js';
 export { stats, type CnnStats, type CnnLayerStats, type MlpStats, type MlpLayerStats } from './convert/stats.js';

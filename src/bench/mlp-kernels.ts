@@ -6,14 +6,17 @@
  * Importable: `benchMlpKernels()` returns rows for the report assembler.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { native } from '../native.js';
 import { Mlp } from '../mlp/mlp.js';
 import { runMlpSync } from '../mlp/run.js';
-import { measureMachine, type MachineLimits } from './machine.js';
+import { measureMachine, type MachineLimits } from '../machine.js';
 import { lcgUniform } from '../util/random.js';
+import { timeIt } from './harness.js';
+import { fixed, fmtMiB } from './format.js';
+import { kernelFor, kernelsInUse } from './kernels.js';
+import { streamedLayers } from './engines.js';
+import { onnxMlp } from './peers/onnx-mlp.js';
 
 export interface MlpKernelBenchRow {
   impl: 'cnn2mlp' | 'onnxruntime';
@@ -28,6 +31,8 @@ export interface MlpKernelBenchRow {
   threads: number;
   /** kernel family (cnn2mlp) or 'mlas' (onnxruntime) */
   isa: string;
+  /** registry name of the cnn2mlp kernel timed, when the addon lists its kernels */
+  kernel?: string;
   medianMs: number;
   /** weight bytes streamed per run: dense rows·ld·4; CSR values + indices + row pointers */
   bytes: number;
@@ -70,33 +75,6 @@ function shapes(quick: boolean, big: boolean): Shape[] {
   ];
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function time(fn: () => unknown, reps: number): number {
-  fn(); // warm-up: page-in, caches, thread pool
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
-}
-
-async function timeAsync(fn: () => Promise<unknown>, reps: number): Promise<number> {
-  await fn();
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await fn();
-    ts.push(performance.now() - t0);
-  }
-  return median(ts);
-}
-
 export interface MlpKernelBenchOptions {
   quick?: boolean;
   /** also run the 5.2 GB dense conv2 layer */
@@ -108,23 +86,39 @@ export interface MlpKernelBenchOptions {
   ortMaxBytes?: number;
   machine?: MachineLimits;
   onRow?: (row: MlpKernelBenchRow) => void;
+  /** also write { machine, rows } as JSON here */
+  outFile?: string;
+}
+
+type Limits = (threads: number) => { bw: number; fma: number };
+
+/** Median ms of `reps` timed calls after one warm-up (page-in, caches, thread pool). */
+async function medianMs(fn: () => unknown, reps: number): Promise<number> {
+  return (await timeIt(fn, { warmup: 1, minReps: reps, maxReps: reps, budgetMs: 0 })).medianMs;
+}
+
+/** A row's throughputs and fractions of the machine limits from its median time. */
+function rates(ms: number, bytes: number, nnz: number, batch: number, limits: { bw: number; fma: number }) {
+  const gbPerS = bytes / (ms / 1e3) / 1e9;
+  const flops = 2 * nnz * batch;
+  return { medianMs: ms, bytes, gbPerS, fracReadBandwidth: (gbPerS * 1e9) / limits.bw, gflops: flops / (ms / 1e3) / 1e9, fracFmaPeak: flops / (ms / 1e3) / limits.fma };
 }
 
 /** Runs the benchmark; a few seconds with quick, a few minutes without. */
 export async function benchMlpKernels(options: MlpKernelBenchOptions = {}): Promise<{ machine: MachineLimits; rows: MlpKernelBenchRow[] }> {
   const quick = options.quick ?? false;
   const machine = options.machine ?? (await measureMachine({ quick }));
-  const all = machine.cpu.logicalCores;
-  const threadList = options.threads ?? [...new Set([1, all])];
+  const threadList = options.threads ?? [...new Set([1, machine.cpu.logicalCores])];
   const batches = options.batches ?? [1, 32];
   const reps = quick ? 3 : 5;
   const ortMax = options.ortMaxBytes ?? 2 ** 30;
+  const kernels = kernelsInUse();
   const rows: MlpKernelBenchRow[] = [];
   const push = (r: MlpKernelBenchRow) => {
     rows.push(r);
     options.onRow?.(r);
   };
-  const limits = (threads: number) => ({
+  const limits: Limits = (threads) => ({
     bw: threads === 1 ? machine.readBandwidth.threads1 : machine.readBandwidth.threadsAll,
     fma: threads === 1 ? machine.fmaPeak.threads1 : machine.fmaPeak.threadsAll,
   });
@@ -138,118 +132,76 @@ export async function benchMlpKernels(options: MlpKernelBenchOptions = {}): Prom
       const rss = native().residentBytes();
       for (const batch of batches) {
         const x = lcgUniform(batch * mlp.inputSize, seed++);
+        const kernel = kernelFor(format === 'dense' ? 'mlp-dense' : 'mlp-csr', batch, kernels);
         for (const threads of threadList) {
-          const ms = time(() => runMlpSync(mlp, x, { threads }), reps);
-          const { bw, fma } = limits(threads);
-          const gbPerS = info.weightBytes / (ms / 1e3) / 1e9;
-          const flops = 2 * info.nnz * batch;
-          push({
-            impl: 'cnn2mlp', layer: s.layer, format, rows: info.rows, cols: info.cols, nnz: info.nnz, batch, threads,
-            isa: machine.cpu.activeIsa, medianMs: ms, bytes: info.weightBytes, gbPerS,
-            fracReadBandwidth: (gbPerS * 1e9) / bw, gflops: flops / (ms / 1e3) / 1e9,
-            fracFmaPeak: flops / (ms / 1e3) / fma, rssBytes: rss,
-          });
+          const ms = await medianMs(() => runMlpSync(mlp, x, { threads }), reps);
+          const base = { impl: 'cnn2mlp', layer: s.layer, format, rows: info.rows, cols: info.cols, nnz: info.nnz, batch, threads, isa: machine.cpu.activeIsa } as const;
+          push({ ...base, ...(kernel ? { kernel } : {}), ...rates(ms, info.weightBytes, info.nnz, batch, limits(threads)), rssBytes: rss });
         }
       }
-      if (format === 'dense') {
-        if (info.weightBytes <= ortMax) await ortRows(mlp, s.layer, batches, threadList, reps, limits, push);
-        else
-          push({
-            impl: 'onnxruntime', layer: s.layer, format, rows: info.rows, cols: info.cols, nnz: info.nnz, batch: 0, threads: 0, isa: 'mlas',
-            medianMs: NaN, bytes: info.weightBytes, gbPerS: NaN, fracReadBandwidth: NaN, gflops: NaN, fracFmaPeak: NaN, rssBytes: NaN,
-            note: `skipped: ${(info.weightBytes / 2 ** 30).toFixed(1)} GiB matrix above ortMaxBytes (ORT keeps a second, prepacked copy)`,
-          });
-      }
+      if (format === 'dense') await ortRows(mlp, s.layer, { batches, threadList, reps, ortMax }, limits, push);
       mlp.dispose();
     }
   }
-  return { machine, rows };
+  const result = { machine, rows };
+  if (options.outFile) writeJson(options.outFile, result);
+  return result;
 }
 
-/** One Gemm (transB = 1, W [rows, cols] row-major as cnn2mlp stores it) with external weight data. */
+function writeJson(file: string, data: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(data, null, 2));
+  fs.renameSync(tmp, file);
+}
+
+/** onnxruntime-node Gemm (transB = 1, external weight data) on the same matrix, or a row saying why not. */
 async function ortRows(
   mlp: Mlp,
   layer: string,
-  batches: number[],
-  threadList: number[],
-  reps: number,
-  limits: (t: number) => { bw: number; fma: number },
+  o: { batches: number[]; threadList: number[]; reps: number; ortMax: number },
+  limits: Limits,
   push: (r: MlpKernelBenchRow) => void,
 ): Promise<void> {
-  const { default: onnxProto } = await import('onnx-proto');
-  const { onnx } = onnxProto;
-  const ort = await import('onnxruntime-node');
-  const { rows, cols, nnz } = mlp.layers[0];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-ortk-'));
-  try {
-    const fd = fs.openSync(path.join(dir, 'w.bin'), 'w');
-    const block = Math.max(1, Math.floor((64 << 20) / (4 * cols)));
-    for (let r = 0; r < rows; r += block) {
-      const chunk = native().mlpReadRows(mlp.handle, 0, r, Math.min(block, rows - r)) as Float32Array;
-      fs.writeSync(fd, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    }
-    fs.closeSync(fd);
-    const bias = native().mlpReadBias(mlp.handle, 0);
-    const F = onnx.TensorProto.DataType.FLOAT;
-    const model = onnx.ModelProto.create({
-      irVersion: 8,
-      opsetImport: [{ domain: '', version: 17 }],
-      graph: {
-        name: 'gemm',
-        node: [{ opType: 'Gemm', input: ['X', 'W', 'B'], output: ['Y'], attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }],
-        initializer: [
-          {
-            name: 'W', dataType: F, dims: [rows, cols], dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-            externalData: [{ key: 'location', value: 'w.bin' }, { key: 'offset', value: '0' }, { key: 'length', value: String(rows * cols * 4) }],
-          },
-          { name: 'B', dataType: F, dims: [rows], floatData: Array.from(bias) },
-        ],
-        input: [{ name: 'X', type: { tensorType: { elemType: F, shape: { dim: [{ dimParam: 'N' }, { dimValue: cols }] } } } }],
-        output: [{ name: 'Y', type: { tensorType: { elemType: F, shape: { dim: [{ dimParam: 'N' }, { dimValue: rows }] } } } }],
-      },
-    });
-    fs.writeFileSync(path.join(dir, 'm.onnx'), onnx.ModelProto.encode(model).finish());
-    for (const threads of threadList) {
-      const session = await ort.InferenceSession.create(path.join(dir, 'm.onnx'), { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-      const rss = native().residentBytes();
-      try {
-        for (const batch of batches) {
-          const x = lcgUniform(batch * cols, batch);
-          const feeds = { X: new ort.Tensor('float32', x, [batch, cols]) };
-          const ms = await timeAsync(() => session.run(feeds), reps);
-          const { bw, fma } = limits(threads);
-          const gbPerS = (rows * cols * 4) / (ms / 1e3) / 1e9;
-          const flops = 2 * nnz * batch;
-          push({
-            impl: 'onnxruntime', layer, format: 'dense', rows, cols, nnz, batch, threads, isa: 'mlas', medianMs: ms, bytes: rows * cols * 4, gbPerS,
-            fracReadBandwidth: (gbPerS * 1e9) / bw, gflops: flops / (ms / 1e3) / 1e9, fracFmaPeak: flops / (ms / 1e3) / fma, rssBytes: rss,
-            note: 'Gemm transB=1; RSS includes cnn2mlp’s copy plus ORT’s (prepacked) weights',
-          });
-        }
-      } finally {
-        await session.release();
+  const { rows, cols, nnz, weightBytes } = mlp.layers[0];
+  const base = { impl: 'onnxruntime', layer, format: 'dense', rows, cols, nnz, isa: 'mlas' } as const;
+  if (weightBytes > o.ortMax) {
+    const note = `skipped: ${(weightBytes / 2 ** 30).toFixed(1)} GiB matrix above ortMaxBytes (ORT keeps a second, prepacked copy)`;
+    push({ ...base, batch: 0, threads: 0, medianMs: NaN, bytes: weightBytes, gbPerS: NaN, fracReadBandwidth: NaN, gflops: NaN, fracFmaPeak: NaN, rssBytes: NaN, note });
+    return;
+  }
+  const layers = streamedLayers(mlp);
+  for (const threads of o.threadList) {
+    const runner = await onnxMlp(layers, threads);
+    const rss = native().residentBytes();
+    try {
+      for (const batch of o.batches) {
+        const x = lcgUniform(batch * cols, batch);
+        const ms = await medianMs(() => runner.run(x, batch), o.reps);
+        const note = 'Gemm transB=1; RSS includes cnn2mlp’s copy plus ORT’s (prepacked) weights';
+        push({ ...base, batch, threads, ...rates(ms, rows * cols * 4, nnz, batch, limits(threads)), rssBytes: rss, note });
       }
+    } finally {
+      runner.dispose();
     }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** Fixed-width text table of the rows. */
 export function formatMlpKernelRows(machine: MachineLimits, rows: MlpKernelBenchRow[]): string {
-  const g = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+  const g = fixed;
   const head =
     `machine: ${machine.cpu.brand} (${machine.cpu.logicalCores} threads, ${machine.cpu.activeIsa}); read bandwidth ` +
     `${g(machine.readBandwidth.threads1 / 1e9, 1)} GB/s (1 thread) / ${g(machine.readBandwidth.threadsAll / 1e9, 1)} GB/s (all, ` +
-    `${g(machine.bandwidthBytes / 2 ** 20, 0)} MiB buffer); FMA peak ` +
+    `${fmtMiB(machine.bandwidthBytes)} buffer); FMA peak ` +
     `${g(machine.fmaPeak.threads1 / 1e9, 0)} / ${g(machine.fmaPeak.threadsAll / 1e9, 0)} GFLOP/s`;
   const lines = rows.map((r) =>
     [
       r.impl.padEnd(11), r.layer.padEnd(19), r.format.padEnd(5), `${r.rows}×${r.cols}`.padEnd(12), String(r.nnz).padStart(10),
       String(r.batch).padStart(3), String(r.threads).padStart(2), g(r.medianMs, 2).padStart(9), g(r.gbPerS).padStart(7),
       g(100 * r.fracReadBandwidth, 0).padStart(5) + '%', g(r.gflops, 1).padStart(7), g(100 * r.fracFmaPeak, 0).padStart(5) + '%',
-      g(r.rssBytes / 2 ** 20, 0).padStart(7), r.note ?? '',
+      g(r.rssBytes / 2 ** 20, 0).padStart(7), r.kernel ?? r.note ?? '',
     ].join(' '),
   );
-  return [head, 'impl        layer               fmt   shape               nnz   b  t    ms       GB/s  %bw   GFLOP/s %fma  RSS MiB', ...lines].join('\n');
+  return [head, 'impl        layer               fmt   shape               nnz   b  t    ms       GB/s  %bw   GFLOP/s %fma  RSS MiB  kernel / note', ...lines].join('\n');
 }

@@ -1,6 +1,6 @@
-/** `cnn2mlp bench`: the benchmark report (src/bench/report.ts, runBenchmarks). */
+/** `cnn2mlp bench`: the benchmark report (src/bench/report/, runBenchmarks). */
 import { Command, Option } from 'commander';
-import { runBenchmarks, type BenchModel } from '../bench/report.js';
+import { BENCH_MODELS, runBenchmarks, type BenchModel } from '../bench/report/index.js';
 import { parseIntList } from './models.js';
 import { Output } from './output.js';
 import { Cnn2MlpError } from '../errors.js';
@@ -15,7 +15,7 @@ interface BenchCliOptions {
   json?: boolean;
 }
 
-const MODELS = ['seed2', 'seed3', 'sweep', 'crossover'];
+const MODELS: readonly string[] = BENCH_MODELS;
 
 export function benchCommand(): Command {
   return new Command('bench')

@@ -1,7 +1,9 @@
 /**
- * Exact per-sample counts of a CNN (from its plan) and of a converted MLP (from the native
- * objects), as the demo prints them. MACs are multiply-accumulates for one sample.
+ * The four per-sample figures the demo and `stats` print for a CNN or a converted MLP. The counting
+ * is stats()'s (src/convert/stats.ts); only the nonzero weights are read from the values, because
+ * stats() counts structure, not values.
  */
+import { stats } from '../convert/stats.js';
 import { OP, planModel } from '../model/plan.js';
 import type { CnnModel } from '../model/types.js';
 import type { Mlp } from '../mlp/mlp.js';
@@ -19,37 +21,34 @@ export interface Counts {
 }
 
 /**
- * CNN: conv MACs = outH·outW·outC·kh·kw·inC/groups (every kernel tap, padding taps included: what
- * the direct kernel executes), dense MACs = in·out; pooling and activations are not MACs.
+ * A CNN's figures from stats(model).totals: conv MACs count every kernel tap, padding taps included
+ * (what the direct kernel executes); pooling and activations are not MACs.
  */
 export function cnnCounts(model: CnnModel): Counts {
-  const plan = planModel(model);
-  let macs = 0;
-  let weights = 0;
-  let nonzeros = 0;
-  let bytes = 0;
-  for (const op of plan.ops) {
-    if (op.op === OP.conv2d || op.op === OP.dense) {
-      const w = plan.tensors[op.weights];
-      const perOutput = op.op === OP.conv2d ? op.kh * op.kw * (op.inC / op.groups) : op.inH * op.inW * op.inC;
-      macs += op.outH * op.outW * op.outC * perOutput;
-      weights += w.length;
-      for (let i = 0; i < w.length; i++) if (w[i] !== 0) nonzeros++;
-      bytes += 4 * w.length + (op.bias >= 0 ? 4 * plan.tensors[op.bias].length : 0);
-    }
-  }
-  return { macs, weights, nonzeros, bytes };
+  const t = stats(model).totals;
+  return { macs: t.macs, weights: t.weights, nonzeros: cnnNonzeros(model), bytes: 4 * (t.weights + t.biases) };
 }
 
-/** MLP: MACs = stored entries (rows·cols dense, nnz CSR); bytes as the native object reports them. */
+/** An MLP's figures from stats(mlp).totals: MACs = stored entries (rows·cols dense, nnz CSR). */
 export function mlpCounts(mlp: Mlp): Counts {
-  let macs = 0;
-  for (const l of mlp.layers) macs += l.nnz;
-  return { macs, weights: macs, nonzeros: countNonzeros(mlp), bytes: mlp.bytes };
+  const t = stats(mlp).totals;
+  return { macs: t.macs, weights: t.macs, nonzeros: mlpNonzeros(mlp), bytes: t.bytes };
+}
+
+/** Nonzero conv/dense weight values of a CNN (its plan holds them as given). */
+function cnnNonzeros(model: CnnModel): number {
+  const plan = planModel(model);
+  let nnz = 0;
+  for (const op of plan.ops) {
+    if (op.op !== OP.conv2d && op.op !== OP.dense) continue;
+    const w = plan.tensors[op.weights];
+    for (let i = 0; i < w.length; i++) if (w[i] !== 0) nnz++;
+  }
+  return nnz;
 }
 
 /** Nonzero weights of an MLP: CSR stores only its nonzeros (explicit zeros aside); dense rows are scanned. */
-function countNonzeros(mlp: Mlp): number {
+function mlpNonzeros(mlp: Mlp): number {
   let nnz = 0;
   mlp.layers.forEach((l, i) => {
     const step = Math.max(1, Math.floor((1 << 22) / Math.max(1, l.cols)));

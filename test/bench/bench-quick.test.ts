@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runBenchmarks, type BenchRun } from '../../src/bench/report.js';
+import { runBenchmarks, type BenchRun } from '../../src/bench/report/index.js';
 import { validate } from '../support/json-schema.js';
+import { cpuInfo } from '../../src/runtime.js';
 
 const schema = JSON.parse(fs.readFileSync(path.join(__dirname, '../../bench/results.schema.json'), 'utf8'));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-bench-test-'));
@@ -83,6 +84,17 @@ describe('bench --quick', () => {
     expect(r.crossover?.map((c) => c.batch)).toEqual([1, 4]);
     expect(r.machine?.fmaPeak.length).toBeGreaterThan(0);
     expect(run.files.svgs.map((f) => f.replace(/^.*-/, '')).sort()).toEqual(['crossover.svg', 'roofline.svg', 'scaling.svg']);
+  });
+
+  it('every cnn2mlp row names the kernel that ran it (one the addon reports in use); peer rows name none', () => {
+    const inUse = cpuInfo().kernels;
+    for (const m of run.results.measurements) {
+      if (m.engine.startsWith('cnn2mlp-')) expect(inUse, `${m.workload} ${m.engine} b${m.batch}`).toContain(m.kernel);
+      else expect(m.kernel).toBeUndefined();
+    }
+    const op: Record<string, [string, string]> = { 'cnn2mlp-cnn': ['conv2d', 'conv2d'], 'cnn2mlp-mlp-dense': ['gemv', 'gemm'], 'cnn2mlp-mlp-csr': ['spmv', 'spmm'] };
+    for (const m of run.results.measurements.filter((x) => x.engine.startsWith('cnn2mlp-')))
+      expect(m.kernel?.split('_')[1], `${m.workload} ${m.engine} b${m.batch}`).toBe(op[m.engine][m.batch === 1 ? 0 : 1]);
   });
 
   it('exact counts of the quick seed net match a hand count', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { quantile, summarize, timeIt, gflops, gbps } from '../../src/bench/harness.js';
 import { logLogSlope } from '../../src/bench/plots.js';
-import { crossoverDensity, maxAbsDiff, tolerance } from '../../src/bench/report.js';
+import { crossoverDensity, maxAbsDiff, tolerance } from '../../src/bench/report/index.js';
 import { validate } from '../support/json-schema.js';
 
 describe('bench harness statistics', () => {

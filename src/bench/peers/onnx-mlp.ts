@@ -13,7 +13,7 @@ import onnxProto from 'onnx-proto';
 import type { onnx as O } from 'onnx-proto';
 import type { Activation } from '../../model/types.js';
 import { Cnn2MlpError } from '../../errors.js';
-import type { PeerRunner } from './tfjs.js';
+import type { Runner } from '../runner.js';
 
 const { onnx } = onnxProto;
 
@@ -65,56 +65,57 @@ function clipBounds(a: Activation): [number, number] | undefined {
   return undefined;
 }
 
-/**
- * Writes the MLP as model.onnx + weights.bin in a fresh temp directory and opens an ORT session on
- * `threads` intra-op threads. dispose() releases the session and deletes the files.
- */
-export async function onnxMlp(layers: StreamedDenseLayer[], threads: number): Promise<PeerRunner & { modelDir: string }> {
-  if (layers.length === 0) throw new Cnn2MlpError('ERR_INVALID_ARG', 'onnxMlp: no layers');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-ort-'));
+/** Layer i as a Gemm node (transB = 1) on W<i> streamed into the data file at `offset`, then its activation. */
+function writeLayer(fd: number, l: StreamedDenseLayer, i: number, last: boolean, offset: number, dataName: string) {
+  // W streamed in blocks of ≤ 64 MiB.
+  const block = Math.max(1, Math.floor((64 << 20) / (4 * l.cols)));
+  for (let r = 0; r < l.rows; r += block) {
+    const rowsHere = Math.min(block, l.rows - r);
+    const chunk = l.readRows(r, rowsHere);
+    fs.writeSync(fd, new Uint8Array(chunk.buffer, chunk.byteOffset, rowsHere * l.cols * 4));
+  }
+  const F = onnx.TensorProto.DataType.FLOAT;
+  const initializer: O.ITensorProto[] = [
+    {
+      name: `W${i}`,
+      dataType: F,
+      dims: [l.rows, l.cols],
+      dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: [
+        { key: 'location', value: dataName },
+        { key: 'offset', value: String(offset) },
+        { key: 'length', value: String(l.rows * l.cols * 4) },
+      ],
+    },
+    { name: `B${i}`, dataType: F, dims: [l.rows], floatData: Array.from(l.bias) },
+  ];
+  const x = i === 0 ? 'X' : `h${i - 1}`;
+  const y = last ? 'Y' : `h${i}`;
+  const nodes: O.INodeProto[] = [
+    { opType: 'Gemm', input: [x, `W${i}`, `B${i}`], output: [`g${i}`], name: `gemm${i}`, attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+  ];
+  const cb = clipBounds(l.activation);
+  if (cb) {
+    initializer.push({ name: `clipmin${i}`, dataType: F, dims: [], floatData: [cb[0]] });
+    initializer.push({ name: `clipmax${i}`, dataType: F, dims: [], floatData: [cb[1]] });
+  }
+  nodes.push(...activationNodes(l.activation, `g${i}`, y, i));
+  return { initializer, nodes, bytes: l.rows * l.cols * 4 };
+}
+
+/** Writes model.onnx and weights.bin into `dir`; returns the model's path. */
+function writeModel(layers: StreamedDenseLayer[], dir: string): string {
   const dataName = 'weights.bin';
   const fd = fs.openSync(path.join(dir, dataName), 'w');
   const initializer: O.ITensorProto[] = [];
   const nodes: O.INodeProto[] = [];
-  let offset = 0;
   try {
+    let offset = 0;
     layers.forEach((l, i) => {
-      // W streamed in blocks of ≤ 64 MiB.
-      const block = Math.max(1, Math.floor((64 << 20) / (4 * l.cols)));
-      const start = offset;
-      for (let r = 0; r < l.rows; r += block) {
-        const rowsHere = Math.min(block, l.rows - r);
-        const chunk = l.readRows(r, rowsHere);
-        fs.writeSync(fd, new Uint8Array(chunk.buffer, chunk.byteOffset, rowsHere * l.cols * 4));
-      }
-      offset += l.rows * l.cols * 4;
-      initializer.push({
-        name: `W${i}`,
-        dataType: onnx.TensorProto.DataType.FLOAT,
-        dims: [l.rows, l.cols],
-        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-        externalData: [
-          { key: 'location', value: dataName },
-          { key: 'offset', value: String(start) },
-          { key: 'length', value: String(l.rows * l.cols * 4) },
-        ],
-      });
-      initializer.push({ name: `B${i}`, dataType: onnx.TensorProto.DataType.FLOAT, dims: [l.rows], floatData: Array.from(l.bias) });
-      const x = i === 0 ? 'X' : `h${i - 1}`;
-      const y = i === layers.length - 1 ? 'Y' : `h${i}`;
-      nodes.push({
-        opType: 'Gemm',
-        input: [x, `W${i}`, `B${i}`],
-        output: [`g${i}`],
-        name: `gemm${i}`,
-        attribute: [{ name: 'transB', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
-      });
-      const cb = clipBounds(l.activation);
-      if (cb) {
-        initializer.push({ name: `clipmin${i}`, dataType: onnx.TensorProto.DataType.FLOAT, dims: [], floatData: [cb[0]] });
-        initializer.push({ name: `clipmax${i}`, dataType: onnx.TensorProto.DataType.FLOAT, dims: [], floatData: [cb[1]] });
-      }
-      nodes.push(...activationNodes(l.activation, `g${i}`, y, i));
+      const w = writeLayer(fd, l, i, i === layers.length - 1, offset, dataName);
+      initializer.push(...w.initializer);
+      nodes.push(...w.nodes);
+      offset += w.bytes;
     });
   } finally {
     fs.closeSync(fd);
@@ -127,20 +128,24 @@ export async function onnxMlp(layers: StreamedDenseLayer[], threads: number): Pr
     irVersion: 8,
     producerName: 'cnn2mlp-bench',
     opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'mlp',
-      node: nodes,
-      initializer,
-      input: [vi('X', layers[0].cols)],
-      output: [vi('Y', layers[layers.length - 1].rows)],
-    },
+    graph: { name: 'mlp', node: nodes, initializer, input: [vi('X', layers[0].cols)], output: [vi('Y', layers[layers.length - 1].rows)] },
   });
   const modelPath = path.join(dir, 'model.onnx');
   fs.writeFileSync(modelPath, onnx.ModelProto.encode(model).finish());
+  return modelPath;
+}
+
+/**
+ * Writes the MLP as model.onnx + weights.bin in a fresh temp directory and opens an ORT session on
+ * `threads` intra-op threads. dispose() releases the session and deletes the files.
+ */
+export async function onnxMlp(layers: StreamedDenseLayer[], threads: number): Promise<Runner & { modelDir: string }> {
+  if (layers.length === 0) throw new Cnn2MlpError('ERR_INVALID_ARG', 'onnxMlp: no layers');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-ort-'));
   const ort = await import('onnxruntime-node');
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>> | undefined;
   try {
-    session = await ort.InferenceSession.create(modelPath, {
+    session = await ort.InferenceSession.create(writeModel(layers, dir), {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',

@@ -6,9 +6,9 @@
 import type { CnnModel } from '../../model/types.js';
 import { cnnToOnnx } from '../../formats/onnx-export.js';
 import { planModel, layoutShape } from '../../model/plan.js';
-import type { PeerRunner } from './tfjs.js';
+import type { Runner } from '../runner.js';
 
-export async function ortCnn(model: CnnModel, threads: number): Promise<PeerRunner> {
+export async function ortCnn(model: CnnModel, threads: number): Promise<Runner> {
   const ort = await import('onnxruntime-node');
   const plan = planModel(model);
   const inShape = layoutShape(plan.inputShape, plan.layout);

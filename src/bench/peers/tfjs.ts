@@ -10,6 +10,7 @@ import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import type { Activation, CnnModel, Padding } from '../../model/types.js';
 import { Cnn2MlpError } from '../../errors.js';
+import type { Runner } from '../runner.js';
 
 export type TfjsBackend = 'cpu' | 'wasm';
 
@@ -62,12 +63,6 @@ export async function useTfjsBackend(backend: TfjsBackend): Promise<TfjsBackendI
   return { backend, version: t.version.tfjs, simd: null, threads: 1, note: 'pure JavaScript kernels, single thread' };
 }
 
-/** A peer ready to run: input batch × inputSize (model layout), output batch × outputSize. */
-export interface PeerRunner {
-  run(input: Float32Array, batch: number): Promise<Float32Array>;
-  dispose(): void;
-}
-
 function tfPadding(p: Padding | undefined): 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]] {
   if (p === undefined || p === 'valid') return 'valid';
   if (p === 'same') return 'same';
@@ -116,8 +111,8 @@ function peerActivation(t: typeof TF, a: Activation | undefined): (x: TF.Tensor)
   return (x) => tfActivation(t, x, a);
 }
 
-/** A PeerRunner over prebuilt steps; `held` (weight tensors) are freed by dispose(). */
-function peerRunner(t: typeof TF, held: TF.Tensor[], forward: (input: Float32Array, batch: number) => TF.Tensor): PeerRunner {
+/** A Runner over prebuilt steps; `held` (weight tensors) are freed by dispose(). */
+function peerRunner(t: typeof TF, held: TF.Tensor[], forward: (input: Float32Array, batch: number) => TF.Tensor): Runner {
   return {
     async run(input, batch) {
       const out = t.tidy(() => forward(input, batch));
@@ -137,7 +132,7 @@ function peerRunner(t: typeof TF, held: TF.Tensor[], forward: (input: Float32Arr
  * conv2d (groups 1), dense, flatten, max/avg pooling, activation; NHWC only. Throws ERR_UNSUPPORTED
  * for anything else (the benchmark then skips this peer with the message as its reason).
  */
-export async function tfjsCnn(model: CnnModel): Promise<PeerRunner> {
+export async function tfjsCnn(model: CnnModel): Promise<Runner> {
   const t = await tf();
   if (model.layout !== 'NHWC') throw new Cnn2MlpError('ERR_UNSUPPORTED', 'tfjs peer: NHWC models only');
   const held: TF.Tensor[] = [];
@@ -209,7 +204,7 @@ export interface DenseLayerData {
 }
 
 /** A dense MLP as tfjs matMuls: X [batch, cols] · Wᵀ + b, layer after layer. */
-export async function tfjsMlp(layers: DenseLayerData[]): Promise<PeerRunner> {
+export async function tfjsMlp(layers: DenseLayerData[]): Promise<Runner> {
   const t = await tf();
   const held: TF.Tensor[] = [];
   const acts = layers.map((l) => peerActivation(t, l.activation)); // refuses before any tensor is made

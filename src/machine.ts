@@ -4,8 +4,8 @@
  * from other processes can only lower a throughput reading), so they are robust to time-slicing on
  * a shared machine; docs/mlp-kernels.md ("Machine probes") says exactly what each one measures.
  */
-import { native, type NativeCpuInfo } from '../native.js';
-import { fromNative } from '../errors.js';
+import { native, type NativeCpuInfo } from './native.js';
+import { fromNative } from './errors.js';
 
 export interface MachineLimits {
   /**
