@@ -13,7 +13,7 @@ if ! command -v clang++ > /dev/null; then
 fi
 out="${FUZZ_OUT:-/tmp/cnn2mlp-fuzz-native}"
 mkdir -p "$out/corpus"
-srcs=(native/fuzz/mlp_file_fuzz.cc native/runtime/mlp_file.cc native/runtime/mlp.cc native/runtime/xxhash64.cc native/runtime/thread_pool.cc native/runtime/cpu.cc native/runtime/memory.cc)
+srcs=(native/fuzz/mlp_file_fuzz.cc native/runtime/mlp_file.cc native/runtime/file_writer.cc native/runtime/mlp.cc native/runtime/xxhash64.cc native/runtime/thread_pool.cc native/runtime/cpu.cc native/runtime/memory.cc)
 echo "== building $out/mlp_file_fuzz"
 (cd "$repo" && clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I native \

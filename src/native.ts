@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { Cnn2MlpError } from './errors.js';
+import type { MatrixFormatCode, Prim } from './model/op-contract.js';
 
 /** Opaque, type-tagged native handles: passing one kind where another is expected is a TypeError. */
 export interface NativeCnnHandle {
@@ -87,7 +88,7 @@ export interface NativeMlpInfo {
 
 /** A layer handed to mlpFromLayers (copied into native memory). */
 export interface NativeLayerInput {
-  format: 0 | 1; // 0 dense (values row-major rows×cols), 1 csr
+  format: MatrixFormatCode; // dense: values row-major rows×cols
   rows: number;
   cols: number;
   values: Float32Array;
@@ -100,9 +101,9 @@ export interface NativeLayerInput {
   max?: number;
 }
 
-/** One MLP layer for convertBuild: a primary op (0 conv, 1 dense, 2 avg pool, 3 explicit CSR) with its maps. */
+/** One MLP layer for convertBuild: a primary op (conv, dense, avg pool, or an explicit CSR matrix) with its maps. */
 export interface NativeConvertLayer {
-  prim: 0 | 1 | 2 | 3;
+  prim: Prim;
   opIndex: number; // plan op (prim 0–2)
   rows: number;
   cols: number;
@@ -115,7 +116,8 @@ export interface NativeConvertLayer {
   inUnit?: Int32Array;
   inCoef?: Float64Array;
   inConst?: Float64Array;
-  // explicit layers: CSR over the columns, bias per logical row
+  // explicit layers: CSR over the columns, bias per logical row. prim 0–2: an addend, CSR over the
+  // columns added to row r (rows ≥ primaryRows: the addend alone — values carried past the op)
   csrPtr?: Int32Array;
   csrCol?: Int32Array;
   csrVal?: Float64Array;
@@ -124,11 +126,13 @@ export interface NativeConvertLayer {
   rowLogical?: Int32Array;
   rowScale?: Float64Array;
   rowShift?: Float64Array;
+  // prim 0–2: rows [0, primaryRows) compute the op's outputs (default: its output size; more with rowLogical)
+  primaryRows?: number;
 }
 
 export interface NativeConvertSpec {
   inputSize: number;
-  format: 0 | 1; // 0 dense, 1 csr
+  format: MatrixFormatCode;
   threads: number;
   maxBytes: number; // 0: no limit
   records: Float64Array;
@@ -142,7 +146,8 @@ export interface NativeAddon {
   /** Forces a kernel family ('auto' = best); throws ERR_UNSUPPORTED when the CPU lacks it. Returns the active one. */
   setIsa(isa: IsaName | 'auto'): IsaName;
   residentBytes(): number;
-  availableMemoryBytes(): number;
+  /** MemAvailable lowered to the memory cgroup's headroom; `root` stands in for '/' (tests). -1 when unknown. */
+  availableMemoryBytes(root?: string): number;
 
   // --- the kernel registry (native/napi/kernels.cc) ---
   kernelList(): NativeKernelInfo[];
@@ -167,8 +172,17 @@ export interface NativeAddon {
   mlpDispose(mlp: NativeMlpHandle): void;
 
   // --- CNN (native/napi/cnn.cc) ---
-  /** Copies the plan's weights into native memory (records: plan.ts RECORD_SIZE doubles per op). */
-  cnnCreate(records: Float64Array, tensors: Float32Array[], layoutNchw: boolean, inputSize: number, outputSize: number): NativeCnnHandle;
+  /** Copies the plan's weights into native memory (records: plan.ts RECORD_SIZE doubles per op; edges: the ops'
+   *  input value ids; inputOffset: an NCHW model's input place in the arena, -1 for NHWC). */
+  cnnCreate(
+    records: Float64Array,
+    tensors: Float32Array[],
+    layoutNchw: boolean,
+    inputSize: number,
+    outputSize: number,
+    edges: Float64Array,
+    inputOffset: number,
+  ): NativeCnnHandle;
   /** input: batch × inputSize in the model's layout; output: batch × outputSize, written in place. */
   cnnRun(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): Promise<void>;
   cnnRunSync(cnn: NativeCnnHandle, input: Float32Array, batch: number, threads: number, output: Float32Array): void;
@@ -198,7 +212,7 @@ export interface NativeAddon {
   // --- conversion (native/napi/convert.cc) ---
   /**
    * Builds a converted MLP off the event loop from the plan records/tensors and one entry per MLP
-   * layer (see src/convert/layers.ts and nativeSpec() in src/convert/convert.ts). The job writes
+   * layer (see src/convert/planner.ts and nativeSpec() in src/convert/convert.ts). The job writes
    * progress [done, total] as it goes and stops with ERR_ABORTED once abortFlag[0] is nonzero.
    */
   convertBuild(spec: NativeConvertSpec, progress: Float64Array, abortFlag: Int32Array): Promise<NativeMlpHandle>;

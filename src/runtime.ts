@@ -4,7 +4,7 @@ import { Cnn2MlpError, describe } from './errors.js';
 
 export type { IsaName } from './native.js';
 
-/** CPU vendor, brand, logical cores, the ISAs it supports and the one in use. */
+/** CPU vendor, brand, logical cores, the ISAs it supports, the one in use and the kernels it runs (by registry name). */
 export function cpuInfo(): NativeCpuInfo {
   return native().cpuInfo();
 }

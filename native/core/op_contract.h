@@ -17,8 +17,14 @@ enum Op : int {
   OpActivation = 8,
   OpPrelu = 9,
   OpFlatten = 10,
+  OpAdd = 11,
+  OpMultiply = 12,
+  OpConcat = 13,
+  OpUpsample2d = 14,
+  OpCropping2d = 15,
+  OpConv2dTranspose = 16,
 };
-constexpr int kOpCount = 11;
+constexpr int kOpCount = 17;
 
 // Activation codes (ACT_NAMES; the index is the code). Also stored in MLP files.
 enum ActCode : int {
@@ -32,9 +38,12 @@ enum ActCode : int {
   ActSelu = 7,
   ActSoftplus = 8,
   ActSoftmax = 9,
+  ActHardSigmoid = 10,
+  ActHardSwish = 11,
+  ActSwish = 12,
 };
-constexpr int kActCount = 10;
-constexpr const char* kActNames[kActCount] = {"linear", "relu", "leakyRelu", "clip", "sigmoid", "tanh", "elu", "selu", "softplus", "softmax"};
+constexpr int kActCount = 13;
+constexpr const char* kActNames[kActCount] = {"linear", "relu", "leakyRelu", "clip", "sigmoid", "tanh", "elu", "selu", "softplus", "softmax", "hardSigmoid", "hardSwish", "swish"};
 
 // Field offsets inside one record of kRecordSize doubles (F).
 namespace field {
@@ -64,13 +73,40 @@ constexpr int weights = 22;
 constexpr int bias = 23;
 constexpr int flags = 24;
 constexpr int layerIndex = 25;
+constexpr int numInputs = 26;
+constexpr int inputsAt = 27;
+constexpr int residual = 28;
+constexpr int outOffset = 29;
+constexpr int actBeta = 30;
+constexpr int coordinateMode = 31;
+constexpr int nearestMode = 32;
 }  // namespace field
-constexpr int kRecordSize = 32;
+constexpr int kRecordSize = 40;
+constexpr int kMaxOpInputs = 64;
 
 // Record flags: bits of field::flags (FLAG_*).
 constexpr int kFlagCountIncludePad = 1;
 constexpr int kFlagFlattenChw = 2;
-constexpr int kFlagsAll = 3;
+constexpr int kFlagBilinear = 4;
+constexpr int kFlagsAll = 7;
+
+// upsample2d source coordinates and nearest rounding (COORDINATE_MODES, NEAREST_MODES).
+enum CoordinateMode : int {
+  CoordAsymmetric = 0,
+  CoordHalfPixel = 1,
+  CoordPytorchHalfPixel = 2,
+  CoordAlignCorners = 3,
+};
+constexpr int kCoordCount = 4;
+enum NearestMode : int {
+  NearestFloor = 0,
+  NearestRoundPreferFloor = 1,
+  NearestRoundPreferCeil = 2,
+  NearestCeil = 3,
+};
+constexpr int kNearestCount = 4;
+// Storage of an MLP layer's matrix; also stored in MLP files (MATRIX_FORMAT).
+enum class MatrixFormat : int { Dense = 0, Csr = 1 };
 
 // Primary op of a converted MLP layer in convertBuild (PRIM).
 enum Prim : int {

@@ -11,7 +11,7 @@ namespace cnn2mlp {
 
 struct Activation {
   int code = ActLinear;
-  float alpha = 0, min = 0, max = 0;
+  float alpha = 0, min = 0, max = 0, beta = 0;  // beta: hardSigmoid's offset
 };
 
 struct PlanOp {
@@ -24,6 +24,14 @@ struct PlanOp {
   int weights = -1, bias = -1;
   int flags = 0;
   int layerIndex = 0;
+  int coordinateMode = 0, nearestMode = 0;  // upsample2d
+  // Graph wiring: the op reads numInputs value ids at edges[inputsAt…]; value 0 is the model input,
+  // value k + 1 the output of op k. residual: a value added before the activation (conv only), or -1.
+  // outOffset: the output's place in one sample's arena (floats), or -1 for the caller's output.
+  int numInputs = 1;
+  int64_t inputsAt = 0;
+  int64_t residual = -1;
+  int64_t outOffset = -1;
   int64_t inSize() const { return inH * inW * inC; }
   int64_t outSize() const { return outH * outW * outC; }
 };

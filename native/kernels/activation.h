@@ -22,6 +22,9 @@ inline float activate1(const Activation& a, float v) {
     case ActSelu: return v >= 0.f ? float(kSeluGamma) * v : float(kSeluGamma) * float(kSeluAlpha) * (std::exp(v) - 1.f);
     // log1p(exp(v)) overflows for large v, where softplus(v) = v to float precision.
     case ActSoftplus: return v > 20.f ? v : std::log1p(std::exp(v));
+    case ActHardSigmoid: return std::min(std::max(a.alpha * v + a.beta, 0.f), 1.f);
+    case ActHardSwish: return v * std::min(std::max(v + 3.f, 0.f), 6.f) / 6.f;
+    case ActSwish: return v / (1.f + std::exp(-v));
     default: return v;
   }
 }

@@ -1,6 +1,6 @@
-// CNN handles: cnnCreate (validate the plan records again, copy the weights), cnnRun (async via
-// startJob on a native copy of the input, the result copied out on completion: napi/job_io.h),
-// cnnRunSync, cnnDispose.
+// CNN handles: cnnCreate (validate the plan records, wiring and arena again, copy the weights),
+// cnnRun (async via startJob on a native copy of the input, the result copied out on completion:
+// napi/job_io.h), cnnRunSync, cnnDispose.
 #include <cstdint>
 #include <new>
 
@@ -13,13 +13,15 @@ namespace {
 
 Napi::Value CnnCreate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  expectArgs(info, 5, "cnnCreate");
+  expectArgs(info, 7, "cnnCreate");
   Napi::Float64Array records = argFloat64(info, 0, "records");
   if (!info[1].IsArray()) throwType(env, "Expected an array of Float32Array for tensors");
   Napi::Array arr = info[1].As<Napi::Array>();
   bool nchw = argBool(info, 2, "layoutNchw");
   int64_t inputSize = argInt(info, 3, "inputSize", 1, 2147483647LL);
   int64_t outputSize = argInt(info, 4, "outputSize", 1, 2147483647LL);
+  Napi::Float64Array edges = argFloat64(info, 5, "edges");
+  int64_t inputOffset = argInt(info, 6, "inputOffset", -1, 1LL << 50);
   const size_t n = records.ElementLength();
   if (n == 0 || n % kRecordSize != 0) throwRange(env, "Expected records to hold a positive multiple of " + std::to_string(kRecordSize) + " values but it has " + std::to_string(n));
   std::vector<TensorView> tensors;
@@ -32,7 +34,7 @@ Napi::Value CnnCreate(const Napi::CallbackInfo& info) {
   }
   std::shared_ptr<Cnn> cnn;
   try {
-    cnn = buildCnn(records.Data(), int64_t(n / kRecordSize), tensors, nchw, inputSize, outputSize);
+    cnn = buildCnn(records.Data(), int64_t(n / kRecordSize), tensors, edges.Data(), int64_t(edges.ElementLength()), nchw, inputSize, outputSize, inputOffset);
   } catch (const CodedError& e) {
     throwError(env, e.what(), e.code);
   } catch (const std::bad_alloc&) {

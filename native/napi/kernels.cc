@@ -144,7 +144,8 @@ Napi::Value runConv(const Kernel& k, Args& a) {
   const std::string err = readPlanOp(rec.Data(), int(tensors.size()), &p);
   if (!err.empty()) throwRange(a.env, "args.record: " + err);
   if (p.op != OpConv2d && p.op != OpDense) throwRange(a.env, "Expected a conv2d or dense record for a conv kernel");
-  const std::shared_ptr<Cnn> cnn = buildCnn(rec.Data(), 1, tensors, false, p.inSize(), p.outSize());
+  const double edges[1] = {0};  // the op reads the model input
+  const std::shared_ptr<Cnn> cnn = buildCnn(rec.Data(), 1, tensors, edges, 1, false, p.inSize(), p.outSize(), -1);
   const CnnOp& op = cnn->ops[0];
   if (convVariant(op) != k.op) throwRange(a.env, std::string("the record is not a ") + kernelOpName(k.op) + " op (" + k.name + " cannot run it)");
   ConvDesc d = op.conv;

@@ -26,7 +26,7 @@ Activation activationFrom(Napi::Env env, Napi::Object o, const char* what) {
     return v.As<Napi::Number>().DoubleValue();
   };
   double code = num("act", 0);
-  if (code != std::floor(code) || code < 0 || code >= kActCount)
+  if (code != std::floor(code) || code < 0 || code >= kActCount || code == ActHardSigmoid)
     throwRange(env, "Expected an activation code in [0, " + std::to_string(kActCount - 1) + "] for " + what + ".act");
   a.code = static_cast<int>(code);
   a.alpha = static_cast<float>(num("alpha", 0));
@@ -214,7 +214,15 @@ Napi::Value MlpDispose(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ResidentBytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(residentBytes())); }
-Napi::Value AvailableBytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(availableMemoryBytes())); }
+// Optional argument: a directory standing in for "/" (tests give a fake /proc and /sys/fs/cgroup).
+Napi::Value AvailableBytes(const Napi::CallbackInfo& info) {
+  std::string root;
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "availableMemoryBytes: Expected a string for root");
+    root = info[0].As<Napi::String>().Utf8Value();
+  }
+  return Napi::Number::New(info.Env(), double(availableMemoryBytes(root)));
+}
 
 Registration r1("mlpFromLayers", MlpFromLayers);
 Registration r2("mlpInfo", MlpInfo);

@@ -82,12 +82,20 @@ double forEachTap(const LayerSpec& s, int64_t o, Tap&& tap) {
   }
 }
 
+double finishRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e, double b);
+
 // Row r's entries (sorted by column, merged) into `e`; returns its bias.
 double buildRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e) {
   e.clear();
   const int64_t o = s.rowLogical ? s.rowLogical[r] : r;
   double constant = 0;
-  double b = forEachTap(s, o, [&](int64_t i, double w) {
+  double b = 0;
+  if (s.hasAddend) {
+    for (int32_t j = s.csrPtr[r]; j < s.csrPtr[r + 1]; j++) e.emplace_back(s.csrCol[j], s.csrVal[j]);
+    b = s.csrBias[r];
+    if (r >= s.primaryRows) return finishRow(s, r, e, b);
+  }
+  b += forEachTap(s, o, [&](int64_t i, double w) {
     if (!s.hasMap) {
       e.emplace_back(int32_t(i), w);
       return;
@@ -96,7 +104,11 @@ double buildRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e) {
     for (int32_t k = m.off[i]; k < m.off[i + 1]; k++) e.emplace_back(m.unit[k], w * m.coef[k]);
     constant += w * m.cnst[i];
   });
-  b += constant;
+  return finishRow(s, r, e, b + constant);
+}
+
+// Sorts row r's entries by column, merges duplicates, applies the row's scale and shift; returns its bias.
+double finishRow(const LayerSpec& s, int64_t r, std::vector<Entry>& e, double b) {
   bool sorted = true;
   for (size_t j = 1; j < e.size() && sorted; j++) sorted = e[j - 1].first < e[j].first;
   if (!sorted) {
@@ -128,6 +140,7 @@ int64_t countRow(const LayerSpec& s, int64_t r) {
 // True when every row's taps reach distinct columns: P's taps of one row are distinct logical
 // inputs, so this holds when no column appears twice in the map (explicit CSR rows arrive merged).
 bool collisionFree(const LayerSpec& s) {
+  if (s.hasAddend) return false;
   if (s.prim == PrimExplicit || !s.hasMap) return true;
   std::vector<uint8_t> seen(size_t(s.cols), 0);
   for (int64_t k = 0; k < s.map.off[s.map.n]; k++) {
@@ -174,6 +187,116 @@ int64_t denseBytes(const std::vector<LayerSpec>& layers) {
   return b;
 }
 
+namespace {
+
+// Dense weights are [in, out]; a row needs a column of them. Transposed once in 64×64 tiles.
+std::shared_ptr<Buffer> transposeDense(const LayerSpec& s, int threads) {
+  const int64_t in = s.op.inC, out = s.op.outC;
+  auto transposed = Buffer::allocate(size_t(in) * size_t(out) * 4, "transposed dense weights");
+  float* t = transposed->as<float>();
+  const int64_t tilesOut = (out + 63) / 64, tilesIn = (in + 63) / 64;
+  parallelFor(tilesOut * tilesIn, threads, [&](int64_t tile, int) {
+    const int64_t o0 = (tile / tilesIn) * 64, i0 = (tile % tilesIn) * 64;
+    for (int64_t i = i0; i < std::min(in, i0 + 64); i++)
+      for (int64_t o = o0; o < std::min(out, o0 + 64); o++) t[o * in + i] = s.weights[i * out + o];
+  });
+  return transposed;
+}
+
+// One layer being built: its spec, its MlpLayer (bias already allocated) and the row chunks the
+// pool shares out.
+struct LayerBuild {
+  const LayerSpec& s;
+  MlpLayer& l;
+  float* bias;
+  Progress& prog;
+  std::vector<std::vector<Entry>>& scratch;
+  int threads;
+  int64_t rowsPerChunk, chunks;
+  std::pair<int64_t, int64_t> range(int64_t c) const { return {c * rowsPerChunk, std::min(s.rows, (c + 1) * rowsPerChunk)}; }
+};
+
+void fillDense(LayerBuild& b) {
+  const LayerSpec& s = b.s;
+  MlpLayer& l = b.l;
+  l.ld = denseLd(s.cols);
+  l.nnz = s.rows * s.cols;
+  auto buf = Buffer::allocate(size_t(s.rows) * size_t(l.ld) * 4, "dense weights");
+  float* v = buf->as<float>();
+  // Base pages for a matrix written once and then streamed: on the test VM (THP defrag=madvise)
+  // first-touching 2.3 GB took 8.8–13.3 s with huge pages vs 2.3–3.4 s without, while dense
+  // GEMV over it ran at the same speed (≈0.33–0.45 s either way).
+  if (buf->size() >= (size_t(1) << 21)) madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
+  parallelFor(b.chunks, b.threads, [&](int64_t c, int worker) {
+    b.prog.check();
+    auto [r0, r1] = b.range(c);
+    auto& e = b.scratch[worker];
+    for (int64_t r = r0; r < r1; r++) {
+      b.bias[r] = float(buildRow(s, r, e));
+      float* row = v + r * l.ld;
+      // Write every page of the row, zeros included: untouched anonymous pages would read as
+      // the shared zero page, making the matrix look resident and dense GEMV unrealistically fast.
+      for (int64_t k = 0; k < l.ld; k += 1024) row[k] = 0.f;
+      for (const auto& x : e) row[x.first] = float(x.second);
+    }
+    b.prog.add(r1 - r0);
+  });
+  l.values = v;
+  l.storage.push_back(buf);
+}
+
+// Two passes: count per row (prefix sum into rowPtr), then fill. bytesSoFar: the CSR layers so far.
+void fillCsr(LayerBuild& b, const BuildOptions& opt, int64_t& bytesSoFar) {
+  const LayerSpec& s = b.s;
+  MlpLayer& l = b.l;
+  auto rp = Buffer::allocate(size_t(s.rows + 1) * 8, "CSR row pointers");
+  int64_t* rowPtr = rp->as<int64_t>();
+  const bool fast = collisionFree(s);
+  parallelFor(b.chunks, b.threads, [&](int64_t c, int worker) {
+    b.prog.check();
+    auto [r0, r1] = b.range(c);
+    auto& e = b.scratch[worker];
+    for (int64_t r = r0; r < r1; r++) {
+      if (fast) {
+        rowPtr[r + 1] = countRow(s, r);
+      } else {
+        buildRow(s, r, e);
+        rowPtr[r + 1] = int64_t(e.size());
+      }
+    }
+    b.prog.add(r1 - r0);
+  });
+  for (int64_t r = 0; r < s.rows; r++) rowPtr[r + 1] += rowPtr[r];
+  l.nnz = rowPtr[s.rows];
+  if (l.nnz > 0 && s.cols > 2147483647LL) throw CodedError("ERR_TOO_LARGE", "a CSR layer has more than 2^31 columns");
+  bytesSoFar += l.nnz * 8 + (s.rows + 1) * 8 + s.rows * 4;
+  checkBudget(bytesSoFar, opt, "CSR");
+  auto ci = Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "CSR column indices");
+  auto va = Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "CSR values");
+  int32_t* colIdx = ci->as<int32_t>();
+  float* vals = va->as<float>();
+  parallelFor(b.chunks, b.threads, [&](int64_t c, int worker) {
+    b.prog.check();
+    auto [r0, r1] = b.range(c);
+    auto& e = b.scratch[worker];
+    for (int64_t r = r0; r < r1; r++) {
+      b.bias[r] = float(buildRow(s, r, e));
+      int64_t k = rowPtr[r];
+      for (const auto& x : e) {
+        colIdx[k] = x.first;
+        vals[k++] = float(x.second);
+      }
+    }
+    b.prog.add(r1 - r0);
+  });
+  l.rowPtr = rowPtr;
+  l.colIdx = colIdx;
+  l.values = vals;
+  l.storage.insert(l.storage.end(), {rp, ci, va});
+}
+
+}  // namespace
+
 std::shared_ptr<Mlp> buildMlp(int64_t inputSize, const std::vector<LayerSpec>& layers, const BuildOptions& opt) {
   const bool dense = opt.format == MatrixFormat::Dense;
   if (dense) checkBudget(denseBytes(layers), opt, "dense");
@@ -191,17 +314,8 @@ std::shared_ptr<Mlp> buildMlp(int64_t inputSize, const std::vector<LayerSpec>& l
     LayerSpec s = spec;
     std::shared_ptr<Buffer> transposed;
     if (s.prim == PrimDense) {
-      // dense weights are [in, out]; a row needs a column of them. Transpose once in 64×64 tiles.
-      const int64_t in = s.op.inC, out = s.op.outC;
-      transposed = Buffer::allocate(size_t(in) * size_t(out) * 4, "transposed dense weights");
-      float* t = transposed->as<float>();
-      const int64_t tilesOut = (out + 63) / 64, tilesIn = (in + 63) / 64;
-      parallelFor(tilesOut * tilesIn, threads, [&](int64_t tile, int) {
-        const int64_t o0 = (tile / tilesIn) * 64, i0 = (tile % tilesIn) * 64;
-        for (int64_t i = i0; i < std::min(in, i0 + 64); i++)
-          for (int64_t o = o0; o < std::min(out, o0 + 64); o++) t[o * in + i] = s.weights[i * out + o];
-      });
-      s.weightsT = t;
+      transposed = transposeDense(s, threads);
+      s.weightsT = transposed->as<float>();
     }
     MlpLayer l;
     l.rows = s.rows;
@@ -209,83 +323,14 @@ std::shared_ptr<Mlp> buildMlp(int64_t inputSize, const std::vector<LayerSpec>& l
     l.act = s.act;
     l.format = opt.format;
     auto biasBuf = Buffer::allocate(size_t(s.rows) * 4, "bias");
-    float* bias = biasBuf->as<float>();
-    l.bias = bias;
+    l.bias = biasBuf->as<float>();
     l.storage.push_back(biasBuf);
     const int64_t rowsPerChunk = std::max<int64_t>(1, std::min<int64_t>(1024, s.rows / (int64_t(threads) * 8)));
-    const int64_t chunks = (s.rows + rowsPerChunk - 1) / rowsPerChunk;
-    auto rangeOf = [&](int64_t c) { return std::make_pair(c * rowsPerChunk, std::min(s.rows, (c + 1) * rowsPerChunk)); };
-    if (dense) {
-      l.ld = denseLd(s.cols);
-      l.nnz = s.rows * s.cols;
-      auto buf = Buffer::allocate(size_t(s.rows) * size_t(l.ld) * 4, "dense weights");
-      float* v = buf->as<float>();
-      // Base pages for a matrix written once and then streamed: on the test VM (THP defrag=madvise)
-      // first-touching 2.3 GB took 8.8–13.3 s with huge pages vs 2.3–3.4 s without, while dense
-      // GEMV over it ran at the same speed (≈0.33–0.45 s either way).
-      if (buf->size() >= (size_t(1) << 21)) madvise(buf->data(), buf->size(), MADV_NOHUGEPAGE);
-      parallelFor(chunks, threads, [&](int64_t c, int worker) {
-        prog.check();
-        auto [r0, r1] = rangeOf(c);
-        auto& e = scratch[worker];
-        for (int64_t r = r0; r < r1; r++) {
-          bias[r] = float(buildRow(s, r, e));
-          float* row = v + r * l.ld;
-          // Write every page of the row, zeros included: untouched anonymous pages would read as
-          // the shared zero page, making the matrix look resident and dense GEMV unrealistically fast.
-          for (int64_t k = 0; k < l.ld; k += 1024) row[k] = 0.f;
-          for (const auto& x : e) row[x.first] = float(x.second);
-        }
-        prog.add(r1 - r0);
-      });
-      l.values = v;
-      l.storage.push_back(buf);
-    } else {
-      auto rp = Buffer::allocate(size_t(s.rows + 1) * 8, "CSR row pointers");
-      int64_t* rowPtr = rp->as<int64_t>();
-      const bool fast = collisionFree(s);
-      parallelFor(chunks, threads, [&](int64_t c, int worker) {
-        prog.check();
-        auto [r0, r1] = rangeOf(c);
-        auto& e = scratch[worker];
-        for (int64_t r = r0; r < r1; r++) {
-          if (fast) {
-            rowPtr[r + 1] = countRow(s, r);
-          } else {
-            buildRow(s, r, e);
-            rowPtr[r + 1] = int64_t(e.size());
-          }
-        }
-        prog.add(r1 - r0);
-      });
-      for (int64_t r = 0; r < s.rows; r++) rowPtr[r + 1] += rowPtr[r];
-      l.nnz = rowPtr[s.rows];
-      if (l.nnz > 0 && s.cols > 2147483647LL) throw CodedError("ERR_TOO_LARGE", "a CSR layer has more than 2^31 columns");
-      bytesSoFar += l.nnz * 8 + (s.rows + 1) * 8 + s.rows * 4;
-      checkBudget(bytesSoFar, opt, "CSR");
-      auto ci = Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "CSR column indices");
-      auto va = Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "CSR values");
-      int32_t* colIdx = ci->as<int32_t>();
-      float* vals = va->as<float>();
-      parallelFor(chunks, threads, [&](int64_t c, int worker) {
-        prog.check();
-        auto [r0, r1] = rangeOf(c);
-        auto& e = scratch[worker];
-        for (int64_t r = r0; r < r1; r++) {
-          bias[r] = float(buildRow(s, r, e));
-          int64_t k = rowPtr[r];
-          for (const auto& x : e) {
-            colIdx[k] = x.first;
-            vals[k++] = float(x.second);
-          }
-        }
-        prog.add(r1 - r0);
-      });
-      l.rowPtr = rowPtr;
-      l.colIdx = colIdx;
-      l.values = vals;
-      l.storage.insert(l.storage.end(), {rp, ci, va});
-    }
+    LayerBuild b{s, l, biasBuf->as<float>(), prog, scratch, threads, rowsPerChunk, (s.rows + rowsPerChunk - 1) / rowsPerChunk};
+    if (dense)
+      fillDense(b);
+    else
+      fillCsr(b, opt, bytesSoFar);
     mlp->layers.push_back(std::move(l));
   }
   mlp->outputSize = layers.empty() ? inputSize : layers.back().rows;

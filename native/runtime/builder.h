@@ -1,7 +1,7 @@
 // Builds a converted MLP natively: each layer is y = act(diag(scale)·(P·M·x) + shift) where P is a
 // plan op (conv2d, dense, avg pool) or an explicit small CSR matrix, M the input map (logical input
 // → Σ coef·unit + const over the previous layer's units) and rowLogical a row permutation (see
-// src/convert/layers.ts, which plans these maps). Rows are composed independently in parallel:
+// src/convert/planner.ts, which plans these maps). Rows are composed independently in parallel:
 // taps of P for the row's logical output, pushed through M, sorted by column and merged. Dense
 // layers are written once into zeroed memory; CSR by two passes (count per row, prefix sum into
 // the int64 rowPtr, fill), so nothing is ever copied or grown.
@@ -33,7 +33,12 @@ struct LayerSpec {
   int64_t logicalIn = 0;  // logical inputs of P (the map's n, or cols without a map)
   bool hasMap = false;
   AffineMapView map;
-  // explicit: CSR over logical inputs (= columns when there is no map), one bias per logical row
+  // explicit: CSR over logical inputs (= columns when there is no map), one bias per logical row.
+  // conv/dense/avg with hasAddend: CSR over the columns added to each row (rows ≥ the op's
+  // outputs: row r < primaryRows is the op's output plus addend row r, later rows are the addend
+  // alone) — residual adds and values carried past the op.
+  bool hasAddend = false;
+  int64_t primaryRows = 0;
   const int32_t* csrPtr = nullptr;
   const int32_t* csrCol = nullptr;
   const double* csrVal = nullptr;

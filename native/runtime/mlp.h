@@ -11,8 +11,6 @@
 
 namespace cnn2mlp {
 
-enum class MatrixFormat : int { Dense = 0, Csr = 1 };
-
 struct MlpLayer {
   int64_t rows = 0;  // outputs
   int64_t cols = 0;  // inputs

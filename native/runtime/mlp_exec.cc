@@ -61,6 +61,79 @@ int64_t denseChunkRows(int64_t rows, int64_t cols, int64_t lanes, int threads) {
   return (per + 47) / 48 * 48;
 }
 
+// Batch 1: x = in zero-padded to the GEMV's ld. Batch > 1: [batch][nIn] → [nIn][bp] in blocks of
+// 64 features (reads contiguous runs, writes stay in L1); padding lanes are zeroed so reused
+// scratch never carries stale values (or slow denormals).
+void packInput(const float* in, int64_t nIn, int64_t batch, int64_t bp, int threads, float* x) {
+  if (batch == 1) {
+    std::memcpy(x, in, size_t(nIn) * 4);
+    for (int64_t k = nIn; k < denseLd(nIn); k++) x[k] = 0.f;
+    return;
+  }
+  const int64_t blocks = (nIn + 63) / 64;
+  parallelFor(blocks, threads, [&](int64_t blk, int) {
+    const int64_t k0 = blk * 64, k1 = std::min(nIn, k0 + 64);
+    for (int64_t b = 0; b < batch; b++)
+      for (int64_t k = k0; k < k1; k++) x[k * bp + b] = in[b * nIn + k];
+    for (int64_t k = k0; k < k1; k++)
+      for (int64_t b = batch; b < bp; b++) x[k * bp + b] = 0.f;
+  });
+}
+
+// [nOut][bp] → [batch][nOut].
+void unpackOutput(const float* x, int64_t nOut, int64_t batch, int64_t bp, int threads, float* out) {
+  const int64_t blocks = (nOut + 63) / 64;
+  parallelFor(blocks, threads, [&](int64_t blk, int) {
+    const int64_t r0 = blk * 64, r1 = std::min(nOut, r0 + 64);
+    for (int64_t b = 0; b < batch; b++)
+      for (int64_t r = r0; r < r1; r++) out[b * nOut + r] = x[r * bp + b];
+  });
+}
+
+struct LayerKernels {
+  GemvFn gemv;
+  GemmFn gemm;
+  SpmvFn spmv;
+  SpmmFn spmm;
+};
+
+// dst = act(W·x + b) for one layer in the run's layout (softmax excepted: the caller applies it),
+// rows split into chunks over the pool; the activation runs on each chunk right after its rows.
+void runLayer(const MlpLayer& l, const LayerKernels& k, const float* x, float* dst, int64_t batch, int64_t bp, int threads, std::vector<int64_t>& bounds) {
+  const Activation act = l.act;
+  const bool fuseAct = act.code != ActSoftmax;
+  auto epilogue = [&](int64_t r0, int64_t r1) {
+    if (fuseAct) applyActivation(act, dst + r0 * bp, (r1 - r0) * bp, 1);
+  };
+  if (l.format == MatrixFormat::Dense) {
+    const int64_t per = denseChunkRows(l.rows, l.cols, bp, threads);
+    const int64_t chunks = (l.rows + per - 1) / per;
+    parallelFor(chunks, threads, [&](int64_t c, int) {
+      const int64_t r0 = c * per, r1 = std::min(l.rows, r0 + per);
+      if (batch == 1)
+        k.gemv(l.values, l.ld, x, l.bias, dst, r0, r1);
+      else
+        k.gemm(l.values, l.ld, l.cols, x, bp, l.bias, dst, r0, r1);
+      epilogue(r0, r1);
+    });
+    return;
+  }
+  const int64_t work = l.nnz * bp + l.rows;
+  int64_t chunks = std::min<int64_t>(threads * 4, std::max<int64_t>(1, work / (1 << 18)));
+  chunks = std::max<int64_t>(1, std::min(chunks, l.rows));
+  bounds.resize(size_t(chunks + 1));
+  balancedCsrChunks(l.rowPtr, l.rows, chunks, bounds.data());
+  parallelFor(chunks, threads, [&](int64_t c, int) {
+    const int64_t r0 = bounds[c], r1 = bounds[c + 1];
+    if (r0 >= r1) return;
+    if (batch == 1)
+      k.spmv(l.rowPtr, l.colIdx, l.values, x, l.bias, dst, r0, r1);
+    else
+      k.spmm(l.rowPtr, l.colIdx, l.values, x, bp, l.bias, dst, r0, r1);
+    epilogue(r0, r1);
+  });
+}
+
 }  // namespace
 
 void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, float* out) {
@@ -77,64 +150,16 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
     Scratch& s;
     ~Release() { s.trim(); }
   } release{scratch};
-  const int64_t nIn = mlp.inputSize;
-  if (batch == 1) {
-    std::memcpy(x, in, size_t(nIn) * 4);
-    for (int64_t k = nIn; k < denseLd(nIn); k++) x[k] = 0.f;  // the GEMV reads to ld
-  } else {
-    // [batch][nIn] → [nIn][bp] in blocks of 64 features (reads contiguous runs, writes stay in L1);
-    // padding lanes are zeroed so reused scratch never carries stale values (or slow denormals).
-    const int64_t blocks = (nIn + 63) / 64;
-    parallelFor(blocks, threads, [&](int64_t blk, int) {
-      const int64_t k0 = blk * 64, k1 = std::min(nIn, k0 + 64);
-      for (int64_t b = 0; b < batch; b++)
-        for (int64_t k = k0; k < k1; k++) x[k * bp + b] = in[b * nIn + k];
-      for (int64_t k = k0; k < k1; k++)
-        for (int64_t b = batch; b < bp; b++) x[k * bp + b] = 0.f;
-    });
-  }
-  const GemvFn gemv = activeKernel(KernelOp::Gemv).fn.gemv;
-  const GemmFn gemm = activeKernel(KernelOp::Gemm).fn.gemm;
-  const SpmvFn spmv = activeKernel(KernelOp::Spmv).fn.spmv;
-  const SpmmFn spmm = activeKernel(KernelOp::Spmm).fn.spmm;
+  packInput(in, mlp.inputSize, batch, bp, threads, x);
+  const LayerKernels kernels{activeKernel(KernelOp::Gemv).fn.gemv, activeKernel(KernelOp::Gemm).fn.gemm, activeKernel(KernelOp::Spmv).fn.spmv,
+                             activeKernel(KernelOp::Spmm).fn.spmm};
   std::vector<int64_t> bounds;
   for (size_t li = 0; li < mlp.layers.size(); li++) {
     const MlpLayer& l = mlp.layers[li];
     const bool last = li + 1 == mlp.layers.size();
     // Batch 1 writes the last layer straight into `out` (kernels touch only rows [0, rows)).
     float* dst = batch == 1 && last ? out : y;
-    const Activation act = l.act;
-    const bool fuseAct = act.code != ActSoftmax;
-    auto epilogue = [&](int64_t r0, int64_t r1) {
-      if (fuseAct) applyActivation(act, dst + r0 * bp, (r1 - r0) * bp, 1);
-    };
-    if (l.format == MatrixFormat::Dense) {
-      const int64_t per = denseChunkRows(l.rows, l.cols, bp, threads);
-      const int64_t chunks = (l.rows + per - 1) / per;
-      parallelFor(chunks, threads, [&](int64_t c, int) {
-        const int64_t r0 = c * per, r1 = std::min(l.rows, r0 + per);
-        if (batch == 1)
-          gemv(l.values, l.ld, x, l.bias, dst, r0, r1);
-        else
-          gemm(l.values, l.ld, l.cols, x, bp, l.bias, dst, r0, r1);
-        epilogue(r0, r1);
-      });
-    } else {
-      const int64_t work = l.nnz * bp + l.rows;
-      int64_t chunks = std::min<int64_t>(threads * 4, std::max<int64_t>(1, work / (1 << 18)));
-      chunks = std::max<int64_t>(1, std::min(chunks, l.rows));
-      bounds.resize(size_t(chunks + 1));
-      balancedCsrChunks(l.rowPtr, l.rows, chunks, bounds.data());
-      parallelFor(chunks, threads, [&](int64_t c, int) {
-        const int64_t r0 = bounds[c], r1 = bounds[c + 1];
-        if (r0 >= r1) return;
-        if (batch == 1)
-          spmv(l.rowPtr, l.colIdx, l.values, x, l.bias, dst, r0, r1);
-        else
-          spmm(l.rowPtr, l.colIdx, l.values, x, bp, l.bias, dst, r0, r1);
-        epilogue(r0, r1);
-      });
-    }
+    runLayer(l, kernels, x, dst, batch, bp, threads, bounds);
     if (batch == 1 && !last) {
       // The next GEMV reads to denseLd(rows): clear what an earlier, wider layer left there.
       for (int64_t k = l.rows; k < denseLd(l.rows); k++) y[k] = 0.f;
@@ -143,14 +168,7 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
   }
   // x now holds the last layer's output (batch 1: `out` was written directly).
   const int64_t nOut = mlp.outputSize;
-  if (batch > 1) {
-    const int64_t blocks = (nOut + 63) / 64;
-    parallelFor(blocks, threads, [&](int64_t blk, int) {
-      const int64_t r0 = blk * 64, r1 = std::min(nOut, r0 + 64);
-      for (int64_t b = 0; b < batch; b++)
-        for (int64_t r = r0; r < r1; r++) out[b * nOut + r] = x[r * bp + b];
-    });
-  }
+  if (batch > 1) unpackOutput(x, nOut, batch, bp, threads, out);
   if (mlp.layers.back().act.code == ActSoftmax) applyActivation(mlp.layers.back().act, out, batch * nOut, nOut);
 }
 

@@ -5,14 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <vector>
 
 #include "core/errors.h"
+#include "runtime/file_writer.h"
 #include "runtime/thread_pool.h"
 #include "runtime/xxhash64.h"
 
@@ -60,63 +59,6 @@ uint64_t valuesBytes(const FileLayer& l) { return l.format == 0 ? l.rows * l.ld 
 uint64_t rowPtrBytes(const FileLayer& l) { return l.format == 0 ? 0 : (l.rows + 1) * 8; }
 uint64_t colIdxBytes(const FileLayer& l) { return l.format == 0 ? 0 : l.nnz * 4; }
 
-class Writer {
- public:
-  Writer(const std::string& path, const std::string& tmp) : path_(path), tmp_(tmp) {
-    fd_ = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd_ < 0) fail("cannot create");
-  }
-  ~Writer() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!done_) ::unlink(tmp_.c_str());
-  }
-  void write(const void* data, uint64_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-      const size_t chunk = n > (64u << 20) ? (64u << 20) : size_t(n);
-      ssize_t w = ::write(fd_, p, chunk);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) fail("cannot write");
-      p += w;
-      n -= uint64_t(w);
-      pos_ += uint64_t(w);
-    }
-  }
-  void padTo(uint64_t off) {
-    static const char zeros[kAlign] = {0};
-    while (pos_ < off) write(zeros, std::min<uint64_t>(kAlign, off - pos_));
-  }
-  void finish(const void* header, uint64_t n) {
-    if (::pwrite(fd_, header, n, 0) != ssize_t(n)) fail("cannot write the header of");
-    if (::fsync(fd_) != 0) fail("cannot fsync");
-    if (::close(fd_) != 0) {
-      fd_ = -1;
-      fail("cannot close");
-    }
-    fd_ = -1;
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0) fail("cannot rename the temporary file onto");
-    done_ = true;
-    // Make the rename durable too (best effort: some filesystems refuse fsync on a directory).
-    std::string dir = path_.find('/') == std::string::npos ? "." : path_.substr(0, path_.rfind('/') + 1);
-    int dfd = ::open(dir.empty() ? "/" : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      ::fsync(dfd);
-      ::close(dfd);
-    }
-  }
-  uint64_t pos() const { return pos_; }
-
- private:
-  [[noreturn]] void fail(const char* what) {
-    int e = errno;
-    const bool onto = std::strstr(what, "onto") != nullptr;
-    throw CodedError("ERR_BAD_FILE", std::string(what) + " " + (onto ? path_ : tmp_) + ": " + std::strerror(e));
-  }
-  std::string path_, tmp_;
-  int fd_ = -1;
-  uint64_t pos_ = 0;
-  bool done_ = false;
-};
 
 struct Mapping {
   void* base = MAP_FAILED;
@@ -126,13 +68,10 @@ struct Mapping {
   }
 };
 
-}  // namespace
-
-void saveMlpFile(const Mlp& mlp, const std::string& metadataJson, const std::string& path) {
+// Fills the header (all but its hashes) and places every section: the metadata, then per layer
+// bias, values, rowPtr, colIdx, each 64-byte aligned.
+std::vector<FileLayer> layoutFile(const Mlp& mlp, const std::string& metadataJson, FileHeader& h) {
   const uint64_t n = mlp.layers.size();
-  if (n == 0 || n > kMaxLayers) throw CodedError("ERR_INVALID_ARG", "an MLP file holds 1 to 65536 layers");
-  if (metadataJson.size() > kMaxMetadata) throw CodedError("ERR_TOO_LARGE", "metadata JSON exceeds 64 MiB");
-  FileHeader h{};
   std::memcpy(h.magic, kMagic, 8);
   h.version = kVersion;
   h.headerBytes = static_cast<uint32_t>(kHeaderSize + n * kEntrySize);
@@ -145,6 +84,12 @@ void saveMlpFile(const Mlp& mlp, const std::string& metadataJson, const std::str
   h.metadataBytes = metadataJson.size();
   h.metadataHash = xxhash64(metadataJson.data(), metadataJson.size());
   cursor = alignUp(cursor + metadataJson.size());
+  auto place = [&](uint64_t bytes) {
+    if (bytes == 0) return uint64_t(0);
+    uint64_t off = cursor;
+    cursor = alignUp(cursor + bytes);
+    return off;
+  };
   for (uint64_t i = 0; i < n; i++) {
     const MlpLayer& l = mlp.layers[i];
     FileLayer& e = table[i];
@@ -157,27 +102,24 @@ void saveMlpFile(const Mlp& mlp, const std::string& metadataJson, const std::str
     e.max = l.act.max;
     e.ld = e.format == 0 ? uint64_t(l.ld) : 0;
     e.nnz = uint64_t(l.nnz);
-    auto place = [&](uint64_t bytes) {
-      if (bytes == 0) return uint64_t(0);
-      uint64_t off = cursor;
-      cursor = alignUp(cursor + bytes);
-      return off;
-    };
     e.biasOffset = place(biasBytes(e));
     e.valuesOffset = place(valuesBytes(e));
     e.rowPtrOffset = place(rowPtrBytes(e));
     e.colIdxOffset = place(colIdxBytes(e));
   }
   h.fileBytes = cursor;
+  return table;
+}
 
-  // Hash the sections in parallel straight from the layer arrays (memory-speed, no copy).
+// Hashes the sections in parallel straight from the layer arrays (memory-speed, no copy).
+void hashSections(const Mlp& mlp, std::vector<FileLayer>& table) {
   struct Job {
     const void* p;
     uint64_t bytes;
     uint64_t* out;
   };
   std::vector<Job> jobs;
-  for (uint64_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < table.size(); i++) {
     const MlpLayer& l = mlp.layers[i];
     FileLayer& e = table[i];
     jobs.push_back({l.bias, biasBytes(e), &e.biasHash});
@@ -188,20 +130,10 @@ void saveMlpFile(const Mlp& mlp, const std::string& metadataJson, const std::str
     }
   }
   parallelFor(int64_t(jobs.size()), resolveThreads(0), [&](int64_t j, int) { *jobs[j].out = jobs[j].bytes ? xxhash64(jobs[j].p, jobs[j].bytes) : 0; });
+}
 
-  std::vector<uint8_t> head(h.headerBytes, 0);
-  std::memcpy(head.data() + kHeaderSize, table.data(), n * kEntrySize);
-  std::memcpy(head.data(), &h, kHeaderSize);
-  h.headerHash = xxhash64(head.data(), head.size());
-  std::memcpy(head.data(), &h, kHeaderSize);
-
-  std::random_device rd;
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd() % 1000000000u);
-  Writer w(path, tmp);
-  w.padTo(h.headerBytes);  // placeholder; the real header is written last
-  w.padTo(h.metadataOffset);
-  w.write(metadataJson.data(), metadataJson.size());
-  for (uint64_t i = 0; i < n; i++) {
+void writeLayers(FileWriter& w, const Mlp& mlp, const std::vector<FileLayer>& table) {
+  for (size_t i = 0; i < table.size(); i++) {
     const MlpLayer& l = mlp.layers[i];
     const FileLayer& e = table[i];
     w.padTo(e.biasOffset);
@@ -219,11 +151,36 @@ void saveMlpFile(const Mlp& mlp, const std::string& metadataJson, const std::str
       }
     }
   }
+}
+
+}  // namespace
+
+void saveMlpFile(const Mlp& mlp, const std::string& metadataJson, const std::string& path) {
+  const uint64_t n = mlp.layers.size();
+  if (n == 0 || n > kMaxLayers) throw CodedError("ERR_INVALID_ARG", "an MLP file holds 1 to 65536 layers");
+  if (metadataJson.size() > kMaxMetadata) throw CodedError("ERR_TOO_LARGE", "metadata JSON exceeds 64 MiB");
+  FileHeader h{};
+  std::vector<FileLayer> table = layoutFile(mlp, metadataJson, h);
+  hashSections(mlp, table);
+  std::vector<uint8_t> head(h.headerBytes, 0);
+  std::memcpy(head.data() + kHeaderSize, table.data(), n * kEntrySize);
+  std::memcpy(head.data(), &h, kHeaderSize);
+  h.headerHash = xxhash64(head.data(), head.size());
+  std::memcpy(head.data(), &h, kHeaderSize);
+
+  FileWriter w(path);
+  w.padTo(h.headerBytes);  // placeholder; the real header is written last
+  w.padTo(h.metadataOffset);
+  w.write(metadataJson.data(), metadataJson.size());
+  writeLayers(w, mlp, table);
   w.padTo(h.fileBytes);
   w.finish(head.data(), head.size());
 }
 
-std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::string* metadataJson) {
+namespace {
+
+// Maps `path` read-only; *size receives its length (at least one header).
+std::shared_ptr<Mapping> mapFile(const std::string& path, uint64_t* size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int e = errno;
@@ -234,64 +191,60 @@ std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::stri
     ::close(fd);
     bad(path, "not a regular file");
   }
-  const uint64_t size = uint64_t(st.st_size);
-  if (size < kHeaderSize) {
+  *size = uint64_t(st.st_size);
+  if (*size < kHeaderSize) {
     ::close(fd);
-    bad(path, "truncated: " + std::to_string(size) + " bytes is shorter than the 128-byte header (not a cnn2mlp MLP file?)");
+    bad(path, "truncated: " + std::to_string(*size) + " bytes is shorter than the 128-byte header (not a cnn2mlp MLP file?)");
   }
   auto map = std::make_shared<Mapping>();
-  map->base = ::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fd, 0);
-  map->size = size_t(size);
+  map->base = ::mmap(nullptr, size_t(*size), PROT_READ, MAP_PRIVATE, fd, 0);
+  map->size = size_t(*size);
   ::close(fd);
   if (map->base == MAP_FAILED) {
     int e = errno;
     throw CodedError("ERR_BAD_FILE", "cannot map " + path + ": " + std::strerror(e));
   }
-  const uint8_t* base = static_cast<const uint8_t*>(map->base);
+  return map;
+}
+
+// The file as far as its header and layer table go: every field the layers rely on is checked.
+struct Loading {
+  const std::string& path;
+  const uint8_t* base;
+  uint64_t size;
   FileHeader h;
-  std::memcpy(&h, base, kHeaderSize);
-  if (std::memcmp(h.magic, kMagic, 8) != 0) bad(path, "not a cnn2mlp MLP file (bad magic)");
-  if (h.version != kVersion) throw CodedError(h.version > kVersion ? "ERR_UNSUPPORTED" : "ERR_BAD_FILE", path + ": MLP file version " + std::to_string(h.version) + " is not supported (this build reads version 1)");
-  if (h.fileBytes != size)
-    bad(path, (size < h.fileBytes ? "truncated: the header says " : "wrong length: the header says ") + std::to_string(h.fileBytes) + " bytes but the file has " + std::to_string(size));
-  if (h.layerCount < 1 || h.layerCount > kMaxLayers) bad(path, "corrupted header: layer count " + std::to_string(h.layerCount));
-  if (h.headerBytes != kHeaderSize + uint64_t(h.layerCount) * kEntrySize || h.headerBytes > size) bad(path, "corrupted header: header size does not match the layer count");
-  {
+
+  void checkHeader() {
+    std::memcpy(&h, base, kHeaderSize);
+    if (std::memcmp(h.magic, kMagic, 8) != 0) bad(path, "not a cnn2mlp MLP file (bad magic)");
+    if (h.version != kVersion) throw CodedError(h.version > kVersion ? "ERR_UNSUPPORTED" : "ERR_BAD_FILE", path + ": MLP file version " + std::to_string(h.version) + " is not supported (this build reads version 1)");
+    if (h.fileBytes != size)
+      bad(path, (size < h.fileBytes ? "truncated: the header says " : "wrong length: the header says ") + std::to_string(h.fileBytes) + " bytes but the file has " + std::to_string(size));
+    if (h.layerCount < 1 || h.layerCount > kMaxLayers) bad(path, "corrupted header: layer count " + std::to_string(h.layerCount));
+    if (h.headerBytes != kHeaderSize + uint64_t(h.layerCount) * kEntrySize || h.headerBytes > size) bad(path, "corrupted header: header size does not match the layer count");
     std::vector<uint8_t> head(base, base + h.headerBytes);
     std::memset(head.data() + offsetof(FileHeader, headerHash), 0, 8);
     if (xxhash64(head.data(), head.size()) != h.headerHash) bad(path, "header checksum mismatch (the header or layer table is corrupted)");
+    if (h.flags != 0) bad(path, "corrupted header: unknown flags");
+    if (h.metadataBytes > kMaxMetadata) bad(path, "metadata section larger than 64 MiB");
+    section(h.metadataOffset, h.metadataBytes, "metadata");
+    if (xxhash64(base + (h.metadataBytes ? h.metadataOffset : 0), h.metadataBytes) != h.metadataHash) bad(path, "metadata checksum mismatch");
+    if (h.inputSize < 1 || h.inputSize > 0x7fffffffu) bad(path, "corrupted header: input size " + std::to_string(h.inputSize));
   }
-  if (h.flags != 0) bad(path, "corrupted header: unknown flags");
-  auto section = [&](uint64_t off, uint64_t bytes, const std::string& what) {
+
+  void section(uint64_t off, uint64_t bytes, const std::string& what) const {
     if (bytes == 0) return;
     if (off % kAlign != 0) bad(path, what + " offset " + std::to_string(off) + " is not 64-byte aligned");
     if (off < h.headerBytes || off > size || bytes > size - off) bad(path, what + " lies outside the file (offset " + std::to_string(off) + ", " + std::to_string(bytes) + " bytes)");
-  };
-  if (h.metadataBytes > kMaxMetadata) bad(path, "metadata section larger than 64 MiB");
-  section(h.metadataOffset, h.metadataBytes, "metadata");
-  if (xxhash64(base + (h.metadataBytes ? h.metadataOffset : 0), h.metadataBytes) != h.metadataHash) bad(path, "metadata checksum mismatch");
-  metadataJson->assign(reinterpret_cast<const char*>(base) + (h.metadataBytes ? h.metadataOffset : 0), h.metadataBytes);
+  }
 
-  auto mlp = std::make_shared<Mlp>();
-  if (h.inputSize < 1 || h.inputSize > 0x7fffffffu) bad(path, "corrupted header: input size " + std::to_string(h.inputSize));
-  mlp->inputSize = int64_t(h.inputSize);
-  mlp->outputSize = int64_t(h.outputSize);
-  std::vector<FileLayer> table(h.layerCount);
-  std::memcpy(table.data(), base + kHeaderSize, h.layerCount * kEntrySize);
-  struct Check {
-    const void* p;
-    uint64_t bytes, hash;
-    std::string what;
-  };
-  std::vector<Check> checks;
-  uint64_t width = h.inputSize;
-  for (uint32_t i = 0; i < h.layerCount; i++) {
-    const FileLayer& e = table[i];
+  // Checks entry i (taking `width` inputs) against the file and returns the layer over the mapping.
+  MlpLayer layer(const FileLayer& e, uint32_t i, uint64_t width, const std::shared_ptr<Mapping>& map) const {
     const std::string at = "layer " + std::to_string(i);
     if (e.rows < 1 || e.rows > 0x7fffffffu || e.cols < 1 || e.cols > 0x7fffffffu) bad(path, at + ": rows/cols out of range");
     if (e.cols != width) bad(path, at + " takes " + std::to_string(e.cols) + " inputs but receives " + std::to_string(width));
     if (e.format > 1) bad(path, at + ": unknown matrix format " + std::to_string(e.format));
-    if (e.act >= uint32_t(kActCount) || (e.act == uint32_t(ActSoftmax) && i + 1 != h.layerCount)) bad(path, at + ": bad activation code " + std::to_string(e.act));
+    if (e.act >= uint32_t(kActCount) || e.act == uint32_t(ActHardSigmoid) || (e.act == uint32_t(ActSoftmax) && i + 1 != h.layerCount)) bad(path, at + ": bad activation code " + std::to_string(e.act));
     if (!std::isfinite(e.alpha) || !std::isfinite(e.min) || !std::isfinite(e.max)) bad(path, at + ": non-finite activation parameter");
     if (e.format == 0) {
       if (e.ld != uint64_t(denseLd(int64_t(e.cols))) || e.nnz != e.rows * e.cols) bad(path, at + ": dense ld/nnz inconsistent with cols");
@@ -323,6 +276,60 @@ std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::stri
       l.colIdx = reinterpret_cast<const int32_t*>(base + (colIdxBytes(e) ? e.colIdxOffset : 0));
     }
     l.storage.push_back(map);
+    return l;
+  }
+};
+
+struct SectionCheck {
+  const void* p;
+  uint64_t bytes, hash;
+  std::string what;
+};
+
+// Checksums (parallel over sections), then the CSR structure and biases, which must hold for
+// memory safety and finite outputs whether or not checksums are verified.
+void verifyContents(const std::string& path, const Mlp& mlp, const std::vector<SectionCheck>& checks) {
+  std::vector<int> failed(checks.size(), 0);
+  parallelFor(int64_t(checks.size()), resolveThreads(0), [&](int64_t j, int) {
+    const SectionCheck& c = checks[size_t(j)];
+    failed[size_t(j)] = (c.bytes ? xxhash64(c.p, c.bytes) : 0) != c.hash;
+  });
+  for (size_t j = 0; j < checks.size(); j++)
+    if (failed[j]) bad(path, checks[j].what + " checksum mismatch (the file is corrupted)");
+  for (size_t i = 0; i < mlp.layers.size(); i++) {
+    const MlpLayer& l = mlp.layers[i];
+    for (int64_t r = 0; r < l.rows; r++)
+      if (!std::isfinite(l.bias[r])) bad(path, "layer " + std::to_string(i) + ": non-finite bias");
+    if (l.format == MatrixFormat::Csr) {
+      std::string why = checkCsr(l.rows, l.cols, l.rowPtr, l.colIdx, l.values, l.nnz);
+      if (!why.empty()) bad(path, "layer " + std::to_string(i) + ": bad CSR structure: " + why);
+    }
+  }
+  std::string why = mlp.check();
+  if (!why.empty()) bad(path, why);
+}
+
+}  // namespace
+
+std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::string* metadataJson) {
+  uint64_t size = 0;
+  const std::shared_ptr<Mapping> map = mapFile(path, &size);
+  Loading f{path, static_cast<const uint8_t*>(map->base), size, {}};
+  f.checkHeader();
+  const FileHeader& h = f.h;
+  metadataJson->assign(reinterpret_cast<const char*>(f.base) + (h.metadataBytes ? h.metadataOffset : 0), h.metadataBytes);
+
+  auto mlp = std::make_shared<Mlp>();
+  mlp->inputSize = int64_t(h.inputSize);
+  mlp->outputSize = int64_t(h.outputSize);
+  std::vector<FileLayer> table(h.layerCount);
+  std::memcpy(table.data(), f.base + kHeaderSize, h.layerCount * kEntrySize);
+  std::vector<SectionCheck> checks;
+  uint64_t width = h.inputSize;
+  for (uint32_t i = 0; i < h.layerCount; i++) {
+    const FileLayer& e = table[i];
+    MlpLayer l = f.layer(e, i, width, map);
+    const std::string at = "layer " + std::to_string(i);
     checks.push_back({l.bias, biasBytes(e), e.biasHash, at + " bias"});
     if (verify) {
       checks.push_back({l.values, valuesBytes(e), e.valuesHash, at + " values"});
@@ -335,26 +342,7 @@ std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::stri
     mlp->layers.push_back(std::move(l));
   }
   if (width != h.outputSize) bad(path, "the last layer gives " + std::to_string(width) + " outputs but the header says " + std::to_string(h.outputSize));
-  // Checksums (parallel over sections), then the CSR structure, which must hold for memory safety
-  // whether or not checksums are verified.
-  std::vector<int> failed(checks.size(), 0);
-  parallelFor(int64_t(checks.size()), resolveThreads(0), [&](int64_t j, int) {
-    const Check& c = checks[size_t(j)];
-    failed[size_t(j)] = (c.bytes ? xxhash64(c.p, c.bytes) : 0) != c.hash;
-  });
-  for (size_t j = 0; j < checks.size(); j++)
-    if (failed[j]) bad(path, checks[j].what + " checksum mismatch (the file is corrupted)");
-  for (size_t i = 0; i < mlp->layers.size(); i++) {
-    const MlpLayer& l = mlp->layers[i];
-    for (int64_t r = 0; r < l.rows; r++)
-      if (!std::isfinite(l.bias[r])) bad(path, "layer " + std::to_string(i) + ": non-finite bias");
-    if (l.format == MatrixFormat::Csr) {
-      std::string why = checkCsr(l.rows, l.cols, l.rowPtr, l.colIdx, l.values, l.nnz);
-      if (!why.empty()) bad(path, "layer " + std::to_string(i) + ": bad CSR structure: " + why);
-    }
-  }
-  std::string why = mlp->check();
-  if (!why.empty()) bad(path, why);
+  verifyContents(path, *mlp, checks);
   return mlp;
 }
 

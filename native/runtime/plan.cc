@@ -37,13 +37,19 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
     double lo = (f >= field::padTop && f <= field::padRight) ? 0 : 1;
     if (!intField(r, f, lo, kMaxDim, &v[f])) return std::string("invalid field ") + names[f];
   }
-  int64_t act, w, b, flags, layer;
+  int64_t act, w, b, flags, layer, numInputs, inputsAt, residual, outOffset, coord, nearest;
   if (!intField(r, field::act, 0, kActCount - 1, &act)) return "invalid activation code";
   if (!intField(r, field::weights, -1, numTensors - 1, &w)) return "weights tensor index out of range";
   if (!intField(r, field::bias, -1, numTensors - 1, &b)) return "bias tensor index out of range";
   if (!intField(r, field::flags, 0, kFlagsAll, &flags)) return "invalid flags";
+  if (!intField(r, field::coordinateMode, 0, kCoordCount - 1, &coord)) return "invalid coordinate mode";
+  if (!intField(r, field::nearestMode, 0, kNearestCount - 1, &nearest)) return "invalid nearest mode";
   if (!intField(r, field::layerIndex, 0, 1e9, &layer)) return "invalid layer index";
-  for (int f : {field::actAlpha, field::actMin, field::actMax})
+  if (!intField(r, field::numInputs, 1, kMaxOpInputs, &numInputs)) return "invalid input count";
+  if (!intField(r, field::inputsAt, 0, 1e15, &inputsAt)) return "invalid input list position";
+  if (!intField(r, field::residual, -1, 1e9, &residual)) return "invalid residual value id";
+  if (!intField(r, field::outOffset, -1, 1e15, &outOffset)) return "invalid output offset";
+  for (int f : {field::actAlpha, field::actMin, field::actMax, field::actBeta})
     if (!std::isfinite(r[f])) return "activation parameters must be finite";
   o->op = static_cast<int>(v[0]);
   o->inH = v[1], o->inW = v[2], o->inC = v[3], o->outH = v[4], o->outW = v[5], o->outC = v[6];
@@ -54,10 +60,37 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
   o->act.alpha = float(r[field::actAlpha]);
   o->act.min = float(r[field::actMin]);
   o->act.max = float(r[field::actMax]);
+  o->act.beta = float(r[field::actBeta]);
+  o->numInputs = int(numInputs), o->inputsAt = inputsAt, o->residual = residual, o->outOffset = outOffset;
+  o->coordinateMode = int(coord), o->nearestMode = int(nearest);
   o->weights = int(w), o->bias = int(b), o->flags = int(flags), o->layerIndex = int(layer);
   if (o->inSize() > 2147483647LL || o->outSize() > 2147483647LL) return "tensor too large";
 
+  const bool sameShape = o->outH == o->inH && o->outW == o->inW && o->outC == o->inC;
+  if (o->residual >= 0 && o->op != OpConv2d) return "only conv2d takes a residual input";
+  if (o->residual >= 0 && o->act.code == ActSoftmax) return "softmax after a residual add";
+  if ((o->op == OpAdd || o->op == OpConcat) ? o->numInputs < 2 : o->op == OpMultiply ? o->numInputs != 2 : o->numInputs != 1) return "wrong number of inputs for the op";
+  const int allowed = o->op == OpUpsample2d ? kFlagBilinear : o->op == OpFlatten ? kFlagFlattenChw : o->op == OpAvgPool2d ? kFlagCountIncludePad : 0;
+  if (flags & ~allowed) return "flags the op does not take";
+  if (o->op != OpUpsample2d && (coord != 0 || nearest != 0)) return "resize modes on an op that does not resize";
   switch (o->op) {
+    case OpAdd:
+    case OpMultiply:
+      if (!sameShape) return "elementwise op changes the shape";
+      break;
+    case OpConcat:
+      if (o->outH != o->inH || o->outW != o->inW || o->outC <= o->inC) return "concat output must keep the spatial size and add channels";
+      break;
+    case OpUpsample2d:
+      if (o->outH != o->inH * o->sh || o->outW != o->inW * o->sw || o->outC != o->inC) return "upsample output size mismatch";
+      break;
+    case OpCropping2d:
+      if (o->outH != o->inH - o->padTop - o->padBottom || o->outW != o->inW - o->padLeft - o->padRight || o->outC != o->inC) return "cropping output size mismatch";
+      break;
+    case OpConv2dTranspose:
+      if (o->inC % o->groups || o->outC % o->groups) return "channels not divisible by groups";
+      if (o->weights < 0) return "conv2dTranspose needs weights";
+      break;
     case OpConv2d:
       if (o->inC % o->groups || o->outC % o->groups) return "channels not divisible by groups";
       if (!axisOk(o->inH, o->outH, o->kh, o->sh, o->dh, o->padTop, o->padBottom, false) || !axisOk(o->inW, o->outW, o->kw, o->sw, o->dw, o->padLeft, o->padRight, false))
@@ -102,7 +135,8 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
 
 int64_t expectedWeights(const PlanOp& o) {
   switch (o.op) {
-    case OpConv2d: return int64_t(o.kh) * o.kw * (o.inC / o.groups) * o.outC;
+    case OpConv2d:
+    case OpConv2dTranspose: return int64_t(o.kh) * o.kw * (o.inC / o.groups) * o.outC;
     case OpDense: return o.inC * o.outC;
     case OpBatchNorm:
     case OpPrelu: return o.inC;
@@ -113,6 +147,7 @@ int64_t expectedWeights(const PlanOp& o) {
 int64_t expectedBias(const PlanOp& o) {
   switch (o.op) {
     case OpConv2d:
+    case OpConv2dTranspose:
     case OpDense: return o.outC;
     case OpBatchNorm: return o.inC;
     default: return 0;

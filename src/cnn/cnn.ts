@@ -1,7 +1,8 @@
 /**
- * Running a CNN natively: `compileCnn` validates a model, lowers it to a plan and copies its
- * weights into native memory; `runCnn` / `runCnnSync` run a batch through the direct strided
- * convolution kernels (native/kernels/conv2d_*.cc) and the other ops.
+ * Running a CNN natively: `compileCnn` validates a model (a chain or a graph of named tensors),
+ * lowers it to a plan (a schedule, fused ops and an activation arena) and copies its weights into
+ * native memory; `runCnn` / `runCnnSync` run a batch through the direct strided convolution kernels
+ * (native/kernels/conv2d_*.cc) and the other ops.
  */
 import { native, type NativeCnnHandle } from '../native.js';
 import { Cnn2MlpError, describe, fromNative } from '../errors.js';
@@ -25,6 +26,16 @@ export interface RunCnnOptions {
   out?: Float32Array;
 }
 
+/** Activation memory of a compiled CNN (weights not included). */
+export interface CnnMemory {
+  /** bytes of activation arena per sample: every intermediate tensor at its planned offset (a run allocates batch × this) */
+  activationBytesPerSample: number;
+  /** bytes of the largest set of intermediate tensors alive at one op: the least any buffer placement needs */
+  peakLiveBytesPerSample: number;
+  /** bytes of weights held in native memory */
+  weightBytes: number;
+}
+
 /** A model compiled for native execution: weights copied, shapes resolved. Dispose to free it early. */
 export class CompiledCnn implements Disposable {
   #handle: NativeCnnHandle | undefined;
@@ -38,10 +49,13 @@ export class CompiledCnn implements Disposable {
   readonly inputSize: number;
   /** elements per output sample */
   readonly outputSize: number;
+  /** activation and weight memory (the schedule shares activation bytes between tensors whose lifetimes do not overlap) */
+  readonly memory: Readonly<CnnMemory>;
 
   /** @internal use compileCnn() */
-  constructor(handle: NativeCnnHandle, layout: Layout, inputShape: number[], outputShape: number[], inputSize: number, outputSize: number) {
+  constructor(handle: NativeCnnHandle, layout: Layout, inputShape: number[], outputShape: number[], inputSize: number, outputSize: number, memory: CnnMemory) {
     this.#handle = handle;
+    this.memory = Object.freeze(memory);
     this.layout = layout;
     this.inputShape = Object.freeze(inputShape);
     this.outputShape = Object.freeze(outputShape);
@@ -81,11 +95,17 @@ export function compileCnn(model: CnnModel): CompiledCnn {
   const callSite = new Error();
   let handle: NativeCnnHandle;
   try {
-    handle = native().cnnCreate(plan.records, plan.tensors, plan.layout === 'NCHW', plan.inputSize, plan.outputSize);
+    handle = native().cnnCreate(plan.records, plan.tensors, plan.layout === 'NCHW', plan.inputSize, plan.outputSize, plan.edges, plan.inputOffset);
   } catch (err) {
     throw fromNative(err, callSite);
   }
-  return new CompiledCnn(handle, plan.layout, layoutShape(plan.inputShape, plan.layout), layoutShape(plan.outputShape, plan.layout), plan.inputSize, plan.outputSize);
+  const memory: CnnMemory = {
+    activationBytesPerSample: plan.memory.arenaFloats * 4,
+    peakLiveBytesPerSample: plan.memory.peakLiveFloats * 4,
+    weightBytes: plan.tensors.reduce((s, t) => s + t.byteLength, 0),
+  };
+  const shape = (s: typeof plan.inputShape) => layoutShape(s, plan.layout, plan.spatialRank);
+  return new CompiledCnn(handle, plan.layout, shape(plan.inputShape), shape(plan.outputShape), plan.inputSize, plan.outputSize, memory);
 }
 
 // One compiled form per model object, made on first run. Keyed weakly: it goes when the model does.

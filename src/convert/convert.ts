@@ -4,12 +4,14 @@
  */
 import { Cnn2MlpError, describe, fromNative } from '../errors.js';
 import { Mlp } from '../mlp/mlp.js';
-import { layoutShape, OP, planModel } from '../model/plan.js';
+import { MATRIX_FORMAT, type MatrixFormatCode } from '../model/op-contract.js';
+import { layoutShape, planModel } from '../model/plan.js';
 import type { CnnModel } from '../model/types.js';
 import { native, type NativeConvertSpec, type NativeMlpHandle } from '../native.js';
 import { resolveThreads } from '../runtime.js';
-import { planMlp, PRIM, type MlpPlan } from './layers.js';
-import { layerNonzeros } from './stats.js';
+import { PRIM, type MlpPlan } from './layer-plan.js';
+import { planMlp } from './planner.js';
+import { byteLimit, denseLowerBound, tooLarge } from './size.js';
 
 export interface ConvertOptions {
   /** 'dense': row-major matrices (rows × cols, rows padded to 16 floats); 'csr': only the nonzeros */
@@ -25,7 +27,7 @@ export interface ConvertOptions {
 }
 
 /** Native spec for convertBuild (see native/napi/convert.cc). */
-export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32Array[], format: 0 | 1, threads: number, maxBytes: number): NativeConvertSpec {
+export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32Array[], format: MatrixFormatCode, threads: number, maxBytes: number): NativeConvertSpec {
   return {
     inputSize: mp.inputSize,
     format,
@@ -45,14 +47,11 @@ export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32A
       ...(l.inMap ? { inOff: l.inMap.off, inUnit: l.inMap.unit, inCoef: l.inMap.coef, inConst: l.inMap.cnst } : {}),
       ...(l.csr ? { csrPtr: l.csr.rowPtr, csrCol: l.csr.colIdx, csrVal: l.csr.values, csrBias: l.csr.bias } : {}),
       ...(l.rowLogical ? { rowLogical: l.rowLogical } : {}),
+      ...(l.primaryRows !== undefined ? { primaryRows: l.primaryRows } : {}),
       ...(l.rowScale ? { rowScale: l.rowScale } : {}),
       ...(l.rowShift ? { rowShift: l.rowShift } : {}),
     })),
   };
-}
-
-function fmt(b: number): string {
-  return b >= 1e9 ? `${(b / 1e9).toFixed(2)} GB` : b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(2)} kB`;
 }
 
 /**
@@ -75,39 +74,17 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
   if (signal?.aborted) throw new Cnn2MlpError('ERR_ABORTED', 'conversion aborted before it started');
 
   const plan = planModel(model);
-  const hint = format === 'dense' ? "; use format 'csr', which stores only the nonzeros" : '';
-  const avail = native().availableMemoryBytes();
+  const limit = byteLimit(maxBytes, native().availableMemoryBytes());
   if (format === 'dense') {
-    // A cheap lower bound first (each linear op becomes at least one rows × cols layer), so an
-    // absurd model is refused before planMlp spends memory on its activation-sized maps.
-    // Columns count the previous layer's units, which zero padding does not add to. Below ~1 M
-    // features the maps are small, and the exact estimate after planning gives the better message.
-    let lower = 0;
-    let features = 0;
-    let units = plan.inputSize;
-    for (const op of plan.ops) {
-      const out = op.outH * op.outW * op.outC;
-      if (op.op === OP.conv2d || op.op === OP.dense || op.op === OP.avgPool2d || op.op === OP.globalAvgPool2d) lower += out * units * 4;
-      if (op.op !== OP.zeroPad2d) units = out;
-      features += out;
-    }
-    const limit = Math.min(maxBytes ?? Infinity, avail > 0 ? avail : Infinity);
-    if (features > 1 << 20 && lower > limit)
-      throw new Cnn2MlpError(
-        'ERR_TOO_LARGE',
-        `the dense MLP of this model needs ${fmt(lower)} (${lower} bytes) or more: over ${maxBytes !== undefined && (avail <= 0 || maxBytes <= avail) ? `maxBytes ${fmt(maxBytes)}` : `the ${fmt(avail)} of memory available`}${hint}`,
-      );
+    // Refuse an absurd model before planning: the planner's maps grow with its features. Below
+    // ~1 M features they are small, and the exact estimate gives the better message.
+    const lower = denseLowerBound(plan.ops, plan.inputSize);
+    if (lower.features > 1 << 20 && lower.bytes > limit.bytes) throw tooLarge(format, lower.bytes, limit, true);
   }
-  const mp = planMlp(plan);
-  let estimate = 0;
-  for (const l of mp.layers) {
-    estimate += format === 'dense' ? l.rows * Math.ceil(l.cols / 16) * 16 * 4 : layerNonzeros(l, plan.ops) * 8 + (l.rows + 1) * 8;
-    estimate += l.rows * 4;
-  }
-  if (maxBytes !== undefined && estimate > maxBytes)
-    throw new Cnn2MlpError('ERR_TOO_LARGE', `the ${format} MLP of this model needs ${fmt(estimate)} (${estimate} bytes), more than maxBytes ${fmt(maxBytes)}${hint}`);
-  if (avail > 0 && estimate > avail)
-    throw new Cnn2MlpError('ERR_TOO_LARGE', `the ${format} MLP of this model needs ${fmt(estimate)} (${estimate} bytes) but only ${fmt(avail)} of memory is available${hint}`);
+  // Explicit layers are counted before they are stored and stop being stored past the limit, so
+  // the refusal below carries the whole estimate without having allocated it.
+  const mp = planMlp(plan, { format, limit: limit.bytes });
+  if (mp.bytes > limit.bytes || !mp.stored) throw tooLarge(format, mp.bytes, limit);
 
   const progress = new Float64Array(2);
   const abortFlag = new Int32Array(1);
@@ -123,7 +100,7 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
     }
   };
   const timer = onProgress ? setInterval(report, 100) : undefined;
-  const spec = nativeSpec(mp, plan.records, plan.tensors, format === 'dense' ? 0 : 1, threads, maxBytes ?? 0);
+  const spec = nativeSpec(mp, plan.records, plan.tensors, format === 'dense' ? MATRIX_FORMAT.dense : MATRIX_FORMAT.csr, threads, maxBytes ?? 0);
   let handle: NativeMlpHandle;
   try {
     handle = await native().convertBuild(spec, progress, abortFlag);
@@ -137,7 +114,7 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
   return new Mlp(handle, {
     layout: model.layout,
     inputShape: [...model.inputShape],
-    outputShape: layoutShape(plan.outputShape, model.layout),
+    outputShape: layoutShape(plan.outputShape, model.layout, plan.spatialRank),
     source: {
       model: model.name ?? null,
       converter: 'cnn2mlp convert',

@@ -6,9 +6,12 @@
  */
 import { Cnn2MlpError, describe } from '../errors.js';
 import { Mlp } from '../mlp/mlp.js';
-import { OP, planModel, type PlanOp } from '../model/plan.js';
+import { OP, planModel } from '../model/plan.js';
 import type { CnnModel } from '../model/types.js';
-import { planMlp, PRIM, type AffineMap, type LayerPlan, type MlpPlan } from './layers.js';
+import { validTapsSum, windowAxes } from '../model/window.js';
+import type { MlpPlan } from './layer-plan.js';
+import { planMlp } from './planner.js';
+import { layerBytes, type MlpFormat } from './size.js';
 
 /** One CNN layer's cost. MACs count every multiply-accumulate of a direct convolution, padding taps included. */
 export interface CnnLayerStats {
@@ -32,12 +35,15 @@ export interface MlpLayerStats {
   cols: number;
   /** structural nonzeros (entries a CSR matrix stores) */
   nonzeros: number;
+  /** stats(model) only: of the rows, those that only carry a tensor a later layer reads (graph models), and their nonzeros */
+  carryUnits?: number;
+  carryNonzeros?: number;
   /** stored weights: rows×cols for dense, nonzeros for csr */
   weights: number;
   biases: number;
   /** multiply-accumulates per sample: rows×cols dense, nonzeros csr */
   macs: number;
-  /** native bytes: weights (dense rows padded to 16 floats; csr 4-B values + 4-B columns + 8-B row pointers) + 4-B biases */
+  /** native bytes (see layerBytes in size.ts): weights (dense rows padded to 16 floats; csr 4-B values + 4-B columns + 8-B row pointers) + 4-B biases */
   bytes: number;
   activation: string;
 }
@@ -57,69 +63,12 @@ export interface CnnStats {
   csr: MlpStats;
 }
 
-/** Taps of a window along one axis that land inside [0, size): closed form per output position, summed. */
-function validTapsSum(out: number, size: number, k: number, s: number, d: number, before: number): number {
-  let sum = 0;
-  for (let o = 0; o < out; o++) {
-    const start = o * s - before;
-    const lo = Math.max(0, Math.ceil(-start / d));
-    const hi = Math.min(k - 1, Math.floor((size - 1 - start) / d));
-    if (hi >= lo) sum += hi - lo + 1;
-  }
-  return sum;
-}
-
-function mapCounts(m: AffineMap | null, n: number): { allOne: boolean; cnt: (i: number) => number; total: number } {
-  if (!m) return { allOne: true, cnt: () => 1, total: n };
-  let allOne = true;
-  for (let i = 0; i < n && allOne; i++) allOne = m.off[i + 1] - m.off[i] === 1;
-  return { allOne, cnt: (i) => m.off[i + 1] - m.off[i], total: m.off[n] };
-}
-
-/** Nonzeros of layer `l` without building it. */
-export function layerNonzeros(l: LayerPlan, ops: PlanOp[]): number {
-  if (l.prim === PRIM.explicit) return l.csr!.colIdx.length;
-  const p = ops[l.opIndex];
-  const nIn = p.inH * p.inW * p.inC;
-  const { allOne, cnt, total } = mapCounts(l.inMap, nIn);
-  if (l.prim === PRIM.dense) return p.outC * total;
-  const cinG = l.prim === PRIM.conv ? p.inC / p.groups : 1;
-  const perOut = l.prim === PRIM.conv ? p.outC : p.outC; // every output channel sees cinG input channels
-  if (allOne) {
-    const sy = validTapsSum(p.outH, p.inH, p.kh, p.sh, p.dh, p.pads[0]);
-    const sx = validTapsSum(p.outW, p.inW, p.kw, p.sw, p.dw, p.pads[2]);
-    return perOut * cinG * sy * sx;
-  }
-  // General input map: Σ over outputs of Σ over in-range taps of the map's entry counts.
-  let sum = 0;
-  const groups = l.prim === PRIM.conv ? p.groups : p.inC;
-  const coutG = p.outC / groups;
-  for (let oy = 0; oy < p.outH; oy++)
-    for (let ox = 0; ox < p.outW; ox++)
-      for (let g = 0; g < groups; g++) {
-        let s = 0;
-        for (let ky = 0; ky < p.kh; ky++) {
-          const y = oy * p.sh - p.pads[0] + ky * p.dh;
-          if (y < 0 || y >= p.inH) continue;
-          for (let kx = 0; kx < p.kw; kx++) {
-            const x = ox * p.sw - p.pads[2] + kx * p.dw;
-            if (x < 0 || x >= p.inW) continue;
-            const base = (y * p.inW + x) * p.inC + g * cinG;
-            for (let ci = 0; ci < cinG; ci++) s += cnt(base + ci);
-          }
-        }
-        sum += s * coutG;
-      }
-  return sum;
-}
-
-function mlpPlanStats(mp: MlpPlan, ops: PlanOp[], format: 'dense' | 'csr'): MlpStats {
+function mlpPlanStats(mp: MlpPlan, format: MlpFormat): MlpStats {
   const layers = mp.layers.map((l): MlpLayerStats => {
-    const nnz = layerNonzeros(l, ops);
-    const ld = Math.ceil(l.cols / 16) * 16;
+    const nnz = l.nonzeros;
     const weights = format === 'dense' ? l.rows * l.cols : nnz;
-    const bytes = (format === 'dense' ? l.rows * ld * 4 : nnz * 8 + (l.rows + 1) * 8) + l.rows * 4;
-    return { origin: l.origin, kind: l.kind, rows: l.rows, cols: l.cols, nonzeros: nnz, weights, biases: l.rows, macs: weights, bytes, activation: l.act.name };
+    const bytes = layerBytes(format, l.rows, l.cols, nnz);
+    return { origin: l.origin, kind: l.kind, rows: l.rows, cols: l.cols, nonzeros: nnz, carryUnits: l.carryRows, carryNonzeros: l.carryNonzeros, weights, biases: l.rows, macs: weights, bytes, activation: l.act.name };
   });
   return { format, layers, totals: totalsOf(layers) };
 }
@@ -143,9 +92,8 @@ function cnnStats(model: CnnModel): CnnStats {
     if (p.op === OP.conv2d) {
       const cinG = p.inC / p.groups;
       const weights = p.kh * p.kw * cinG * p.outC;
-      const sy = validTapsSum(p.outH, p.inH, p.kh, p.sh, p.dh, p.pads[0]);
-      const sx = validTapsSum(p.outW, p.inW, p.kw, p.sw, p.dw, p.pads[2]);
-      return { ...base, macs: p.outH * p.outW * weights, macsWithoutPadding: p.outC * cinG * sy * sx, weights, biases: p.bias >= 0 ? p.outC : 0 };
+      const { y, x } = windowAxes(p);
+      return { ...base, macs: p.outH * p.outW * weights, macsWithoutPadding: p.outC * cinG * validTapsSum(y) * validTapsSum(x), weights, biases: p.bias >= 0 ? p.outC : 0 };
     }
     if (p.op === OP.dense) {
       const weights = p.inC * p.outC;
@@ -164,8 +112,9 @@ function cnnStats(model: CnnModel): CnnStats {
       totals.convWeights += l.weights;
     }
   }
-  const mp = planMlp(plan);
-  return { layers, totals, dense: mlpPlanStats(mp, plan.ops, 'dense'), csr: mlpPlanStats(mp, plan.ops, 'csr') };
+  // Counted, not stored: explicit layers are sized without being written.
+  const mp = planMlp(plan, { format: 'csr', store: false });
+  return { layers, totals, dense: mlpPlanStats(mp, 'dense'), csr: mlpPlanStats(mp, 'csr') };
 }
 
 function builtStats(mlp: Mlp): MlpStats {

@@ -4,7 +4,7 @@
  */
 import { native, type NativeLayerInput } from '../native.js';
 import { Cnn2MlpError, fromNative, invalidArg } from '../errors.js';
-import { ACT_NAMES } from '../model/op-contract.js';
+import { ACT_NAMES, MATRIX_FORMAT } from '../model/op-contract.js';
 import { Mlp, type MlpMetadata } from './mlp.js';
 
 /** Activation names, in code order (the index is the native activation code). */
@@ -60,6 +60,8 @@ export function mlpFromLayers(inputSize: number, layers: readonly MlpLayerSpec[]
     const act = MLP_ACTIVATIONS.indexOf(l.activation ?? 'linear');
     if (act < 0) throw invalidArg(`one of ${MLP_ACTIVATIONS.join(', ')}`, `${at}.activation`, l.activation);
     if (act === 9 && i !== layers.length - 1) throw new Cnn2MlpError('ERR_INVALID_ARG', `${at}: softmax is only allowed on the last layer`);
+    // an MLP layer stores alpha, min and max but not hardSigmoid's offset beta
+    if (l.activation === 'hardSigmoid') throw new Cnn2MlpError('ERR_INVALID_ARG', `${at}: hardSigmoid is not an MLP layer activation (its offset is not stored); use clip on a scaled layer`);
     if (!(l.values instanceof Float32Array)) throw invalidArg('a Float32Array', `${at}.values`, l.values);
     if (l.bias !== undefined && (!(l.bias instanceof Float32Array) || l.bias.length !== l.rows))
       throw invalidArg(`a Float32Array of ${l.rows} values`, `${at}.bias`, l.bias);
@@ -70,12 +72,12 @@ export function mlpFromLayers(inputSize: number, layers: readonly MlpLayerSpec[]
     width = l.rows;
     if (l.format === 'dense') {
       if (l.values.length !== l.rows * l.cols) throw invalidArg(`${l.rows * l.cols} values (rows × cols)`, `${at}.values`, l.values);
-      return { format: 0, ...base } as NativeLayerInput;
+      return { format: MATRIX_FORMAT.dense, ...base } as NativeLayerInput;
     }
     if (!(l.colIdx instanceof Int32Array) || l.colIdx.length !== l.values.length)
       throw invalidArg(`an Int32Array of ${l.values.length} column indices`, `${at}.colIdx`, l.colIdx);
     if (!l.rowPtr || l.rowPtr.length !== l.rows + 1) throw invalidArg(`${l.rows + 1} row pointers`, `${at}.rowPtr`, l.rowPtr);
-    return { format: 1, ...base, rowPtr: Float64Array.from(l.rowPtr), colIdx: l.colIdx } as NativeLayerInput;
+    return { format: MATRIX_FORMAT.csr, ...base, rowPtr: Float64Array.from(l.rowPtr), colIdx: l.colIdx } as NativeLayerInput;
   });
   const callSite = new Error();
   let handle;

@@ -108,7 +108,7 @@ describe('compileCnn / runCnn reject bad models and inputs', () => {
 
 describe('the native CNN surface validates its arguments again', () => {
   const plan = planModel(small());
-  const make = () => native().cnnCreate(plan.records, plan.tensors, false, plan.inputSize, plan.outputSize);
+  const make = () => native().cnnCreate(plan.records, plan.tensors, false, plan.inputSize, plan.outputSize, plan.edges, -1);
 
   it('cnnRun / cnnRunSync with wrong sizes, counts or handles', async () => {
     const h = make();
@@ -140,22 +140,22 @@ describe('the native CNN surface validates its arguments again', () => {
 
   it('cnnCreate re-checks records and tensors', () => {
     const n = native();
-    expect(() => n.cnnCreate(new Float64Array(RECORD_SIZE - 1), plan.tensors, false, 60, 90)).toThrow(RangeError);
-    expect(() => n.cnnCreate(plan.records, [new Float64Array(54) as unknown as Float32Array], false, 60, 90)).toThrow(TypeError);
-    expect(() => n.cnnCreate(plan.records, [new Float32Array(35)], false, 60, 90)).toThrow(/op 0 \(layer 0\): weights has 35 values, expected 54/);
-    expect(() => n.cnnCreate(plan.records, plan.tensors, false, 61, 90)).toThrow(/inputSize/);
-    expect(() => n.cnnCreate(plan.records, plan.tensors, false, 60, 91)).toThrow(/outputSize/);
+    expect(() => n.cnnCreate(new Float64Array(RECORD_SIZE - 1), plan.tensors, false, 60, 90, plan.edges, -1)).toThrow(RangeError);
+    expect(() => n.cnnCreate(plan.records, [new Float64Array(54) as unknown as Float32Array], false, 60, 90, plan.edges, -1)).toThrow(TypeError);
+    expect(() => n.cnnCreate(plan.records, [new Float32Array(35)], false, 60, 90, plan.edges, -1)).toThrow(/op 0 \(layer 0\): weights has 35 values, expected 54/);
+    expect(() => n.cnnCreate(plan.records, plan.tensors, false, 61, 90, plan.edges, -1)).toThrow(/inputSize/);
+    expect(() => n.cnnCreate(plan.records, plan.tensors, false, 60, 91, plan.edges, -1)).toThrow(/outputSize/);
     const bad = plan.records.slice();
     bad[F.outH] = 7; // inconsistent with kernel, stride and pads
-    expect(() => n.cnnCreate(bad, plan.tensors, false, 60, 90)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_MODEL' }));
+    expect(() => n.cnnCreate(bad, plan.tensors, false, 60, 90, plan.edges, -1)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_MODEL' }));
     const bad2 = plan.records.slice();
     bad2[F.weights] = 5; // no such tensor
-    expect(() => n.cnnCreate(bad2, plan.tensors, false, 60, 90)).toThrow(/tensor index/);
+    expect(() => n.cnnCreate(bad2, plan.tensors, false, 60, 90, plan.edges, -1)).toThrow(/tensor index/);
     const bad3 = plan.records.slice();
     bad3[F.sh] = 0.5;
-    expect(() => n.cnnCreate(bad3, plan.tensors, false, 60, 90)).toThrow(/sh/);
+    expect(() => n.cnnCreate(bad3, plan.tensors, false, 60, 90, plan.edges, -1)).toThrow(/sh/);
     const nan = plan.tensors[0].slice();
     nan[4] = NaN;
-    expect(() => n.cnnCreate(plan.records, [nan], false, 60, 90)).toThrow(/weights\[4\] is not finite/);
+    expect(() => n.cnnCreate(plan.records, [nan], false, 60, 90, plan.edges, -1)).toThrow(/weights\[4\] is not finite/);
   });
 });

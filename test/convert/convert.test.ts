@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Cnn2MlpError, convert, stats } from '../../src/index.js';
 import type { Mlp } from '../../src/mlp/mlp.js';
 import type { CnnModel } from '../../src/model/types.js';
+import { planModel } from '../../src/model/plan.js';
 import { native } from '../../src/native.js';
 import { checkConvert } from '../support/check-convert.js';
 import { randomInput, sampleSize, seededUniform } from '../support/random-cnn.js';
@@ -161,5 +162,17 @@ describe('convert: hand-picked cases', () => {
     expect(() => native().convertBuild({ ...good, layers: [{ ...explicit, prim: 0, opIndex: 0 }] } as never, p, a)).toThrow(RangeError);
     const ok = await native().convertBuild({ ...good, layers: [{ ...explicit, csrCol: new Int32Array([1]) }] } as never, p, a);
     native().mlpDispose(ok);
+    // a conv layer (1×1, 4 → 1 channel on 1×1) with addend rows: columns in range, rows and
+    // primaryRows consistent with the op and rowLogical
+    const plan = planModel({ layout: 'NHWC', inputShape: [1, 1, 4], layers: [{ type: 'conv2d', filters: 1, kernelSize: [1, 1], weights: new Float32Array(4).fill(0.5) }] });
+    const spec = { ...good, records: plan.records, tensors: plan.tensors };
+    const conv = { ...explicit, prim: 0, opIndex: 0, rows: 2, csrPtr: new Int32Array([0, 1, 2]), csrCol: new Int32Array([0, 3]), csrVal: new Float64Array([1, 1]), csrBias: new Float64Array([0, 0]) };
+    expect(() => native().convertBuild({ ...spec, layers: [{ ...conv, csrCol: new Int32Array([0, 4]) }] } as never, p, a)).toThrow(/csrCol has an index out of range/);
+    expect(() => native().convertBuild({ ...spec, layers: [{ ...conv, primaryRows: 2 }] } as never, p, a)).toThrow(/primaryRows must equal/);
+    expect(() => native().convertBuild({ ...spec, layers: [{ ...conv, primaryRows: 2, rowLogical: new Int32Array([0, 1]) }] } as never, p, a)).toThrow(/rowLogical has an index out of range/);
+    const plain = { ...conv, csrPtr: undefined, csrCol: undefined, csrVal: undefined, csrBias: undefined };
+    expect(() => native().convertBuild({ ...spec, layers: [plain] } as never, p, a)).toThrow(/rows must equal primaryRows/);
+    const built = await native().convertBuild({ ...spec, layers: [conv] } as never, p, a);
+    native().mlpDispose(built);
   });
 });

@@ -302,7 +302,7 @@ describe('malformed checkpoints give a clear Cnn2MlpError', () => {
     await expectCode(loadCheckpoint(tf2, badPool), 'ERR_INVALID_MODEL', /^layer 3 \(maxPool2d\): Expected poolSize to be a pair of integers ≥ 1/);
     const bigPool = { ...KERAS_ARCH, layers: KERAS_ARCH.layers.map((l, i) => (i === 3 ? { type: 'maxPool2d' as const, poolSize: [12, 12] as [number, number] } : l)) };
     await expectCode(loadCheckpoint(tf2, bigPool), 'ERR_INVALID_MODEL', /^layer 3 \(maxPool2d\): the height window \(12 .*\) is larger than the padded input \(11\)/);
-    const badAct = { ...KERAS_ARCH, layers: KERAS_ARCH.layers.map((l, i) => (i === 0 ? { ...l, activation: 'swish' } : l)) } as CheckpointArchitecture;
+    const badAct = { ...KERAS_ARCH, layers: KERAS_ARCH.layers.map((l, i) => (i === 0 ? { ...l, activation: 'gelu' } : l)) } as CheckpointArchitecture;
     await expectCode(loadCheckpoint(tf2, badAct), 'ERR_INVALID_MODEL', /^layer 0 \(conv2d 'layer_with_weights-0'\): unknown activation/);
     await expectCode(loadCheckpoint(tf2, { inputShape: [28, -1, 1], layers: [] }), 'ERR_INVALID_MODEL', /inputShape/);
     await expectCode(loadCheckpoint(tf2, { inputShape: [800], layers: [{ type: 'dense' } as never] }), 'ERR_INVALID_ARG', /layer 0 \(dense\): name its kernel variable/);

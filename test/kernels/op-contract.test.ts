@@ -11,7 +11,7 @@ import { HEADER_PATH, renderOpContract } from '../../scripts/gen-op-contract.js'
 import { MLP_ACTIVATIONS } from '../../src/mlp/layers.js';
 import { ACT_NAMES, OP, PRIM, RECORD_SIZE } from '../../src/model/op-contract.js';
 import { ACT } from '../../src/model/plan.js';
-import { PRIM as LAYERS_PRIM } from '../../src/convert/layers.js';
+import { PRIM as LAYERS_PRIM } from '../../src/convert/layer-plan.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -29,7 +29,7 @@ describe('op contract', () => {
   });
 
   it('no other native file defines a contract constant', () => {
-    const defs = /enum\s+(Op|ActCode|Prim)\b|kRecordSize\s*=|kFlag\w+\s*=|namespace\s+field\b|1\.0507009873|1\.6732632423/;
+    const defs = /enum\s+(class\s+)?(Op|ActCode|Prim|MatrixFormat|CoordinateMode|NearestMode)\b|kRecordSize\s*=|kMaxOpInputs\s*=|kFlag\w+\s*=|namespace\s+field\b|1\.0507009873|1\.6732632423/;
     const offenders = nativeFiles(path.join(root, 'native'))
       .filter((f) => !f.endsWith(path.join('core', 'op_contract.h')))
       .filter((f) => defs.test(readFileSync(f, 'utf8')))

@@ -23,7 +23,12 @@ function network(seed: number, activation: MlpLayerSpec['activation']): { inputS
 }
 
 describe('runMlp', () => {
-  it.each(MLP_ACTIVATIONS)('matches the naive evaluation with %s, batch 1 and 5, sync and async', async (activation) => {
+  it('refuses hardSigmoid (an MLP layer does not store its offset)', () => {
+    const { inputSize, layers } = network(1, 'hardSigmoid');
+    expect(() => mlpFromLayers(inputSize, layers)).toThrow(/hardSigmoid is not an MLP layer activation/);
+  });
+
+  it.each(MLP_ACTIVATIONS.filter((a) => a !== 'hardSigmoid'))('matches the naive evaluation with %s, batch 1 and 5, sync and async', async (activation) => {
     const { inputSize, layers } = network(MLP_ACTIVATIONS.indexOf(activation) + 1, activation);
     using mlp = mlpFromLayers(inputSize, layers);
     for (const batch of [1, 5]) {

@@ -54,7 +54,7 @@ describe('memory', () => {
       expect(m, (err as Error).message).not.toBeNull();
       expect(Number(m![1])).toBeGreaterThan(least);
     }
-    // Nothing near the estimate was touched. Known gap (CSR only: dense checks a lower bound first): planning (src/convert/layers.ts
+    // Nothing near the estimate was touched. Known gap (CSR only: dense checks a lower bound first): planning (src/convert/planner.ts
     // planMlp) holds O(features) maps (~32 B per feature, ~135 MB here) before the estimate is known.
     expect(process.memoryUsage.rss() - before).toBeLessThan(400 * 2 ** 20);
   });

@@ -44,10 +44,11 @@ const newT = (h: number, w: number, c: number, vector: boolean): T => {
 
 function resolveAct(a: unknown): ActParams {
   if (a === undefined) return { type: 'linear', alpha: 0, min: 0, max: 0 };
-  const s = (typeof a === 'string' ? { type: a } : a) as { type: string; alpha?: number; min?: number; max?: number };
+  const s = (typeof a === 'string' ? { type: a } : a) as { type: string; alpha?: number; beta?: number; min?: number; max?: number };
   if (s.type === 'relu6') return { type: 'clip', alpha: 0, min: 0, max: 6 };
-  const alpha = s.alpha ?? (s.type === 'leakyRelu' ? 0.2 : 1);
-  return { type: s.type, alpha, min: s.min ?? -Infinity, max: s.max ?? Infinity };
+  // Keras leaky ReLU 0.2, ONNX HardSigmoid alpha 0.2 / beta 0.5, ELU 1
+  const alpha = s.alpha ?? (s.type === 'leakyRelu' || s.type === 'hardSigmoid' ? 0.2 : 1);
+  return { type: s.type, alpha, beta: s.beta ?? 0.5, min: s.min ?? -Infinity, max: s.max ?? Infinity };
 }
 
 /** Output size and the pad before, along one axis. */
@@ -83,7 +84,7 @@ function applyAct(t: T, a: ActParams): void {
     const v = activate(a, t.y[i]);
     t.e32[i] = activationError(a, v, t.e32[i]);
     // slopes and bounds are stored in float32 by converters and formats: one rounding of the result
-    t.ep[i] = lipschitz(a) * t.ep[i] + (a.type === 'leakyRelu' || a.type === 'elu' || a.type === 'clip' ? U * Math.abs(v) : 0);
+    t.ep[i] = lipschitz(a) * t.ep[i] + (a.type === 'leakyRelu' || a.type === 'elu' || a.type === 'clip' || a.type === 'hardSigmoid' ? U * (Math.abs(v) + 1) : 0);
     t.y[i] = v;
   }
 }

@@ -37,6 +37,8 @@ export interface ActParams {
   alpha: number;
   min: number;
   max: number;
+  /** hardSigmoid's offset */
+  beta?: number;
 }
 
 const SELU_L = 1.0507009873554805;
@@ -53,6 +55,9 @@ export function activate(a: ActParams, v: number): number {
     case 'elu': return v >= 0 ? v : a.alpha * Math.expm1(v);
     case 'selu': return v >= 0 ? SELU_L * v : SELU_L * SELU_A * Math.expm1(v);
     case 'softplus': return v > 30 ? v : Math.log1p(Math.exp(v));
+    case 'hardSigmoid': return Math.max(0, Math.min(1, a.alpha * v + (a.beta ?? 0.5)));
+    case 'hardSwish': return (v * Math.min(Math.max(v + 3, 0), 6)) / 6;
+    case 'swish': return v / (1 + Math.exp(-v));
     default: return v;
   }
 }
@@ -64,6 +69,9 @@ export function lipschitz(a: ActParams): number {
     case 'elu': return Math.max(1, Math.abs(a.alpha));
     case 'selu': return SELU_L * SELU_A;
     case 'sigmoid': return 0.25;
+    case 'hardSigmoid': return Math.abs(a.alpha);
+    case 'hardSwish': return 1.5; // slope (2x + 3) / 6 at x = 3
+    case 'swish': return 1.1; // max of σ(x)(1 + x(1 − σ(x))) ≈ 1.0998
     default: return 1;
   }
 }
@@ -81,6 +89,10 @@ export function activationError(a: ActParams, y: number, e: number): number {
     case 'sigmoid': return 0.25 * e + 8 * U * (Math.abs(y) + 1);
     case 'tanh': return e + 8 * U * (Math.abs(y) + 1);
     case 'softplus': return e + 8 * U * (Math.abs(y) + 1);
+    case 'swish': return 1.1 * e + 8 * U * (Math.abs(y) + 1);
+    // slope and offset stored in float32, then a multiply-add and a clamp; x·relu6(x + 3)/6: 4 roundings
+    case 'hardSigmoid': return Math.abs(a.alpha) * e + 4 * U * (Math.abs(y) + 1);
+    case 'hardSwish': return 1.5 * e + 4 * U * (Math.abs(y) + 1);
     default: return e;
   }
 }

@@ -55,6 +55,10 @@ function activationNodes(a: Activation, input: string, output: string, i: number
     case 'relu6':
     case 'clip':
       return node('Clip', [], [`clipmin${i}`, `clipmax${i}`]);
+    case 'hardSigmoid':
+    case 'hardSwish':
+    case 'swish':
+      throw new Error(`the ONNX MLP peer has no ${spec.type} activation`);
   }
 }
 

@@ -102,6 +102,12 @@ export function tfActivation(t: typeof TF, x: TF.Tensor, a: Activation | undefin
       return t.softplus(x);
     case 'softmax':
       return t.softmax(x, -1);
+    case 'hardSigmoid':
+      return t.clipByValue(t.add(t.mul(x, spec.alpha ?? 0.2), spec.beta ?? 0.5), 0, 1);
+    case 'hardSwish':
+      return t.div(t.mul(x, t.clipByValue(t.add(x, 3), 0, 6)), 6);
+    case 'swish':
+      return t.mul(x, t.sigmoid(x));
   }
 }
 
