@@ -9,12 +9,14 @@ import { arbCnnCase, randomInput, sampleSize } from '../support/random-cnn.js';
  * recombination or a 1e-5 relative error in a composed weight exceeds them.
  */
 describe('convert: MLP(x) == CNN(x) for random CNNs', () => {
-  it('holds for every layer kind, both layouts, dense and csr', async () => {
+  it('holds for every layer kind, both layouts, dense, csr, rcsr and auto', async () => {
     const seen = new Set<string>();
     let worst = 0;
     await fc.assert(
       fc.asyncProperty(arbCnnCase, async ({ model, batch, inputSeed }) => {
-        worst = Math.max(worst, (await checkConvert(model, randomInput(sampleSize(model), batch, inputSeed), batch)).worst);
+        // run-CSR and auto alternate between cases (each case already builds three MLPs)
+        const formats = ['dense', 'csr', inputSeed % 2 ? 'rcsr' : 'auto'] as const;
+        worst = Math.max(worst, (await checkConvert(model, randomInput(sampleSize(model), batch, inputSeed), batch, { formats: [...formats] })).worst);
         seen.add(model.layout);
         if (batch > 1) seen.add('batch>1');
         for (const l of model.layers) {

@@ -10,6 +10,7 @@
  */
 import { expect } from 'vitest';
 import { convert, runCnn, runMlp, stats } from '../../src/index.js';
+import type { ConvertFormat } from '../../src/convert/convert.js';
 import type { Mlp } from '../../src/mlp/mlp.js';
 import type { CnnModel } from '../../src/model/types.js';
 import { referenceCnn } from './reference-cnn.js';
@@ -17,7 +18,7 @@ import { evalStored, readMlp } from './stored-mlp.js';
 import { assertWithin } from './tolerance.js';
 
 export interface CheckOptions {
-  formats?: Array<'dense' | 'csr'>;
+  formats?: ConvertFormat[];
   runCnn?: boolean;
   stats?: boolean;
 }
@@ -26,7 +27,7 @@ export interface CheckResult {
   /** the largest |error| / bound over every comparison */
   worst: number;
   /** the MLP layers each format built */
-  layers: Partial<Record<'dense' | 'csr', Mlp['layers']>>;
+  layers: Partial<Record<ConvertFormat, Mlp['layers']>>;
 }
 
 export async function checkConvert(model: CnnModel, x: Float32Array, batch: number, opts: CheckOptions = {}): Promise<CheckResult> {
