@@ -33,7 +33,7 @@ interface T {
   reads: number;
 }
 
-/** Random DAG of what the converter takes: conv (ReLU, relu6, leakyRelu or linear), residual adds, concats, crops, nearest upsampling, max pools, scale/shift. */
+/** Random DAG of what the converter takes: conv and transposed conv (ReLU, relu6, leakyRelu or linear), residual adds, concats, crops, upsampling (every mode), max pools, scale/shift. */
 function convertibleGraph(seed: number, layout: Layout): { model: CnnModel; inputSize: number } {
   const r = rng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
@@ -58,7 +58,7 @@ function convertibleGraph(seed: number, layout: Layout): { model: CnnModel; inpu
     add({ type: 'conv2d', filters: f, kernelSize: [ksz, ksz], padding: 'same', weights: wts(ksz * ksz * x.c * f, ksz * ksz * x.c), bias: wts(f, 4), activation: act }, [x], { h: x.h, w: x.w, c: f });
   for (let s = int(2, 6); s > 0; s--) {
     const x = r() < 0.6 ? live[live.length - 1] : pick(live);
-    const kind = int(0, 6);
+    const kind = int(0, 7);
     if (kind === 0) conv(x, int(1, 6), pick([1, 3]), pick(acts));
     else if (kind === 1) {
       const y = conv(x, x.c, pick([1, 3]), pick(acts));
@@ -70,7 +70,20 @@ function convertibleGraph(seed: number, layout: Layout): { model: CnnModel; inpu
       if (y) add({ type: 'concat' }, [x, y], { h: x.h, w: x.w, c: x.c + y.c });
       else conv(x, 2, 1, 'relu');
     } else if (kind === 3 && x.h > 2 && x.w > 2) add({ type: 'cropping2d', cropping: [1, 0, 0, 1] }, [x], { h: x.h - 1, w: x.w - 1, c: x.c });
-    else if (kind === 4 && x.h * x.w <= 30) add({ type: 'upsample2d', size: [2, 2], mode: 'nearest' }, [x], { h: 2 * x.h, w: 2 * x.w, c: x.c });
+    else if (kind === 4 && x.h * x.w <= 30) {
+      const f = pick([2, 3]);
+      const bilinear = r() < 0.5;
+      const coordinateMode = pick(['asymmetric', 'halfPixel', 'pytorchHalfPixel', 'alignCorners'] as const);
+      const mode = bilinear ? { mode: 'bilinear' as const } : { mode: 'nearest' as const, nearestMode: pick(['floor', 'roundPreferFloor', 'roundPreferCeil', 'ceil'] as const) };
+      add({ type: 'upsample2d', size: [f, f], coordinateMode, ...mode }, [x], { h: f * x.h, w: f * x.w, c: x.c });
+    } else if (kind === 6 && x.h * x.w <= 30) {
+      // stride 2, 'same': output 2h × 2w; kernel 3 overlaps taps, groups split channels
+      const f = pick([2, 4]);
+      const ksz = pick([2, 3]);
+      const groups = x.c % 2 === 0 && r() < 0.4 ? 2 : 1;
+      const weights = wts(ksz * ksz * (f / groups) * x.c, ksz * ksz * x.c);
+      add({ type: 'conv2dTranspose', filters: f, kernelSize: [ksz, ksz], strides: [2, 2], padding: 'same', groups, weights, bias: wts(f, 4), activation: pick(acts) } as Layer, [x], { h: 2 * x.h, w: 2 * x.w, c: f });
+    }
     else if (kind === 5) add({ type: 'maxPool2d', poolSize: [2, 2], padding: 'same' }, [x], { h: Math.ceil(x.h / 2), w: Math.ceil(x.w / 2), c: x.c });
     else add({ type: 'scaleShift', scale: wts(x.c, 1), shift: wts(1, 4), activation: pick(acts) }, [x], { h: x.h, w: x.w, c: x.c });
   }
@@ -143,6 +156,23 @@ describe('convert: graph models', () => {
       [32, 0, 'linear'],
       [32, 0, 'linear'],
     ]);
+  });
+
+  it('a product of two tensors is refused naming the node and why; runCnn still runs the model', async () => {
+    const w = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.1 + s) * 0.5);
+    const model: CnnModel = {
+      layout: 'NHWC',
+      inputShape: [3, 3, 2],
+      layers: [
+        { type: 'conv2d', name: 'gate', filters: 2, kernelSize: [1, 1], weights: w(4, 1), activation: 'relu' },
+        { type: 'multiply', name: 'gated', inputs: ['input', 'gate'] },
+      ],
+    };
+    const x = randomInput(18, 1, 5);
+    expectClose(await runCnn(model, x), referenceCnn(model, x, 1));
+    const refused = convert(model, { format: 'csr' });
+    await expect(refused).rejects.toMatchObject({ code: 'ERR_NOT_CONVERTIBLE' });
+    await expect(refused).rejects.toThrow(/gated.*product of two tensors is not affine in the input/);
   });
 
   it('random DAGs of convertible ops: dense and CSR runMlp match runCnn and the float64 reference', async () => {
