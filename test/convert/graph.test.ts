@@ -77,9 +77,9 @@ function convertibleGraph(seed: number, layout: Layout): { model: CnnModel; inpu
       const mode = bilinear ? { mode: 'bilinear' as const } : { mode: 'nearest' as const, nearestMode: pick(['floor', 'roundPreferFloor', 'roundPreferCeil', 'ceil'] as const) };
       add({ type: 'upsample2d', size: [f, f], coordinateMode, ...mode }, [x], { h: f * x.h, w: f * x.w, c: x.c });
     } else if (kind === 6 && x.h * x.w <= 30) {
-      // stride 2, 'same': output 2h × 2w; kernel 3 overlaps taps, groups split channels
+      // stride 2, 'same': output 2h × 2w; kernels 3 and 4 overlap taps, groups split channels
       const f = pick([2, 4]);
-      const ksz = pick([2, 3]);
+      const ksz = pick([2, 3, 4]); // kernel 4 crops one pixel at the start
       const groups = x.c % 2 === 0 && r() < 0.4 ? 2 : 1;
       const weights = wts(ksz * ksz * (f / groups) * x.c, ksz * ksz * x.c);
       add({ type: 'conv2dTranspose', filters: f, kernelSize: [ksz, ksz], strides: [2, 2], padding: 'same', groups, weights, bias: wts(f, 4), activation: pick(acts) } as Layer, [x], { h: 2 * x.h, w: 2 * x.w, c: f });
@@ -156,6 +156,37 @@ describe('convert: graph models', () => {
       [32, 0, 'linear'],
       [32, 0, 'linear'],
     ]);
+  });
+
+  it('activations a whole layer shares stay the layer\'s: hardSigmoid as clip(0, 1) on rows scaled by α and shifted by β, hardSwish, swish, sigmoid, tanh, softmax', async () => {
+    const w = (n: number, s: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.9 + s) * 0.8);
+    const conv = (name: string, cin: number, f: number, activation: Activation, input?: string): Layer =>
+      ({ type: 'conv2d', name, filters: f, kernelSize: [3, 3], padding: 'same', weights: w(9 * cin * f, f), bias: w(f, f + 1), activation, ...(input ? { inputs: [input] } : {}) }) as Layer;
+    const model: CnnModel = {
+      layout: 'NCHW',
+      inputShape: [2, 4, 4],
+      layers: [
+        conv('a', 2, 3, 'relu'),
+        conv('b', 3, 3, 'linear'),
+        // the add fuses into b: hardSigmoid's α, β scale the residual's entries too
+        { type: 'add', name: 'hs', inputs: ['b', 'a'], activation: { type: 'hardSigmoid', alpha: 0.3, beta: 0.4 } },
+        conv('c', 3, 2, 'hardSwish'),
+        { type: 'upsample2d', name: 'up', size: [2, 2], mode: 'bilinear', coordinateMode: 'alignCorners' },
+        conv('d', 2, 2, 'swish'),
+        { type: 'activation', name: 'hs2', activation: { type: 'hardSigmoid', alpha: 0.5, beta: -0.1 } },
+        { type: 'flatten', name: 'flat' },
+        { type: 'dense', name: 'out', units: 3, weights: w(128 * 3, 9), bias: w(3, 10) },
+      ],
+    };
+    const st = await expectConverts(model, 32, 8);
+    expect(st.csr.layers.map((l) => l.activation)).toEqual(['relu', 'clip', 'hardSwish', 'swish', 'clip', 'linear']);
+    const squash: CnnModel = {
+      layout: 'NHWC',
+      inputShape: [3, 3, 2],
+      layers: [conv('e', 2, 2, 'tanh'), conv('f', 2, 2, 'sigmoid'), { type: 'globalAvgPool2d', name: 'gap' }, { type: 'dense', name: 'out', units: 3, weights: w(6, 11), bias: w(3, 12), activation: 'softmax' }],
+    };
+    const sq = await expectConverts(squash, 18, 9);
+    expect(sq.csr.layers.map((l) => l.activation)).toEqual(['tanh', 'sigmoid', 'linear', 'softmax']);
   });
 
   it('a product of two tensors is refused naming the node and why; runCnn still runs the model', async () => {
