@@ -7,7 +7,7 @@
  * with ERR_NOT_CONVERTIBLE naming the layer.
  */
 import { describe, expect, it } from 'vitest';
-import { Cnn2MlpError, convert, runCnn, runMlp, stats } from '../../src/index.js';
+import { Cnn2MlpError, convert, cpuInfo, runCnn, runMlp, setIsa, stats } from '../../src/index.js';
 import type { Activation, CnnModel, Layer, Layout } from '../../src/model/types.js';
 import { expectClose } from '../support/compare.js';
 import { referenceCnn } from '../support/graph-reference.js';
@@ -206,8 +206,13 @@ describe('convert: graph models', () => {
     await expect(refused).rejects.toThrow(/gated.*product of two tensors is not affine in the input/);
   });
 
-  it('random DAGs of convertible ops: dense and CSR runMlp match runCnn and the float64 reference', async () => {
-    for (let seed = 1; seed <= 40; seed++) await expectConverts(...(Object.values(convertibleGraph(seed, seed % 2 ? 'NCHW' : 'NHWC')) as [CnnModel, number]), seed);
+  it.each(cpuInfo().supportedIsas)('random DAGs of convertible ops on %s kernels: dense and CSR runMlp match runCnn and the float64 reference', async (isa) => {
+    setIsa(isa);
+    try {
+      for (let seed = 1; seed <= 40; seed++) await expectConverts(...(Object.values(convertibleGraph(seed, seed % 2 ? 'NCHW' : 'NHWC')) as [CnnModel, number]), seed);
+    } finally {
+      setIsa('auto');
+    }
   }, 240_000);
 
   it('what has no exact form is refused naming the layer; the rest of the random graph family converts', async () => {
