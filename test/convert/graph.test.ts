@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { Cnn2MlpError, convert, cpuInfo, runCnn, runMlp, setIsa, stats } from '../../src/index.js';
 import type { Activation, CnnModel, Layer, Layout } from '../../src/model/types.js';
+import { statsTable } from '../../src/cli/stats.js';
 import { expectClose } from '../support/compare.js';
 import { referenceCnn } from '../support/graph-reference.js';
 import { randomInput } from '../support/random-cnn.js';
@@ -134,6 +135,12 @@ describe('convert: graph models', () => {
       [75 + 150, 150],
       [75, 0],
     ]);
+    // each carried feature reads one input unit (a pair: +1 and −1); CSR bytes: 8 per nonzero, 8 per row pointer, 4 per bias
+    const t = st.csr.totals;
+    expect([t.carryUnits, t.carryNonzeros, t.carryMacs, t.carryBytes]).toEqual([150, 150, 150, 150 * 8 + 150 * 8 + 150 * 4]);
+    // dense carry rows hold all 75 columns, padded to 80 floats
+    expect([st.dense.totals.carryMacs, st.dense.totals.carryBytes]).toEqual([150 * 75, 150 * 80 * 4 + 150 * 4]);
+    expect(statsTable(st)).toMatch(/of which carry, CSR +150 +150 +150 +150 units +/);
   });
 
   it('a relu6 layer carrying the skip tensor becomes a ReLU layer with its rows twice: relu(x) − relu(x − 6)', async () => {
