@@ -3,6 +3,7 @@
  * tensors already live on. An add sums its inputs' maps feature by feature; a concat stacks them
  * along channels; cropping and nearest upsampling select features.
  */
+import { FLAG_BILINEAR, type PlanOp } from '../model/plan.js';
 import { MapBuilder, gather, type AffineMap } from './affine-map.js';
 
 /** Feature i = Σ_k maps[k][i]; entries of one unit are summed (their constants too). */
@@ -113,11 +114,15 @@ function sourceCoordinate(x: number, inSize: number, out: number, factor: number
 }
 
 /**
- * Upsampling of an (inH, inW, c) tensor: output (y, x, ch) = Σ over the four corners of
+ * An upsample2d op over an (inH, inW, c) tensor: output (y, x, ch) = Σ over the four corners of
  * wy·wx·input(corner, ch) — the exact linear form of the runtime's lerps (nearest: one corner,
  * weight 1). Entries of one unit are merged.
  */
-export function upsampleMap(m: AffineMap, ys: UpsampleAxis, xs: UpsampleAxis, inW: number, c: number): AffineMap {
+export function upsampleMap(m: AffineMap, op: PlanOp): AffineMap {
+  const bilinear = (op.flags & FLAG_BILINEAR) !== 0;
+  const ys = upsampleAxis(op.inH, op.sh, bilinear, op.coordinateMode, op.nearestMode);
+  const xs = upsampleAxis(op.inW, op.sw, bilinear, op.coordinateMode, op.nearestMode);
+  const [inW, c] = [op.inW, op.inC];
   const outH = ys.i0.length;
   const outW = xs.i0.length;
   const out = new MapBuilder(outH * outW * c);

@@ -11,13 +11,13 @@
  * Everything is exact; what has no exact MLP form throws ERR_NOT_CONVERTIBLE naming the layer.
  */
 import { Cnn2MlpError } from '../errors.js';
-import { ACT, FLAG_BILINEAR, FLAG_FLATTEN_CHW, OP, type Plan, type PlanOp, type ResolvedActivation } from '../model/plan.js';
+import { ACT, FLAG_FLATTEN_CHW, OP, type Plan, type PlanOp, type ResolvedActivation } from '../model/plan.js';
 import { activateConst, LINEAR, nonNegativeAct, RELU, rowFolded } from './activation.js';
 import { entries, fromChannelFirst, gather, identityMap, isIdentity, isInjective, isPermutation, toChannelFirst, type AffineMap } from './affine-map.js';
 import { CsrWriter } from './explicit-layer.js';
 import { PRIM, type LayerKind, type LayerPlan, type MlpPlan, type Prim } from './layer-plan.js';
-import { carriesPast, carryRows, recombine, reluRewrite, type ReluRewrite } from './carry.js';
-import { concatMaps, selectPixels, sumMaps, upsampleAxis, upsampleMap } from './graph-maps.js';
+import { carriesPast, carryRows, recombine, reluRewrite, secondCopy } from './carry.js';
+import { concatMaps, selectPixels, sumMaps, upsampleMap } from './graph-maps.js';
 import { transposeConvRows } from './transpose-conv.js';
 import { anyMaybeNegative, maxNetwork, maxStages, poolWindows, preluStage } from './relu-stages.js';
 import { layerBytes, primaryNonzeros, type MlpFormat } from './size.js';
@@ -127,7 +127,7 @@ class MlpPlanner {
         this.features = selectPixels(this.features, op.outH, op.outW, op.inW, op.inC, (y, x) => [y + op.pads[0], x + op.pads[2]]);
         return this.activate(op.activation, op);
       case OP.upsample2d:
-        this.upsample(op);
+        this.features = upsampleMap(this.features, op);
         return this.activate(op.activation, op);
       case OP.conv2dTranspose:
         this.transposeConv(op);
@@ -180,21 +180,12 @@ class MlpPlanner {
     const nonzeros = primaryNonzeros(prim, op, inMap, this.units, addend?.csr ?? null, rw ? 2 : 1);
     const layer = { prim, opIndex, rows, cols: this.units, inMap, csr: addend?.csr ?? null, nonzeros, primaryRows };
     const carry = { carryRows: rows - primaryRows, carryNonzeros: addend?.carryNonzeros ?? 0, addend: addend !== null };
-    const copies = rw ? this.secondCopy(rows, outputs, rw) : { rowLogical: null, rowScale: null, rowShift: null };
+    const copies = rw ? secondCopy(rows, outputs, rw) : { rowLogical: null, rowScale: null, rowShift: null };
     const fold = rowFolded(act); // (nothing is carried past it: carryRows refused that above)
     if (fold) Object.assign(copies, { rowScale: new Float64Array(rows).fill(fold.scale), rowShift: new Float64Array(rows).fill(fold.shift) });
     this.pushLayer({ ...layer, ...carry, ...copies, act: fold ? fold.act : act, origin: op.layerName, kind });
     addend?.values.forEach((v, k) => (this.values[v] = addend.maps[k]));
     this.features = rw ? recombine(outputs, rw) : identityMap(outputs);
-  }
-
-  /** Rows [outputs, 2·outputs) compute the op's outputs again, scaled and shifted (see reluRewrite). */
-  private secondCopy(rows: number, outputs: number, rw: ReluRewrite) {
-    const rowLogical = Int32Array.from({ length: rows }, (_, r) => (r < 2 * outputs ? r % outputs : 0));
-    const second = (r: number) => r >= outputs && r < 2 * outputs;
-    const rowScale = rw.scale === 1 ? null : Float64Array.from({ length: rows }, (_, r) => (second(r) ? rw.scale : 1));
-    const rowShift = rw.shift === 0 ? null : Float64Array.from({ length: rows }, (_, r) => (second(r) ? rw.shift : 0));
-    return { rowLogical, rowScale, rowShift };
   }
 
   /**
@@ -308,13 +299,6 @@ class MlpPlanner {
         }
       return mapAfter ? (rw ? recombine(m.n, rw) : identityMap(m.n)) : null;
     });
-  }
-
-  private upsample(op: PlanOp): void {
-    const bilinear = (op.flags & FLAG_BILINEAR) !== 0;
-    const ys = upsampleAxis(op.inH, op.sh, bilinear, op.coordinateMode, op.nearestMode);
-    const xs = upsampleAxis(op.inW, op.sw, bilinear, op.coordinateMode, op.nearestMode);
-    this.features = upsampleMap(this.features, ys, xs, op.inW, op.inC);
   }
 
   /** Its own sparse layer (linear: the op's activation follows as for any other op). */
