@@ -39,7 +39,7 @@ try {
   const viaMlp = await runMlp(mlp, input);
   const viaCnn = await runCnn(model, input);
   t = performance.now();
-  await exportOnnx(mlp, file);
+  await exportOnnx(mlp, file, { shape: 'flat' });
   console.log(`exportOnnx: ${secs(t)}, rss ${rss()}`);
   mlp.dispose();
   const modelBytes = fs.statSync(file).size;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packs cnn2mlp as a user would receive it (prebuilt addon included), installs the tarball into an
-# empty ESM project, type-checks a TypeScript import against the shipped .d.ts and runs a model.
+# empty ESM project, type-checks a TypeScript import against the shipped .d.ts and runs a model,
+# then loads it with require() as a CommonJS project would.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tmp="$(mktemp -d)"
@@ -32,3 +33,13 @@ console.log(`pack smoke ok: ${cpuInfo().activeIsa}, output ${Array.from(y).join(
 TS
 npx tsc --strict --module nodenext --moduleResolution nodenext --target es2022 --skipLibCheck false --types node check.ts
 node check.js
+cat > check.cjs <<'CJS'
+const { runCnnSync } = require('cnn2mlp');
+const y = runCnnSync(
+  { layout: 'NHWC', inputShape: [4, 4, 1], layers: [{ type: 'conv2d', filters: 1, kernelSize: [2, 2], strides: [2, 2], weights: new Float32Array([1, 1, 1, 1]) }, { type: 'flatten' }] },
+  Float32Array.from({ length: 16 }, (_, i) => i),
+);
+if (Array.from(y).join(' ') !== '10 18 42 50') throw new Error(`unexpected output ${Array.from(y)}`);
+console.log('pack smoke ok: require()');
+CJS
+node check.cjs

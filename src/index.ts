@@ -19,9 +19,9 @@ export {
   type LoadCheckpointOptions,
 } from './formats/checkpoint.js';
 export { cnnToOnnx, exportOnnx, type ExportOnnxOptions } from './formats/onnx-export.js';
-export { loadOnnx, ONNX_SUPPORTED_OPS } from './formats/onnx.js';
+export { loadOnnx, ONNX_FOLDED_OPS, ONNX_MAX_OPSET, ONNX_MIN_OPSET, ONNX_SUPPORTED_OPS } from './formats/onnx.js';
 export { exportOpenCv, type ExportOpenCvOptions, type OpenCvExportInfo } from './formats/opencv.js';
-export { loadTfjs, TFJS_SUPPORTED_LAYERS } from './formats/tfjs.js';
+export { loadTfjs, TFJS_GRAPH_OPS, TFJS_SUPPORTED_LAYERS } from './formats/tfjs.js';
 export { loadMlp, saveMlp, type LoadMlpOptions } from './mlp/file.js';
 export { mlpFromLayers, MLP_ACTIVATIONS, type MlpActivationName, type MlpLayerSpec } from './mlp/layers.js';
 export { Mlp, type MlpMetadata, type MlpLayerInfo } from './mlp/mlp.js';

@@ -146,7 +146,8 @@ export interface NativeAddon {
   /** Forces a kernel family ('auto' = best); throws ERR_UNSUPPORTED when the CPU lacks it. Returns the active one. */
   setIsa(isa: IsaName | 'auto'): IsaName;
   residentBytes(): number;
-  availableMemoryBytes(): number;
+  /** MemAvailable lowered to the memory cgroup's headroom; `root` stands in for '/' (tests). -1 when unknown. */
+  availableMemoryBytes(root?: string): number;
 
   // --- the kernel registry (native/napi/kernels.cc) ---
   kernelList(): NativeKernelInfo[];

@@ -214,7 +214,15 @@ Napi::Value MlpDispose(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ResidentBytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(residentBytes())); }
-Napi::Value AvailableBytes(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), double(availableMemoryBytes())); }
+// Optional argument: a directory standing in for "/" (tests give a fake /proc and /sys/fs/cgroup).
+Napi::Value AvailableBytes(const Napi::CallbackInfo& info) {
+  std::string root;
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "availableMemoryBytes: Expected a string for root");
+    root = info[0].As<Napi::String>().Utf8Value();
+  }
+  return Napi::Number::New(info.Env(), double(availableMemoryBytes(root)));
+}
 
 Registration r1("mlpFromLayers", MlpFromLayers);
 Registration r2("mlpInfo", MlpInfo);

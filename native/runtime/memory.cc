@@ -38,8 +38,37 @@ Buffer::~Buffer() {
   else std::free(data_);
 }
 
-int64_t availableMemoryBytes() {
-  FILE* f = std::fopen("/proc/meminfo", "r");
+namespace {
+
+// The first number in `file`, or -1 when it is missing, unreadable or "max".
+int64_t readNumber(const std::string& file) {
+  FILE* f = std::fopen(file.c_str(), "r");
+  if (!f) return -1;
+  long long v = -1;
+  if (std::fscanf(f, "%lld", &v) != 1) v = -1;
+  std::fclose(f);
+  return v;
+}
+
+// The value of `key` in a "key value" file such as memory.stat, or 0.
+int64_t readStat(const std::string& file, const char* key) {
+  FILE* f = std::fopen(file.c_str(), "r");
+  if (!f) return 0;
+  char name[128];
+  long long v;
+  int64_t out = 0;
+  while (std::fscanf(f, "%127s %lld", name, &v) == 2) {
+    if (std::strcmp(name, key) == 0) {
+      out = v;
+      break;
+    }
+  }
+  std::fclose(f);
+  return out;
+}
+
+int64_t meminfoAvailable(const std::string& root) {
+  FILE* f = std::fopen((root + "/proc/meminfo").c_str(), "r");
   if (!f) return -1;
   char line[256];
   int64_t kb = -1;
@@ -52,6 +81,66 @@ int64_t availableMemoryBytes() {
   }
   std::fclose(f);
   return kb < 0 ? -1 : kb * 1024;
+}
+
+// Headroom of one cgroup directory: limit − (usage − reclaimable file cache), or -1 without a limit.
+int64_t cgroupHeadroom(const std::string& dir, bool v2) {
+  int64_t limit = readNumber(dir + (v2 ? "/memory.max" : "/memory.limit_in_bytes"));
+  if (limit < 0 || limit >= (int64_t(1) << 60)) return -1;  // "max", or v1's "unlimited" (~2^63)
+  int64_t usage = readNumber(dir + (v2 ? "/memory.current" : "/memory.usage_in_bytes"));
+  if (usage < 0) return -1;
+  int64_t cache = readStat(dir + "/memory.stat", v2 ? "inactive_file" : "total_inactive_file");
+  int64_t used = usage - (cache < usage ? cache : 0);
+  return limit > used ? limit - used : 0;
+}
+
+// The smallest headroom of this process's memory cgroup and its ancestors (v1 or v2), or -1.
+int64_t cgroupAvailable(const std::string& root) {
+  FILE* f = std::fopen((root + "/proc/self/cgroup").c_str(), "r");
+  if (!f) return -1;
+  char line[1024];
+  std::string v1Path, v2Path;
+  bool hasV1 = false, hasV2 = false;
+  while (std::fgets(line, sizeof line, f)) {
+    std::string l(line);
+    if (!l.empty() && l.back() == '\n') l.pop_back();
+    size_t a = l.find(':'), b = a == std::string::npos ? a : l.find(':', a + 1);
+    if (b == std::string::npos) continue;
+    std::string controllers = l.substr(a + 1, b - a - 1), where = l.substr(b + 1);
+    if (l.compare(0, a, "0") == 0 && controllers.empty()) {
+      hasV2 = true;
+      v2Path = where;
+    } else if (("," + controllers + ",").find(",memory,") != std::string::npos) {
+      hasV1 = true;
+      v1Path = where;
+    }
+  }
+  std::fclose(f);
+  const bool v2 = !hasV1 && hasV2;
+  if (!hasV1 && !hasV2) return -1;
+  const std::string mount = root + (v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory");
+  std::string rel = v2 ? v2Path : v1Path;
+  int64_t best = -1;
+  // Walk from the process's own group up to the mount root. In a container the group path often
+  // does not exist under the namespaced mount; then only the mount root counts.
+  for (;;) {
+    int64_t h = cgroupHeadroom(mount + (rel == "/" ? "" : rel), v2);
+    if (h >= 0 && (best < 0 || h < best)) best = h;
+    if (rel.empty() || rel == "/") break;
+    size_t slash = rel.find_last_of('/');
+    rel = slash == 0 || slash == std::string::npos ? "/" : rel.substr(0, slash);
+  }
+  return best;
+}
+
+}  // namespace
+
+int64_t availableMemoryBytes(const std::string& root) {
+  int64_t host = meminfoAvailable(root);
+  int64_t group = cgroupAvailable(root);
+  if (host < 0) return group;
+  if (group < 0) return host;
+  return group < host ? group : host;
 }
 
 int64_t residentBytes() {

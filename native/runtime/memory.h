@@ -29,8 +29,10 @@ class Buffer {
   bool mapped_;
 };
 
-// MemAvailable from /proc/meminfo (bytes), or -1 when unknown.
-int64_t availableMemoryBytes();
+// Memory this process can still use (bytes), or -1 when unknown: MemAvailable from /proc/meminfo,
+// lowered to the headroom of its memory cgroup (v1 or v2) and that group's ancestors when they
+// set a limit. `root` prefixes every path read (tests point it at a fake /proc and /sys).
+int64_t availableMemoryBytes(const std::string& root = "");
 // Resident set size of this process now (bytes), from /proc/self/statm, or -1.
 int64_t residentBytes();
 // "9.81 GB"

@@ -11,10 +11,10 @@ export type { CompiledCnn } from '../cnn/cnn.js';
 export type MlpStatsTotals = MlpStats['totals'];
 
 /** A CNN ready for repeated runs: compiled once (weights copied and repacked), disposed by the caller. */
-export function cnnRunner(model: CnnModel): { run(input: Float32Array, batch?: number): Promise<Float32Array>; dispose(): void } {
+export function cnnRunner(model: CnnModel): { run(input: Float32Array, batch?: number, threads?: number): Promise<Float32Array>; dispose(): void } {
   const compiled = compileCnn(model);
   return {
-    run: (input) => runCnn(compiled, input),
+    run: (input, _batch, threads) => runCnn(compiled, input, { threads }),
     dispose: () => compiled.dispose(),
   };
 }

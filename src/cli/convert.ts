@@ -1,21 +1,29 @@
-/** `cnn2mlp convert <model> -o <out>`: exact CNN → MLP, written as .mlp, OpenCV (.yml/.yaml/.xml) or ONNX. */
+/**
+ * `cnn2mlp convert <model> -o <out>`: exact CNN → MLP, written as .mlp, OpenCV (.yml/.yaml/.xml) or
+ * ONNX. A .mlp input is re-exported as it is stored. The estimate comes first: a conversion over
+ * 1 GB needs --yes or --max-bytes.
+ */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { convert } from '../convert/convert.js';
 import { exportOnnx } from '../formats/onnx-export.js';
 import { exportOpenCv } from '../formats/opencv.js';
 import { saveMlp } from '../mlp/file.js';
-import { loadCnn, type ModelOverrides } from './models.js';
+import { loadMlp } from '../mlp/file.js';
+import { checkWritable, modelKind, modelOrSeed, type ModelOverrides } from './models.js';
 import { Output, bytes, int } from './output.js';
 import { mlpCounts } from './counts.js';
+import { addSizeGuard, addThreads, guardSize, threadsOf, type SizeOptions, type ThreadsOption } from './options.js';
 import { Cnn2MlpError } from '../errors.js';
 import type { Mlp } from '../mlp/mlp.js';
 
-interface ConvertOptions extends ModelOverrides {
+interface ConvertOptions extends ModelOverrides, SizeOptions, ThreadsOption {
   output: string;
-  format: 'dense' | 'csr';
+  format?: 'dense' | 'csr';
   opencvLinear: 'refuse' | 'reluPair';
   opencvSoftmax: 'refuse' | 'logits';
+  singleFile?: boolean;
   json?: boolean;
 }
 
@@ -28,30 +36,66 @@ export function outputKind(file: string): 'mlp' | 'opencv' | 'onnx' {
   throw new Cnn2MlpError('ERR_INVALID_ARG', `cannot tell the output format of ${file}: use .mlp (cnn2mlp), .yml/.yaml/.xml (OpenCV) or .onnx`);
 }
 
-/** exportOpenCv with the CLI's flags; its advice names API options, so say the flags instead. */
-async function exportOpenCvCli(mlp: Mlp, file: string, o: ConvertOptions): Promise<unknown> {
-  try {
-    return await exportOpenCv(mlp, file, { linearLayers: o.opencvLinear, softmax: o.opencvSoftmax });
-  } catch (err) {
-    if (err instanceof Cnn2MlpError) {
-      const msg = err.message.replace(/\{ softmax: 'logits' \}/g, '--opencv-softmax logits').replace(/\{ linearLayers: 'reluPair' \}/g, '--opencv-linear reluPair');
-      throw new Cnn2MlpError(err.code, msg, { cause: err });
-    }
-    throw err;
+/**
+ * The --opencv-* flags this MLP needs, all named in one message: a final softmax exported as
+ * logits leaves a linear layer, which among relu layers then needs the pair encoding as well.
+ */
+function checkOpenCvFlags(mlp: Mlp, o: ConvertOptions): void {
+  const acts = mlp.layers.map((l) => l.activation);
+  const softmaxOut = acts[acts.length - 1] === 'softmax';
+  const after = softmaxOut ? [...acts.slice(0, -1), 'linear'] : acts;
+  const reluLike = (a: string, i: number) => a === 'relu' || (a === 'leakyRelu' && mlp.layers[i].alpha !== -1);
+  const pairs = after.some((a) => a === 'linear') && after.some(reluLike) && after.every((a, i) => a === 'linear' || reluLike(a, i));
+  const need: string[] = [];
+  const why: string[] = [];
+  if (softmaxOut && o.opencvSoftmax === 'refuse') {
+    need.push('--opencv-softmax logits');
+    why.push("the output layer is softmax, which OpenCV's ANN_MLP does not have (logits keep the argmax; apply softmax yourself)");
   }
+  if (pairs && o.opencvLinear === 'refuse') {
+    need.push('--opencv-linear reluPair');
+    why.push('linear layers among relu layers are exported exactly as relu pairs [f(y), f(−y)] (with k outputs OpenCV then returns 2k values: y = out[:k] − out[k:])');
+  }
+  if (need.length === 0) return;
+  throw new Cnn2MlpError('ERR_UNSUPPORTED', `OpenCV export: pass ${need.join(' ')}: ${why.join('; ')}`);
+}
+
+/** The files a writer produced, with their sizes (an ONNX model may have its weights beside it). */
+function writtenFiles(file: string, kind: 'mlp' | 'opencv' | 'onnx', since: number): Array<{ path: string; bytes: number }> {
+  const files = [file, ...(kind === 'onnx' ? [`${file}.data`] : [])];
+  return files.flatMap((f) => {
+    try {
+      const st = statSync(f);
+      return f === file || st.mtimeMs >= since - 1000 ? [{ path: f, bytes: st.size }] : []; // an older .data is not ours
+    } catch {
+      return [];
+    }
+  });
+}
+
+async function write(out: Output, mlp: Mlp, kind: 'mlp' | 'opencv' | 'onnx', o: ConvertOptions): Promise<{ ms: number; opencv?: unknown }> {
+  if (kind === 'opencv') checkOpenCvFlags(mlp, o);
+  const { value, ms } = await out.stage(`write ${path.basename(o.output)}`, async (progress) => {
+    if (kind === 'mlp') await saveMlp(mlp, o.output);
+    else if (kind === 'opencv') return exportOpenCv(mlp, o.output, { linearLayers: o.opencvLinear, softmax: o.opencvSoftmax, onProgress: progress });
+    else await exportOnnx(mlp, o.output, o.singleFile ? { externalThreshold: Infinity } : {});
+    return undefined;
+  });
+  return { ms, ...(value !== undefined ? { opencv: value } : {}) };
 }
 
 export function convertCommand(): Command {
-  return new Command('convert')
-    .description('convert a CNN exactly into an MLP and write it (format chosen by the output extension)')
-    .argument('<model>', 'ONNX (.onnx), TF.js (model.json) or TF checkpoint prefix')
+  const cmd = new Command('convert')
+    .description('convert a CNN exactly into an MLP and write it (format chosen by the output extension); re-export a .mlp')
+    .argument('<model>', "ONNX (.onnx), TF.js (model.json), TF checkpoint prefix, 'seed', or a .mlp to re-export")
     .requiredOption('-o, --output <file>', 'output: .mlp (cnn2mlp MLP file), .yml/.yaml/.xml (OpenCV ANN_MLP), .onnx')
-    .addOption(new Option('--format <format>', 'MLP weight storage').choices(['dense', 'csr']).default('dense'))
+    .addOption(new Option('--format <format>', 'MLP weight storage (default: csr; a .mlp keeps its own)').choices(['dense', 'csr']))
     .option('--input-shape <shape>', "override one sample's input shape, e.g. 28,28,1")
     .option('--strides <list>', 'override conv strides: one value for all conv layers or one per conv layer')
     .option('--arch <file>', 'JSON network description for a weights-only TF checkpoint')
+    .option('--single-file', 'ONNX: keep every weight inside the .onnx (no .onnx.data beside it; up to 1.5 GiB)')
     .addOption(
-      new Option('--opencv-linear <mode>', "OpenCV: linear layers in a relu MLP are refused, or exported as relu pairs (see exportOpenCv)")
+      new Option('--opencv-linear <mode>', 'OpenCV: linear layers in a relu MLP are refused, or exported exactly as relu pairs (OpenCV then returns 2k outputs)')
         .choices(['refuse', 'reluPair'])
         .default('refuse'),
     )
@@ -60,40 +104,87 @@ export function convertCommand(): Command {
         .choices(['refuse', 'logits'])
         .default('refuse'),
     )
-    .addOption(new Option('--json', 'print the result as JSON on stdout'))
-    .action(async (file: string, o: ConvertOptions) => {
-      const out = new Output(o);
-      const kind = outputKind(o.output); // fail on a bad output name before any work
-      const model = await loadCnn(file, o);
-      const t0 = performance.now();
-      const mlp = await convert(model, { format: o.format });
-      const convertMs = performance.now() - t0;
-      try {
-        let opencv: unknown;
-        if (kind === 'mlp') await saveMlp(mlp, o.output);
-        else if (kind === 'opencv') opencv = await exportOpenCvCli(mlp, o.output, o);
-        else await exportOnnx(mlp, o.output);
-        const c = mlpCounts(mlp);
-        out.result({
-          model: file,
-          output: o.output,
-          writer: kind,
-          format: o.format,
-          inputSize: mlp.inputSize,
-          outputSize: mlp.outputSize,
-          layers: mlp.layers.map((l) => ({ rows: l.rows, cols: l.cols, format: l.format, nnz: l.nnz, bytes: l.bytes, activation: l.activation })),
-          macs: c.macs,
-          nonzeros: c.nonzeros,
-          bytes: mlp.bytes,
-          convertMs,
-          ...(opencv !== undefined ? { opencv } : {}),
-        });
-        out.line(
-          `${file} → ${o.output}: ${o.format} MLP, ${mlp.layers.length} layers, ${int(mlp.inputSize)} → ${int(mlp.outputSize)}, ` +
-            `${int(c.macs)} MACs/sample, ${int(c.nonzeros)} nonzeros, ${bytes(mlp.bytes)} (converted in ${convertMs.toFixed(0)} ms)`,
-        );
-      } finally {
-        mlp.dispose();
-      }
+    .addOption(new Option('--json', 'print the result as JSON on stdout'));
+  addThreads(cmd);
+  addSizeGuard(cmd);
+  cmd.addHelpText(
+    'after',
+    `
+ONNX has no CSR matrix product: an .onnx output holds dense matrices whatever --format says, and the
+printed sizes are those of the files written. Weights over 1 MiB go to <output>.onnx.data beside
+the model (keep the two together) unless --single-file. The ONNX graph takes and returns the source
+model's tensors ([N, ...input shape]), so it replaces the source model as it is.
+A typical OpenCV export of a classifier: --opencv-softmax logits --opencv-linear reluPair.`,
+  );
+  return cmd.action(convertAction);
+}
+
+/** The MLP to write: a .mlp loaded as stored, or the CNN (or 'seed') converted after the size guard. */
+async function mlpToWrite(out: Output, file: string, o: ConvertOptions): Promise<{ mlp: Mlp; convertMs: number }> {
+  if (file !== 'seed' && modelKind(file).kind === 'mlp') {
+    if (o.inputShape !== undefined || o.strides !== undefined) throw new Cnn2MlpError('ERR_INVALID_ARG', `${file} is already an MLP: --input-shape and --strides apply to CNNs only`);
+    const mlp = (await out.stage('load', () => loadMlp(file))).value;
+    const stored = storage(mlp);
+    if (o.format !== undefined && stored !== o.format) {
+      mlp.dispose();
+      throw new Cnn2MlpError('ERR_INVALID_ARG', `${file} stores ${stored} layers; re-export keeps them as they are, so drop --format ${o.format} (or convert the source CNN with it)`);
+    }
+    return { mlp, convertMs: 0 };
+  }
+  const format = o.format ?? 'csr';
+  const threads = threadsOf(o);
+  const { model } = (await out.stage('load', () => modelOrSeed(file, o))).value;
+  const maxBytes = guardSize(out, model, format, o);
+  const r = await out.stage(`convert (${format})`, (progress) => convert(model, { format, threads, maxBytes, onProgress: progress }));
+  return { mlp: r.value, convertMs: r.ms };
+}
+
+function storage(mlp: Mlp): string {
+  return [...new Set(mlp.layers.map((l) => l.format))].join('/');
+}
+
+async function convertAction(file: string, o: ConvertOptions): Promise<void> {
+  const out = new Output(o);
+  const kind = outputKind(o.output); // fail on a bad output name or place before any work
+  checkWritable(o.output, 'the output');
+  threadsOf(o); // a bad --threads fails before any work
+  const t0 = performance.now();
+  const started = Date.now();
+  const { mlp, convertMs } = await mlpToWrite(out, file, o);
+  try {
+    const w = await write(out, mlp, kind, o);
+    const totalMs = performance.now() - t0;
+    const c = mlpCounts(mlp);
+    const files = writtenFiles(o.output, kind, started);
+    const format = storage(mlp);
+    const densified = kind === 'onnx' && mlp.layers.some((l) => l.format === 'csr');
+    out.result({
+      model: file,
+      output: o.output,
+      files,
+      writer: kind,
+      format,
+      ...(kind === 'onnx' ? { onnxStorage: 'dense', densified } : {}),
+      inputSize: mlp.inputSize,
+      outputSize: mlp.outputSize,
+      layers: mlp.layers.map((l) => ({ rows: l.rows, cols: l.cols, format: l.format, nnz: l.nnz, bytes: l.bytes, activation: l.activation })),
+      macs: c.macs,
+      nonzeros: c.nonzeros,
+      bytes: mlp.bytes,
+      bytesOnDisk: files.reduce((n, f) => n + f.bytes, 0),
+      convertMs,
+      writeMs: w.ms,
+      totalMs,
+      ...(w.opencv !== undefined ? { opencv: w.opencv } : {}),
     });
+    out.line(
+      `${file} → ${o.output}: ${format} MLP, ${mlp.layers.length} layers, ${int(mlp.inputSize)} → ${int(mlp.outputSize)}, ` +
+        `${int(c.macs)} MACs/sample, ${int(c.nonzeros)} nonzeros, ${bytes(mlp.bytes)} in memory`,
+    );
+    if (densified) out.line(`ONNX has no CSR matrix product: the ${format} layers were written expanded to dense matrices`);
+    out.line(`wrote ${files.map((f) => `${f.path} (${bytes(f.bytes)})`).join(' + ')}${files.length > 1 ? ': keep them together' : ''}`);
+    out.line(`done in ${(totalMs / 1000).toFixed(1)} s (convert ${(convertMs / 1000).toFixed(1)} s, write ${(w.ms / 1000).toFixed(1)} s)`);
+  } finally {
+    mlp.dispose();
+  }
 }

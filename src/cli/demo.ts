@@ -20,8 +20,10 @@ import { planModel } from '../model/plan.js';
 import type { CnnModel } from '../model/types.js';
 import type { Mlp } from '../mlp/mlp.js';
 import { Cnn2MlpError } from '../errors.js';
+import { threadsOf } from './options.js';
 
 interface DemoOptions {
+  threads?: string;
   limit?: string;
   batch: string;
   latencyRuns: string;
@@ -79,7 +81,8 @@ export function demoCommand(): Command {
     .option('--limit <n>', 'use only the first n test images')
     .option('--batch <n>', 'batch size for the accuracy pass', '250')
     .option('--latency-runs <n>', 'single-sample runs per engine for the median latency', '100')
-    .option('--model <file>', 'another 28×28×1 model (TF.js, ONNX or checkpoint) instead of the embedded one')
+    .option('--model <file>', 'another Fashion-MNIST classifier (28×28×1 in, 10 out; TF.js, ONNX or checkpoint) instead of the embedded one')
+    .option('--threads <n>', 'kernel threads, 1–256 (default: all logical cores)')
     .option('--no-seed', "skip the seed network's counts")
     .addOption(new Option('--json', 'print the result as JSON on stdout'))
     .action(async (o: DemoOptions) => {
@@ -88,11 +91,16 @@ export function demoCommand(): Command {
       const batchSize = positiveInt(o.batch, '--batch', 250);
       const latencyRuns = positiveInt(o.latencyRuns, '--latency-runs', 100);
       const limit = positiveInt(o.limit, '--limit', Number.MAX_SAFE_INTEGER);
+      const threads = threadsOf(o);
       const modelFile = o.model ?? defaultModelPath();
       const model = o.model ? await loadCnn(modelFile) : await loadTfjs(modelFile);
       const plan = planModel(model);
-      if (plan.inputSize !== 28 * 28) {
-        throw new Cnn2MlpError('ERR_INVALID_MODEL', `the demo needs a model with a 28×28×1 input (Fashion-MNIST) but ${modelFile} takes ${plan.inputSize} values`);
+      if (plan.inputSize !== 28 * 28 || plan.outputSize !== 10) {
+        throw new Cnn2MlpError(
+          'ERR_INVALID_ARG',
+          `--model must be a Fashion-MNIST classifier (input 28×28×1, 10 outputs) because the demo scores it on that test set, but ${modelFile} takes [${model.inputShape.join(', ')}] and returns ${plan.outputSize} values; ` +
+            `to check any other model use 'cnn2mlp verify ${modelFile}'`,
+        );
       }
       const dataDir = path.join(packageRoot(), 'data', 'fashion-mnist');
       const set = readIdxImageSet(path.join(dataDir, 't10k-images-idx3-ubyte.gz'), path.join(dataDir, 't10k-labels-idx1-ubyte.gz'));
@@ -102,15 +110,15 @@ export function demoCommand(): Command {
       const labels = set.labels.subarray(0, n);
 
       const tc = performance.now();
-      const dense = await convert(model, { format: 'dense' });
-      const csr = await convert(model, { format: 'csr' });
+      const dense = await convert(model, { format: 'dense', threads });
+      const csr = await convert(model, { format: 'csr', threads });
       const convertMs = performance.now() - tc;
       const cnn = cnnRunner(model);
       const mlps: Record<'dense' | 'csr', Mlp> = { dense, csr };
       const engines = [
-        { engine: 'cnn' as const, label: 'CNN (direct conv)', run: cnn.run, counts: cnnCounts(model) },
-        { engine: 'dense' as const, label: 'MLP dense', run: (x: Float32Array, b: number) => runMlp(dense, x), counts: mlpCounts(mlps.dense) },
-        { engine: 'csr' as const, label: 'MLP CSR', run: (x: Float32Array, b: number) => runMlp(csr, x), counts: mlpCounts(mlps.csr) },
+        { engine: 'cnn' as const, label: 'CNN (direct conv)', run: (x: Float32Array, b: number) => cnn.run(x, b, threads), counts: cnnCounts(model) },
+        { engine: 'dense' as const, label: 'MLP dense', run: (x: Float32Array) => runMlp(dense, x, { threads }), counts: mlpCounts(mlps.dense) },
+        { engine: 'csr' as const, label: 'MLP CSR', run: (x: Float32Array) => runMlp(csr, x, { threads }), counts: mlpCounts(mlps.csr) },
       ];
       const outputs: Float32Array[] = [];
       const results: EngineResult[] = [];

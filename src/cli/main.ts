@@ -12,6 +12,9 @@ import { convertCommand } from './convert.js';
 import { demoCommand } from './demo.js';
 import { packageRoot } from './models.js';
 import { describeError } from './output.js';
+import { inspectCommand } from './inspect.js';
+import { cpuInfo } from '../runtime.js';
+import { Cnn2MlpError } from '../errors.js';
 import { runCommand } from './run.js';
 import { statsCommand } from './stats.js';
 import { verifyCommand } from './verify.js';
@@ -33,12 +36,16 @@ export function program(): Command {
       `
 Examples:
   $ cnn2mlp demo                                   the embedded Fashion-MNIST CNN vs its MLPs (npm start)
-  $ cnn2mlp convert model.onnx -o model.mlp --format csr
+  $ cnn2mlp convert model.onnx -o model.mlp               CSR MLP (add --format dense for dense matrices)
   $ cnn2mlp run models/fashion-mnist/model.json shirt.png
   $ cnn2mlp verify model.onnx --samples 16
-  $ cnn2mlp stats seed --strides 3 --json`,
+  $ cnn2mlp inspect model.onnx                             inputs, outputs, opset, every layer
+  $ cnn2mlp stats seed --strides 3 --json
+
+Environment: CNN2MLP_ISA=scalar|avx2|avx512 forces a kernel family (refused when the CPU lacks it);
+CNN2MLP_DEBUG=1 adds stack traces to errors.`,
     );
-  for (const cmd of [convertCommand(), runCommand(), verifyCommand(), statsCommand(), benchCommand(), demoCommand()]) {
+  for (const cmd of [convertCommand(), runCommand(), verifyCommand(), inspectCommand(), statsCommand(), benchCommand(), demoCommand()]) {
     p.addCommand(cmd);
   }
   // usage errors: commander prints "error: …" (one line); we set the exit code instead of exiting mid-flight
@@ -47,8 +54,30 @@ Examples:
   return p;
 }
 
+/**
+ * CNN2MLP_ISA is read by the addon, which falls back to the best ISA on a value it cannot use;
+ * the CLI says so instead: a bogus name is an error, an ISA this CPU lacks too.
+ */
+function checkIsaEnv(): void {
+  const want = process.env.CNN2MLP_ISA;
+  if (want === undefined || want === '' || want === 'auto') return;
+  if (want !== 'scalar' && want !== 'avx2' && want !== 'avx512') {
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected auto, scalar, avx2 or avx512 for CNN2MLP_ISA but received '${want}'`);
+  }
+  const cpu = cpuInfo();
+  if (!cpu.supportedIsas.includes(want)) {
+    throw new Cnn2MlpError('ERR_UNSUPPORTED', `CNN2MLP_ISA=${want}: this CPU (${cpu.brand.trim()}) cannot run ${want} kernels; it supports ${cpu.supportedIsas.join(', ')}`);
+  }
+}
+
+function wantsHelpOnly(argv: string[]): boolean {
+  const args = argv.slice(2);
+  return args.length === 0 || args.some((a) => a === '-h' || a === '--help' || a === '-V' || a === '--version' || a === 'help');
+}
+
 async function main(argv: string[]): Promise<void> {
   try {
+    if (!wantsHelpOnly(argv)) checkIsaEnv();
     await program().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -3,7 +3,8 @@
  * the command line are applied, and inputs (.npy, raw float32, PNG/JPEG) become flat Float32Arrays
  * in the model's layout.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { jsonSyntaxError } from '../util/json.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cnn2MlpError } from '../errors.js';
@@ -16,6 +17,8 @@ import { loadTfjs } from '../formats/tfjs.js';
 import { loadMlp } from '../mlp/file.js';
 import { readNpy } from '../data/npy.js';
 import { imageToInput, readImage } from '../data/image.js';
+import { seedNetwork } from '../model/seed.js';
+import type { PixelRule } from './options.js';
 
 /** The package root (dist/cli/*.js and src/cli/*.ts both sit two levels below it). */
 export function packageRoot(): string {
@@ -75,6 +78,19 @@ export async function loadCnn(file: string, o: ModelOverrides = {}): Promise<Cnn
   return applyOverrides(model, o);
 }
 
+/** `seed` (optionally with --strides 3) names the seed study's network; anything else is a model file. */
+export async function modelOrSeed(spec: string, o: ModelOverrides = {}): Promise<{ model: CnnModel; label: string }> {
+  if (spec === 'seed') {
+    const stride = o.strides === undefined ? 2 : Number(o.strides);
+    if (stride !== 2 && stride !== 3) {
+      throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 2 or 3 for --strides of the seed network but received '${o.strides}'`);
+    }
+    // the weights are seeded random values: counts do not depend on them (structural nonzeros)
+    return { model: seedNetwork({ stride, seed: 1 }), label: `seed network, stride ${stride}` };
+  }
+  return { model: await loadCnn(spec, o), label: spec };
+}
+
 /** Loads either a CNN or an MLP file. */
 export async function loadAny(file: string, o: ModelOverrides = {}): Promise<{ cnn: CnnModel } | { mlp: Mlp }> {
   const { kind, path: p } = modelKind(file);
@@ -83,11 +99,34 @@ export async function loadAny(file: string, o: ModelOverrides = {}): Promise<{ c
 }
 
 function readJson(file: string, what: string): unknown {
+  let text = '';
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
+    return JSON.parse(text);
   } catch (err) {
-    throw new Cnn2MlpError('ERR_BAD_FILE', `${what} ${file}: ${(err as Error).message}`, { cause: err });
+    const why = err instanceof SyntaxError ? jsonSyntaxError(text, err) : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    throw new Cnn2MlpError('ERR_BAD_FILE', `${what} ${file}: ${why}`, { cause: err });
   }
+}
+
+/**
+ * Fails before any work when `file` cannot be written: its directory is missing or not a
+ * directory, or not writable (the writers' own errors would name their temporary files).
+ */
+export function checkWritable(file: string, what: string): void {
+  const dir = path.dirname(path.resolve(file));
+  let why: string | undefined;
+  if (!existsSync(dir)) why = `the directory ${dir} does not exist`;
+  else if (!statSync(dir).isDirectory()) why = `${dir} is not a directory`;
+  else {
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch {
+      why = `the directory ${dir} is not writable`;
+    }
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) why = `${file} is a directory`;
+  if (why) throw new Cnn2MlpError('ERR_BAD_FILE', `cannot write ${what} ${file}: ${why}`);
 }
 
 /** Parses "28,28,1" / "28x28x1" into positive integers. */
@@ -133,14 +172,14 @@ export interface IoSpec {
 
 /**
  * Reads inputs for a model: .npy (float32/float64/uint8, one sample or [N, ...inputShape]), raw
- * little-endian float32 (.f32, .bin, .raw: N × inputSize values) or a PNG/JPEG image.
+ * little-endian float32 (.f32, .bin, .raw: N × inputSize values) or a PNG/JPEG image. Pixel data
+ * (images, uint8 arrays) goes through `pixels` (see PIXEL_RULE); float data is taken as stored.
  * Returns the batch as one flat Float32Array.
  */
-export function readInputs(file: string, io: IoSpec, imageScale?: number): { data: Float32Array; batch: number } {
+export function readInputs(file: string, io: IoSpec, pixels: PixelRule = DEFAULT_PIXELS): { data: Float32Array; batch: number } {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.npy') {
     const a = readNpy(file);
-    const data = a.dtype === 'float32' ? a.data : Float32Array.from(a.data);
     const one = io.inputShape.join(',');
     const batch = a.shape.join(',') === one ? 1 : a.shape.slice(1).join(',') === one ? a.shape[0] : -1;
     if (batch < 0) {
@@ -149,7 +188,8 @@ export function readInputs(file: string, io: IoSpec, imageScale?: number): { dat
         `${file}: expected shape [${io.inputShape.join(', ')}] or [N, ${io.inputShape.join(', ')}] for this model but the array is [${a.shape.join(', ')}]`,
       );
     }
-    return { data, batch };
+    if (a.dtype === 'uint8') return { data: normalisePixels(Float32Array.from(a.data), io, pixels, file), batch };
+    return { data: a.data, batch };
   }
   if (ext === '.f32' || ext === '.bin' || ext === '.raw') {
     let bytes: Buffer;
@@ -169,9 +209,50 @@ export function readInputs(file: string, io: IoSpec, imageScale?: number): { dat
     return { data, batch: data.length / io.inputSize };
   }
   if (['.png', '.jpg', '.jpeg'].includes(ext)) {
-    return { data: imageToInput(readImage(file), { layout: io.layout, inputShape: io.inputShape, scale: imageScale }), batch: 1 };
+    const img = readImage(file);
+    if (pixels.bgr) swapRedBlue(img.data);
+    return { data: normalisePixels(imageToInput(img, { layout: io.layout, inputShape: io.inputShape, scale: 1 }), io, pixels, file), batch: 1 };
   }
   throw new Cnn2MlpError('ERR_UNSUPPORTED', `${file}: unknown input format '${ext}' (expected .npy, raw float32 .f32/.bin/.raw, or a .png/.jpg image)`);
+}
+
+/** Reads several input files and stacks them into one batch, in order. */
+export function readAllInputs(files: string[], io: IoSpec, pixels: PixelRule = DEFAULT_PIXELS): { data: Float32Array; batch: number } {
+  const parts = files.map((f) => readInputs(f, io, pixels));
+  if (parts.length === 1) return parts[0];
+  const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    data.set(p.data, off);
+    off += p.data.length;
+  }
+  return { data, batch: parts.reduce((n, p) => n + p.batch, 0) };
+}
+
+const DEFAULT_PIXELS: PixelRule = { scale: 1 / 255, mean: [0], std: [1], bgr: false };
+
+function swapRedBlue(rgba: Uint8Array | Uint8ClampedArray): void {
+  for (let i = 0; i + 3 < rgba.length; i += 4) {
+    const r = rgba[i];
+    rgba[i] = rgba[i + 2];
+    rgba[i + 2] = r;
+  }
+}
+
+/** In place: x = (p · scale − mean[c]) / std[c], c the channel of each value in the model's layout. */
+function normalisePixels(x: Float32Array, io: IoSpec, p: PixelRule, file: string): Float32Array {
+  const spatial = io.inputShape.length === 3;
+  const channels = spatial ? (io.layout === 'NHWC' ? io.inputShape[2] : io.inputShape[0]) : 1;
+  for (const [what, v] of [['--mean', p.mean], ['--std', p.std]] as const) {
+    if (v.length !== 1 && v.length !== channels)
+      throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 1 or ${channels} values (one per channel) for ${what} with ${file} but received ${v.length}`);
+  }
+  const plane = spatial && io.layout === 'NCHW' ? io.inputShape[1] * io.inputShape[2] : 1;
+  for (let i = 0; i < x.length; i++) {
+    const c = channels === 1 ? 0 : io.layout === 'NHWC' ? i % channels : Math.floor(i / plane) % channels;
+    x[i] = (x[i] * p.scale - p.mean[p.mean.length === 1 ? 0 : c]) / p.std[p.std.length === 1 ? 0 : c];
+  }
+  return x;
 }
 
 /** Indices of the k largest values of each row of `out` (batch × n). */

@@ -1,12 +1,15 @@
 /**
  * How every subcommand talks: results on stdout (JSON alone with --json), progress on stderr
- * (a cli-progress bar on a TTY, a few plain lines otherwise, nothing with --json), and errors as
- * one line on stderr with a non-zero exit code.
+ * (a cli-progress bar on a TTY for any stage past a second, one line per such stage otherwise,
+ * nothing with --json), and errors as one line on stderr with a non-zero exit code.
  */
 import { createRequire } from 'node:module';
 import { Cnn2MlpError } from '../errors.js';
 
 const require = createRequire(import.meta.url);
+
+/** Stages shorter than this show nothing. */
+const STAGE_QUIET_MS = 1000;
 
 export interface OutputOptions {
   json?: boolean;
@@ -32,6 +35,48 @@ export class Output {
   /** The machine-readable result (printed only with --json). */
   result(value: unknown): void {
     if (this.json) process.stdout.write(toJson(value) + '\n');
+  }
+
+  /** A remark for the user on stderr (an estimate, a warning); suppressed with --json. */
+  note(text: string): void {
+    if (!this.json) process.stderr.write(text + '\n');
+  }
+
+  /**
+   * Runs one stage of work (load, convert, write …) and returns its value and duration. A stage
+   * that lasts over a second shows a bar on a TTY (a percentage when `work` reports progress,
+   * elapsed time otherwise) and leaves one line `label: done in 2.3 s` on stderr, TTY or not.
+   */
+  async stage<T>(label: string, work: (progress: (done: number, total: number) => void) => Promise<T>): Promise<{ value: T; ms: number }> {
+    const t0 = performance.now();
+    let done = 0;
+    let total = 0;
+    let bar: import('cli-progress').SingleBar | undefined;
+    const tty = !this.json && !!process.stderr.isTTY;
+    const timer = tty
+      ? setTimeout(() => {
+          const { SingleBar, Presets } = require('cli-progress') as typeof import('cli-progress');
+          const format = total > 0 ? `${label.padEnd(17)} {bar} {percentage}% | {duration_formatted}` : `${label.padEnd(17)} … {duration_formatted}`;
+          bar = new SingleBar({ format, stream: process.stderr, hideCursor: true, clearOnComplete: true, fps: 5 }, Presets.shades_classic);
+          bar.start(Math.max(total, 1), total > 0 ? done : 0);
+        }, STAGE_QUIET_MS)
+      : undefined;
+    const progress = (d: number, t: number) => {
+      done = d;
+      total = t;
+      if (bar && t > 0) {
+        bar.setTotal(t);
+        bar.update(d);
+      }
+    };
+    try {
+      return { value: await work(progress), ms: performance.now() - t0 };
+    } finally {
+      if (timer) clearTimeout(timer);
+      bar?.stop();
+      const ms = performance.now() - t0;
+      if (!this.json && ms >= STAGE_QUIET_MS) process.stderr.write(`${label}: done in ${(ms / 1000).toFixed(1)} s\n`);
+    }
   }
 
   /** Progress over `total` steps on stderr: a bar on a TTY, one plain line at the end otherwise. */
@@ -76,15 +121,20 @@ export function toJson(value: unknown, indent?: number): string {
 
 /** A check that ran and failed (verify past tolerance, demo not equivalent): exit code 1, no error code. */
 export class CheckFailed extends Error {
-  constructor(message: string) {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 1) {
     super(message);
     this.name = 'CheckFailed';
+    this.exitCode = exitCode;
   }
 }
 
+/** Exit code of a verification in which a reference could not run (and --allow-missing-peers was not given). */
+export const EXIT_INCOMPLETE = 3;
+
 /** The exit code and the one stderr line for an error. */
 export function describeError(err: unknown): { line: string; exitCode: number } {
-  if (err instanceof CheckFailed) return { line: `cnn2mlp: ${firstLine(err.message)}`, exitCode: 1 };
+  if (err instanceof CheckFailed) return { line: `cnn2mlp: ${firstLine(err.message)}`, exitCode: err.exitCode };
   if (err instanceof Cnn2MlpError) return { line: `cnn2mlp: ${firstLine(err.message)} (${err.code})`, exitCode: 1 };
   const e = err as { message?: string; code?: string };
   const code = typeof e?.code === 'string' ? ` (${e.code})` : '';

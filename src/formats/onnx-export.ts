@@ -33,6 +33,13 @@ export interface ExportOnnxOptions {
   /** graph input / output names (default 'input' / 'output') */
   inputName?: string;
   outputName?: string;
+  /**
+   * 'model' (default): the graph takes and returns the source model's tensors, `[N, ...inputShape]`
+   * and `[N, ...outputShape]` of `mlp.metadata`, with a Reshape at either end where they have more
+   * than one dimension, so the file replaces the source model as it is. 'flat': `[N, inputSize]`
+   * in and `[N, outputSize]` out, as runMlp takes them.
+   */
+  shape?: 'model' | 'flat';
 }
 
 /** ONNX operator for an activation, appended after `input`; returns the new tensor name. */
@@ -144,12 +151,13 @@ function modelBytes(graph: OnnxNs.IGraphProto, opset: number, meta: Record<strin
 
 /**
  * Writes `mlp` as a standard ONNX model at `filePath`: per layer a Gemm (transB=1, weights
- * [rows, cols] = [outUnits, inUnits]) and its activation as an ONNX op. Input `[N, inputSize]`,
- * output `[N, outputSize]`, float32. Weight tensors above `externalThreshold` bytes are streamed
- * from native memory in row chunks into `<model>.data` (ONNX external data, offsets 4 KiB
- * aligned), so models far beyond 2 GiB export with bounded JS memory. CSR layers are densified
- * chunk by chunk (the file holds the dense matrix: ONNX has no CSR Gemm). Both files are written
- * under temporary names and renamed when complete. Opset 13.
+ * [rows, cols] = [outUnits, inUnits]) and its activation as an ONNX op. Input and output keep the
+ * source model's shapes (options.shape; `[N, inputSize]` / `[N, outputSize]` with 'flat'),
+ * float32. Weight tensors above `externalThreshold` bytes are streamed from native memory in row
+ * chunks into `<model>.data` (ONNX external data, offsets 4 KiB aligned), so models far beyond
+ * 2 GiB export with bounded JS memory. CSR layers are densified chunk by chunk (the file holds the
+ * dense matrix: ONNX has no CSR Gemm). Both files are written under temporary names and renamed
+ * when complete. Opset 13.
  */
 export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnxOptions = {}): Promise<void> {
   if (typeof filePath !== 'string' || filePath.length === 0) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a file path for exportOnnx's path but received ${describe(filePath)}`);
@@ -166,6 +174,12 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a plain file name for options.dataFileName but received ${describe(dataName)}`);
   const inputName = options.inputName ?? 'input';
   const outputName = options.outputName ?? 'output';
+  const shape = options.shape ?? 'model';
+  if (shape !== 'model' && shape !== 'flat') throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'model' or 'flat' for options.shape but received ${describe(shape)}`);
+  const meta = mlp.metadata;
+  const modelShape = (dims: readonly number[] | undefined, size: number) => (shape === 'model' && dims && dims.length > 1 && dims.reduce((a, b) => a * b, 1) === size ? [...dims] : [size]);
+  const inDims = modelShape(meta?.inputShape, mlp.inputSize);
+  const outDims = modelShape(meta?.outputShape, mlp.outputSize);
 
   // Plan: which tensors go outside, at which offsets.
   type Ext = { layer: number; offset: number; bytes: number }; // biases (rows × 4 bytes) stay inline
@@ -185,8 +199,9 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
   };
 
   const g = new GraphBuilder();
-  let cur = inputName;
+  let cur = inDims.length > 1 ? g.node('Reshape', [inputName, g.int64s([-1, mlp.inputSize])]) : inputName;
   const n = mlp.layers.length;
+  const lastOut = outDims.length > 1 ? g.fresh('flat_output') : outputName;
   const placed = mlp.layers.map((l, li) => place(li, l.rows * l.cols * 4));
   if (inlineBytes > INLINE_LIMIT)
     throw new Cnn2MlpError('ERR_TOO_LARGE', `exportOnnx: ${inlineBytes} bytes of weights would be stored inside the model, but an ONNX protobuf is limited to 2 GiB; lower options.externalThreshold`);
@@ -215,18 +230,19 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
     const bias = nat.mlpReadBias(handle, li);
     const bName = g.floats([l.rows], bias, `layer${li}_bias`);
     const last = li === n - 1;
-    const gemmOut = last && l.act === 0 ? outputName : undefined;
+    const gemmOut = last && l.act === 0 ? lastOut : undefined;
     cur = g.node('Gemm', [cur, wName, bName], { transB: { i: 1 } }, gemmOut);
     const act: ResolvedActivation = { name: l.activation as ResolvedActivation['name'], code: l.act, alpha: l.alpha, beta: 0, min: l.min, max: l.max };
-    if (l.act !== 0) cur = emitActivation(g, cur, act, -1, last ? outputName : undefined);
+    if (l.act !== 0) cur = emitActivation(g, cur, act, -1, last ? lastOut : undefined);
   });
+  if (outDims.length > 1) g.node('Reshape', [cur, g.int64s([-1, ...outDims])], {}, outputName);
 
   const graph: OnnxNs.IGraphProto = {
     name: mlp.metadata?.source?.name ? String(mlp.metadata.source.name) : 'cnn2mlp_mlp',
     node: g.nodes,
     initializer: g.inits,
-    input: [valueInfo(inputName, ['N', mlp.inputSize])],
-    output: [valueInfo(outputName, ['N', mlp.outputSize])],
+    input: [valueInfo(inputName, ['N', ...inDims])],
+    output: [valueInfo(outputName, ['N', ...outDims])],
   };
   const bytes = modelBytes(graph, 13, { cnn2mlp_metadata: JSON.stringify(mlp.metadata ?? {}) });
   if (bytes.length > PROTOBUF_LIMIT) throw new Cnn2MlpError('ERR_TOO_LARGE', 'exportOnnx: the model protobuf exceeds 2 GiB; lower options.externalThreshold');

@@ -136,10 +136,14 @@ describe('exportOnnx', () => {
       const mlp = await convert(loadOnnx(src), { format });
       const file = path.join(tmp, `converted-${format}.onnx`);
       await exportOnnx(mlp, file, { externalThreshold: 4096, chunkBytes: 5000 });
-      const exported = await runOrt(file, input, [batch, mlp.inputSize]);
+      // the exported graph takes the source model's input tensor, as the source graph does
+      const exported = await runOrt(file, input, [batch, 3, 12, 12]);
       const ours = await runMlp(mlp, input);
       expectClose(exported, ours);
       expectClose(exported, fromGraph);
+      const flatFile = path.join(tmp, `converted-${format}-flat.onnx`);
+      await exportOnnx(mlp, flatFile, { shape: 'flat' });
+      expectClose(await runOrt(flatFile, input, [batch, mlp.inputSize]), ours);
       mlp.dispose();
     }
   });
