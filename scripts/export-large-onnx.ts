@@ -43,7 +43,8 @@ try {
   console.log(`exportOnnx: ${secs(t)}, rss ${rss()}`);
   mlp.dispose();
   const modelBytes = fs.statSync(file).size;
-  const dataBytes = fs.statSync(`${file}.data`).size;
+  const dataFile = fs.readdirSync(path.dirname(file)).find((f) => f.startsWith(`${path.basename(file)}.`) && f.endsWith('.data'));
+  const dataBytes = dataFile ? fs.statSync(path.join(path.dirname(file), dataFile)).size : 0;
   console.log(`files: model ${modelBytes} bytes, external data ${gb(dataBytes)}`);
   if (dataBytes <= 2 ** 31) throw new Error('expected more than 2 GiB of external data');
 

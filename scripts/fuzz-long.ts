@@ -1,10 +1,10 @@
 /**
- * Long fuzz run over every target (test/fuzz/targets.ts), each in its own watched child process
- * (crash, hang and RSS cap as in the CI test). Usage:
+ * Long fuzz run over every target (test/fuzz/targets/), each in its own watched child process
+ * (crash, per-case deadline, RSS cap as in the CI test; the per-chunk timeout is only a backstop). Usage:
  *   npx tsx scripts/fuzz-long.ts --cases 20000 [--seed 7] [--targets onnx,tfjs] [--rss-cap-mb 1024]
  * Cases are split into chunks of 5000 per child (fresh process, fresh seed offset). Exit 1 on any failure.
  */
-import { runFuzzChild } from '../test/fuzz/harness.js';
+import { CASE_DEADLINE_MS, runFuzzChild } from '../test/fuzz/harness.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -13,7 +13,7 @@ const opt = (name: string, def: string) => {
 };
 const cases = Number(opt('cases', '10000'));
 const seed = Number(opt('seed', String(Date.now() % 1_000_000)));
-const targets = opt('targets', 'onnx,tfjs,checkpoint,mlpfile,api').split(',');
+const targets = opt('targets', 'onnx,tfjs,checkpoint,mlpfile,api,cli').split(',');
 const cap = Number(opt('rss-cap-mb', '1024'));
 const CHUNK = 5000;
 
@@ -23,10 +23,11 @@ for (const t of targets) {
   let ran = 0;
   let ok = 0;
   let peak = 0;
+  let slowest = 0;
   const coded: Record<string, number> = {};
   for (let start = 0, part = 0; start < cases; start += CHUNK, part++) {
     const n = Math.min(CHUNK, cases - start);
-    const o = await runFuzzChild(t, seed + part, n, { timeoutMs: 60_000 + n * 200, rssCapMb: cap });
+    const o = await runFuzzChild(t, seed + part, n, { timeoutMs: 60_000 + n * CASE_DEADLINE_MS, rssCapMb: cap });
     const r = o.result;
     if (!r || o.exit !== 0 || o.killedFor || r.failures.length) {
       bad++;
@@ -40,12 +41,13 @@ for (const t of targets) {
     ran += r.cases;
     ok += r.ok;
     peak = Math.max(peak, r.peakRssMb, o.peakPolledRssMb);
+    slowest = Math.max(slowest, r.slowest.ms);
     for (const [k, v] of Object.entries(r.coded)) coded[k] = (coded[k] ?? 0) + v;
     process.stdout.write(`  ${t}: ${ran}/${cases}\r`);
   }
-  rows.push(`${t.padEnd(11)} ${String(ran).padStart(8)} ${String(ok).padStart(8)}  peak RSS ${peak.toFixed(0).padStart(5)} MB  ${JSON.stringify(coded)}`);
+  rows.push(`${t.padEnd(11)} ${String(ran).padStart(8)} ${String(ok).padStart(8)}  slowest ${String(slowest).padStart(5)} ms  peak RSS ${peak.toFixed(0).padStart(5)} MB  ${JSON.stringify(coded)}`);
 }
-console.log(`\nseed ${seed}\ntarget         cases  results  errors by code`);
+console.log(`\nseed ${seed}, per-case deadline ${CASE_DEADLINE_MS} ms\ntarget         cases  results  errors by code`);
 for (const r of rows) console.log(r);
 console.log(bad ? `${bad} failing chunk(s)` : 'no contract violations, crashes, hangs or RSS cap hits');
 process.exit(bad ? 1 : 0);

@@ -61,27 +61,23 @@ function checkOpenCvFlags(mlp: Mlp, o: ConvertOptions): void {
 }
 
 /** The files a writer produced, with their sizes (an ONNX model may have its weights beside it). */
-function writtenFiles(file: string, kind: 'mlp' | 'opencv' | 'onnx', since: number): Array<{ path: string; bytes: number }> {
-  const files = [file, ...(kind === 'onnx' ? [`${file}.data`] : [])];
-  return files.flatMap((f) => {
-    try {
-      const st = statSync(f);
-      return f === file || st.mtimeMs >= since - 1000 ? [{ path: f, bytes: st.size }] : []; // an older .data is not ours
-    } catch {
-      return [];
-    }
-  });
+function writtenFiles(paths: string[]): Array<{ path: string; bytes: number }> {
+  return paths.map((f) => ({ path: f, bytes: statSync(f).size }));
 }
 
-async function write(out: Output, mlp: Mlp, kind: 'mlp' | 'opencv' | 'onnx', o: ConvertOptions): Promise<{ ms: number; opencv?: unknown }> {
+async function write(out: Output, mlp: Mlp, kind: 'mlp' | 'opencv' | 'onnx', o: ConvertOptions): Promise<{ ms: number; files: string[]; opencv?: unknown }> {
   if (kind === 'opencv') checkOpenCvFlags(mlp, o);
+  let files = [o.output];
   const { value, ms } = await out.stage(`write ${path.basename(o.output)}`, async (progress) => {
     if (kind === 'mlp') await saveMlp(mlp, o.output);
     else if (kind === 'opencv') return exportOpenCv(mlp, o.output, { linearLayers: o.opencvLinear, softmax: o.opencvSoftmax, onProgress: progress });
-    else await exportOnnx(mlp, o.output, o.singleFile ? { externalThreshold: Infinity } : {});
+    else {
+      const written = await exportOnnx(mlp, o.output, o.singleFile ? { externalThreshold: Infinity } : {});
+      files = [written.model, ...(written.data ? [written.data] : [])];
+    }
     return undefined;
   });
-  return { ms, ...(value !== undefined ? { opencv: value } : {}) };
+  return { ms, files, ...(value !== undefined ? { opencv: value } : {}) };
 }
 
 export function convertCommand(): Command {
@@ -93,7 +89,7 @@ export function convertCommand(): Command {
     .option('--input-shape <shape>', "override one sample's input shape, e.g. 28,28,1")
     .option('--strides <list>', 'override conv strides: one value for all conv layers or one per conv layer')
     .option('--arch <file>', 'JSON network description for a weights-only TF checkpoint')
-    .option('--single-file', 'ONNX: keep every weight inside the .onnx (no .onnx.data beside it; up to 1.5 GiB)')
+    .option('--single-file', 'ONNX: keep every weight inside the .onnx (no .data file beside it; up to 1.5 GiB)')
     .addOption(
       new Option('--opencv-linear <mode>', 'OpenCV: linear layers in a relu MLP are refused, or exported exactly as relu pairs (OpenCV then returns 2k outputs)')
         .choices(['refuse', 'reluPair'])
@@ -111,7 +107,7 @@ export function convertCommand(): Command {
     'after',
     `
 ONNX has no CSR matrix product: an .onnx output holds dense matrices whatever --format says, and the
-printed sizes are those of the files written. Weights over 1 MiB go to <output>.onnx.data beside
+printed sizes are those of the files written. Weights over 1 MiB go to <output>.<version>.data beside
 the model (keep the two together) unless --single-file. The ONNX graph takes and returns the source
 model's tensors ([N, ...input shape]), so it replaces the source model as it is.
 A typical OpenCV export of a classifier: --opencv-softmax logits --opencv-linear reluPair.`,
@@ -149,13 +145,12 @@ async function convertAction(file: string, o: ConvertOptions): Promise<void> {
   checkWritable(o.output, 'the output');
   threadsOf(o); // a bad --threads fails before any work
   const t0 = performance.now();
-  const started = Date.now();
   const { mlp, convertMs } = await mlpToWrite(out, file, o);
   try {
     const w = await write(out, mlp, kind, o);
     const totalMs = performance.now() - t0;
     const c = mlpCounts(mlp);
-    const files = writtenFiles(o.output, kind, started);
+    const files = writtenFiles(w.files);
     const format = storage(mlp);
     const densified = kind === 'onnx' && mlp.layers.some((l) => l.format === 'csr');
     out.result({

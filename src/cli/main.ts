@@ -49,8 +49,10 @@ CNN2MLP_DEBUG=1 adds stack traces to errors.`,
     p.addCommand(cmd);
   }
   // usage errors: commander prints "error: …" (one line); we set the exit code instead of exiting mid-flight
-  p.exitOverride();
-  for (const c of p.commands) c.exitOverride();
+  // commander's usage errors can span lines ("Did you mean …?"): printed as one line.
+  const oneLine = { outputError: (str: string, write: (s: string) => void) => write(`${str.trim().replace(/\s*\n\s*/g, ' ')}\n`) };
+  p.exitOverride().configureOutput(oneLine);
+  for (const c of p.commands) c.exitOverride().configureOutput(oneLine);
   return p;
 }
 

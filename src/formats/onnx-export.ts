@@ -13,6 +13,7 @@ import { FLAG_COUNT_INCLUDE_PAD, OP, planModel, type ResolvedActivation } from '
 import { emitGraphOp, toSpatial } from './onnx-export-graph.js';
 import type { CnnModel } from '../model/types.js';
 import { onnx, type OnnxNs } from './onnx-proto.js';
+import { versionedDataName, writeOnnxPair } from './onnx-files.js';
 
 const FLOAT = 1;
 const INT64 = 7;
@@ -26,7 +27,11 @@ export interface ExportOnnxOptions {
    * all inline (refused above 1.5 GiB: a protobuf cannot exceed 2 GiB).
    */
   externalThreshold?: number;
-  /** external data file name, placed in the model's directory; default `<model file name>.data` */
+  /**
+   * external data file name, placed in the model's directory; default `<model file name>.data`.
+   * Each save inserts a version before the extension (`model.onnx.3f2a9c1b0d4e.data`) and removes
+   * the data files of earlier versions once the new model is in place.
+   */
   dataFileName?: string;
   /** bytes of weights read from native memory per chunk (default 64 MiB); bounds JS memory use */
   chunkBytes?: number;
@@ -154,12 +159,19 @@ function modelBytes(graph: OnnxNs.IGraphProto, opset: number, meta: Record<strin
  * [rows, cols] = [outUnits, inUnits]) and its activation as an ONNX op. Input and output keep the
  * source model's shapes (options.shape; `[N, inputSize]` / `[N, outputSize]` with 'flat'),
  * float32. Weight tensors above `externalThreshold` bytes are streamed from native memory in row
- * chunks into `<model>.data` (ONNX external data, offsets 4 KiB aligned), so models far beyond
- * 2 GiB export with bounded JS memory. CSR layers are densified chunk by chunk (the file holds the
- * dense matrix: ONNX has no CSR Gemm). Both files are written under temporary names and renamed
- * when complete. Opset 13.
+ * chunks into `<model>.<version>.data` (ONNX external data, offsets 4 KiB aligned), so models far
+ * beyond 2 GiB export with bounded JS memory. CSR layers are densified chunk by chunk (the file
+ * holds the dense matrix: ONNX has no CSR Gemm). Both files are written under temporary names and
+ * renamed when complete, the data file under a new versioned name, so a kill at any point leaves
+ * the old pair or the new one (onnx-files.ts). Opset 13.
  */
-export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnxOptions = {}): Promise<void> {
+/** The files exportOnnx wrote: the model and, when weights went outside it, its versioned data file. */
+export interface OnnxExportFiles {
+  model: string;
+  data?: string;
+}
+
+export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnxOptions = {}): Promise<OnnxExportFiles> {
   if (typeof filePath !== 'string' || filePath.length === 0) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a file path for exportOnnx's path but received ${describe(filePath)}`);
   if (typeof options !== 'object' || options === null) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object for exportOnnx's options but received ${describe(options)}`);
   const threshold = options.externalThreshold ?? 2 ** 20;
@@ -172,6 +184,7 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
   const dataName = options.dataFileName ?? `${path.basename(filePath)}.data`;
   if (dataName !== path.basename(dataName) || dataName === '' || dataName === '.' || dataName === '..')
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a plain file name for options.dataFileName but received ${describe(dataName)}`);
+  const dataFile = versionedDataName(dataName); // what the model references (see onnx-files.ts)
   const inputName = options.inputName ?? 'input';
   const outputName = options.outputName ?? 'output';
   const shape = options.shape ?? 'model';
@@ -215,7 +228,7 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
     if (e) {
       wProto.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
       wProto.externalData = [
-        { key: 'location', value: dataName },
+        { key: 'location', value: dataFile },
         { key: 'offset', value: String(e.offset) },
         { key: 'length', value: String(e.bytes) },
       ];
@@ -247,45 +260,31 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
   const bytes = modelBytes(graph, 13, { cnn2mlp_metadata: JSON.stringify(mlp.metadata ?? {}) });
   if (bytes.length > PROTOBUF_LIMIT) throw new Cnn2MlpError('ERR_TOO_LARGE', 'exportOnnx: the model protobuf exceeds 2 GiB; lower options.externalThreshold');
 
-  const tag = `.tmp-${process.pid}-${Date.now().toString(36)}`;
-  const modelTmp = path.join(dir, `.${path.basename(filePath)}${tag}`);
-  const dataTmp = path.join(dir, `.${dataName}${tag}`);
-  const temps: string[] = [];
-  try {
-    if (ext.length > 0) {
-      temps.push(dataTmp);
-      const fh = await fs.promises.open(dataTmp, 'w');
-      try {
-        let pos = 0;
-        for (const e of ext) {
-          pos = e.offset; // gaps before aligned offsets read back as zeros
-          const l = mlp.layers[e.layer];
-          const step = rowsPerChunk(l);
-          for (let r = 0; r < l.rows; r += step) {
-            const count = Math.min(step, l.rows - r);
-            const chunk = leBytes(denseRows(nat, handle, e.layer, l, r, count));
-            let off = 0;
-            while (off < chunk.length) {
-              const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, pos);
-              off += bytesWritten;
-              pos += bytesWritten;
-            }
-          }
+  const writeData = async (fh: fs.promises.FileHandle) => {
+    let pos = 0;
+    for (const e of ext) {
+      pos = e.offset; // gaps before aligned offsets read back as zeros
+      const l = mlp.layers[e.layer];
+      const step = rowsPerChunk(l);
+      for (let r = 0; r < l.rows; r += step) {
+        const count = Math.min(step, l.rows - r);
+        const chunk = leBytes(denseRows(nat, handle, e.layer, l, r, count));
+        let off = 0;
+        while (off < chunk.length) {
+          const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, pos);
+          off += bytesWritten;
+          pos += bytesWritten;
         }
-        await fh.sync();
-      } finally {
-        await fh.close();
       }
     }
-    temps.push(modelTmp);
-    await fs.promises.writeFile(modelTmp, bytes);
-    if (ext.length > 0) await fs.promises.rename(dataTmp, path.join(dir, dataName));
-    await fs.promises.rename(modelTmp, path.resolve(filePath));
+  };
+  try {
+    await writeOnnxPair(filePath, bytes, dataName, ext.length > 0 ? { dataFile, write: writeData } : undefined);
   } catch (err) {
-    await Promise.all(temps.map((t) => fs.promises.rm(t, { force: true })));
     if (err instanceof Cnn2MlpError) throw err;
     throw new Cnn2MlpError('ERR_BAD_FILE', `exportOnnx: cannot write '${filePath}': ${(err as Error).message}`, { cause: err });
   }
+  return { model: filePath, ...(ext.length > 0 ? { data: path.join(path.dirname(filePath), dataFile) } : {}) };
 }
 
 /** Rows [start, start+count) of layer `li` as a dense row-major Float32Array (CSR densified). */

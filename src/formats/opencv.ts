@@ -24,6 +24,8 @@ import { rename, stat, unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import { dirname } from 'node:path';
+import { removeStaleTemps, tempsOf } from '../util/stale-temps.js';
 import { Cnn2MlpError, describe, fromNative } from '../errors.js';
 import { native } from '../native.js';
 import { ACT } from '../model/plan.js';
@@ -247,6 +249,7 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
     if (signal?.aborted) throw new Cnn2MlpError('ERR_ABORTED', `exportOpenCv: aborted before it started; ${path} was not written`);
+    await removeStaleTemps(dirname(path), tempsOf(path)); // of killed earlier saves
     const out = createWriteStream(tmp);
     await (gzip ? pipeline(Readable.from(text()), createGzip(), out) : pipeline(Readable.from(text()), out));
     await rename(tmp, path);

@@ -5,11 +5,14 @@
 import { native } from '../native.js';
 import { Cnn2MlpError, fromNative, invalidArg } from '../errors.js';
 import { Mlp, type MlpMetadata } from './mlp.js';
+import { dirname } from 'node:path';
+import { removeStaleTemps, tempsOf } from '../util/stale-temps.js';
 
 /**
  * Writes `mlp` (weights, biases, activations and its metadata) to `path`. Writes a temporary file
- * next to it, fsyncs and renames, so `path` is never left half-written; memory use stays flat
- * (the arrays are written straight from native memory).
+ * next to it, fsyncs and renames, so `path` is never left half-written (the temporary file of a
+ * killed save is removed by the next save); memory use stays flat (the arrays are written straight
+ * from native memory).
  */
 export async function saveMlp(mlp: Mlp, path: string): Promise<void> {
   if (!(mlp instanceof Mlp)) throw invalidArg('an Mlp', 'saveMlp(mlp)', mlp);
@@ -17,7 +20,9 @@ export async function saveMlp(mlp: Mlp, path: string): Promise<void> {
   const json = JSON.stringify(mlp.metadata);
   const callSite = new Error();
   try {
-    await native().mlpSave(mlp.handle, path, json);
+    // The job holds the MLP from this call on; temp files of killed earlier saves go meanwhile.
+    const job = native().mlpSave(mlp.handle, path, json);
+    await Promise.all([job, removeStaleTemps(dirname(path), tempsOf(path))]);
   } catch (err) {
     throw fromNative(err, callSite);
   }

@@ -1,10 +1,10 @@
 /**
  * `convert … -o x.onnx` tells the truth about what it writes: ONNX holds dense matrices, so a CSR
- * MLP is written expanded and the printed size is the files' size; the .onnx.data sidecar is named
+ * MLP is written expanded and the printed size is the files' size; the versioned .data sidecar is named
  * in the output and in --json; --single-file keeps everything in the .onnx; the graph takes the
  * source model's input tensor [N, 28, 28, 1] and gives the source model's outputs.
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -25,17 +25,22 @@ describe('ONNX export', () => {
     const file = path.join(dir, 'csr.onnx');
     const r = cli(['convert', fashionModel, '-o', file, '--format', 'csr']);
     expect(r.code, r.stderr).toBe(0);
-    const model = statSync(file).size;
-    const data = statSync(`${file}.data`).size;
+    const sidecars = () => readdirSync(dir).filter((f) => /^csr\.onnx\.[0-9a-f]{12}\.data$/.test(f));
+    expect(sidecars()).toHaveLength(1); // the versioned data file the model references, nothing else
+    const dataFile = path.join(dir, sidecars()[0]);
     expect(r.stdout).toMatch(/written expanded to dense matrices/);
     expect(r.stdout).toContain(`${file} (`);
-    expect(r.stdout).toContain(`${file}.data (`);
+    expect(r.stdout).toContain(`${dataFile} (`);
     expect(r.stdout).toMatch(/keep them together/);
 
     const j = json(cli(['convert', fashionModel, '-o', file, '--format', 'csr', '--json']));
+    expect(sidecars()).toHaveLength(1); // the second save removed the first one's data
+    const model = statSync(file).size;
+    const newData = path.join(dir, sidecars()[0]);
+    const data = statSync(newData).size;
     expect(j.files).toEqual([
       { path: file, bytes: model },
-      { path: `${file}.data`, bytes: data },
+      { path: newData, bytes: data },
     ]);
     expect(j.densified).toBe(true);
     expect(j.bytesOnDisk).toBe(model + data);
@@ -45,7 +50,7 @@ describe('ONNX export', () => {
   it('--single-file writes no sidecar, and onnxruntime runs it', async () => {
     const file = path.join(dir, 'single.onnx');
     const j = json(cli(['convert', fashionModel, '-o', file, '--single-file', '--json']));
-    expect(existsSync(`${file}.data`)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith('single.onnx.'))).toEqual([]);
     expect(j.files).toEqual([{ path: file, bytes: statSync(file).size }]);
     const s = await ort.InferenceSession.create(file);
     await s.release();

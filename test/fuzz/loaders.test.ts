@@ -1,11 +1,12 @@
 /**
- * Fuzzing the loaders and the public functions (CI budget). Each target runs in its own child
- * process (test/fuzz/child.ts) so a crash cannot take vitest down and is seen as such; the parent
- * polls the child's RSS and kills it above the cap. Contract: every case ends in a result or a
- * Cnn2MlpError. Longer runs: `npx tsx scripts/fuzz-long.ts --cases N`.
+ * Fuzzing the loaders, the public functions and the CLI (CI budget). Each target runs in its own
+ * child process (test/fuzz/child.ts) so a crash cannot take vitest down and is seen as such; the
+ * parent polls the child's RSS and kills it above the cap. Contract: every case ends in a result
+ * or a Cnn2MlpError (the CLI: exit 0, or 1/2 with one line) within the per-case deadline
+ * (CASE_DEADLINE_MS, harness.ts). Longer runs: `npx tsx scripts/fuzz-long.ts --cases N`.
  */
 import { describe, expect, it } from 'vitest';
-import { runFuzzChild } from './harness.js';
+import { CASE_DEADLINE_MS, runFuzzChild } from './harness.js';
 
 // Cases per target, sized so the whole file stays well under a minute on 2 busy cores.
 const BUDGET: [target: string, cases: number][] = [
@@ -14,6 +15,8 @@ const BUDGET: [target: string, cases: number][] = [
   ['checkpoint', 500],
   ['mlpfile', 3000],
   ['api', 5000],
+  // one process spawn per case (0.5–4 s each on a busy 2-core machine)
+  ['cli', 20],
 ];
 // No case needs more than a few hundred MB (the loaders hold one small model at a time); a
 // "multi-GB allocation" would pass this cap long before it completed.
@@ -26,7 +29,7 @@ describe('fuzz: hostile inputs end in a result or a Cnn2MlpError', () => {
   for (const [target, full] of BUDGET) {
     const cases = Math.ceil(full * SCALE);
     it(`${target}: ${cases} cases`, async () => {
-      const o = await runFuzzChild(target, SEED, cases, { timeoutMs: 50_000, rssCapMb: RSS_CAP_MB });
+      const o = await runFuzzChild(target, SEED, cases, { timeoutMs: 100_000, rssCapMb: RSS_CAP_MB });
       const where = `exit ${o.exit} signal ${o.signal} ${o.killedFor ?? ''}\n${o.stderrTail}`;
       expect(o.killedFor, where).toBeUndefined();
       expect(o.signal, where).toBeNull();
@@ -41,10 +44,12 @@ describe('fuzz: hostile inputs end in a result or a Cnn2MlpError', () => {
       // Both outcomes must occur, or the mutations are too weak (all rejected) or not reaching the checks.
       const coded = Object.values(r.coded).reduce((a, b) => a + b, 0);
       expect(r.ok + coded).toBe(cases);
-      expect(coded).toBeGreaterThan(0);
+      if (target === 'cli') expect((r.outcomes['exit 1'] ?? 0) + (r.outcomes['exit 2'] ?? 0)).toBeGreaterThan(0);
+      else expect(coded).toBeGreaterThan(0);
       expect(r.ok).toBeGreaterThan(0);
+      expect(r.slowest.ms).toBeLessThanOrEqual(CASE_DEADLINE_MS);
       expect(r.peakRssMb).toBeLessThan(RSS_CAP_MB);
-      console.log(`fuzz ${target}: ${r.cases} cases, ${r.ok} results, errors ${JSON.stringify(r.coded)}, peak RSS ${r.peakRssMb.toFixed(0)} MB, ${r.seconds.toFixed(1)} s`);
-    }, 60_000);
+      console.log(`fuzz ${target}: ${r.cases} cases, ${r.ok} results ${JSON.stringify(r.outcomes)}, errors ${JSON.stringify(r.coded)}, slowest case ${r.slowest.ms} ms (deadline ${r.deadlineMs} ms), peak RSS ${r.peakRssMb.toFixed(0)} MB, ${r.seconds.toFixed(1)} s`);
+    }, 120_000);
   }
 });

@@ -276,7 +276,7 @@ async function runOne(name: string, c: Case, v: Variant, runs: number, writer: W
   return { ok, rejected };
 }
 
-/** The issue's own repro: the seed network on a batch of 64 80×80×3 images (only when asked for by name: ~70 ms a run). */
+/** The reported repro: the seed network on a batch of 64 80×80×3 images (only when asked for by name: ~70 ms a run). */
 const SEED = 'runCnn(seed batch 64)';
 let seed: { cnn: api.CompiledCnn; x: Float32Array; want: Float32Array } | undefined;
 cases[SEED] = {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
-const RUNS = 15;
+const RUNS = 10;
 const FUNCTIONS = ['runCnn(x)', 'runCnn(options.out)', 'runMlp(x)', 'convert(model weights)', 'compileCnn(model weights)', 'saveMlp', 'exportOnnx', 'exportOpenCv'];
 const VARIANTS = ['transfer', 'transfer()', 'resize', 'shared'];
 

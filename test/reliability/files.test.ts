@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 import { repoRoot } from '../fuzz/harness.js';
 import { sharedFixturesDir } from '../support/shared-fixtures.js';
-import { smallModel, tfjsJson, tfjsShard } from '../fuzz/targets.js';
+import { smallModel } from '../fuzz/targets/model.js';
+import { tfjsJson, tfjsShard } from '../fuzz/targets/tfjs.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-files-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -63,7 +64,7 @@ describe('files: atomic writes', () => {
   const previous = api.mlpFromLayers(3, [{ format: 'dense', rows: 2, cols: 3, values: Float32Array.from([1, 2, 3, 4, 5, 6]), activation: 'relu' }]);
 
   for (const writer of ['saveMlp', 'exportOnnx', 'exportOpenCv'] as Writer[]) {
-    it(`${writer}: SIGKILL mid-save leaves the previous file intact and no partial file under the target name`, async () => {
+    it(`${writer}: SIGKILL mid-save leaves the previous file intact, no partial file under the target name, and temp files the next save removes`, async () => {
       const dir = fs.mkdtempSync(path.join(tmp, `${writer}-`));
       const target = path.join(dir, `model${EXT[writer]}`);
       if (writer === 'saveMlp') await api.saveMlp(previous, target);
@@ -87,6 +88,11 @@ describe('files: atomic writes', () => {
       const left = fs.readdirSync(dir).filter((n) => !before.has(n));
       console.log(`${writer}: killed with ${seen.tempBytes} bytes in ${seen.tempSeen}; leftovers: ${left.join(', ') || 'none'}`);
       for (const n of left) expect(n).toMatch(/tmp/);
+      // The next save of the same target removes what the killed one left.
+      if (writer === 'saveMlp') await api.saveMlp(previous, target);
+      else if (writer === 'exportOnnx') await api.exportOnnx(previous, target);
+      else await api.exportOpenCv(previous, target);
+      expect(fs.readdirSync(dir).filter((n) => n.includes('tmp'))).toEqual([]);
     }, 90_000);
   }
 });

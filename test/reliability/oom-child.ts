@@ -6,7 +6,7 @@
  */
 import * as api from '../../src/index.js';
 import { Cnn2MlpError } from '../../src/errors.js';
-import { smallModel } from '../fuzz/targets.js';
+import { smallModel } from '../fuzz/targets/model.js';
 
 const out: Record<string, unknown> = {};
 try {
