@@ -36,7 +36,7 @@ export interface NativeCpuInfo {
 /** One entry of the kernel registry (native/kernels/registry.cc; names: docs/kernels.md). */
 export interface NativeKernelInfo {
   name: string;
-  op: 'conv2d' | 'dwconv2d' | 'gconv2d' | 'gemv' | 'gemm' | 'spmv' | 'spmm' | 'sum' | 'fma';
+  op: 'conv2d' | 'dwconv2d' | 'gconv2d' | 'gemv' | 'gemm' | 'spmv' | 'spmm' | 'spmv_rcsr' | 'spmm_rcsr' | 'sum' | 'fma';
   isa: IsaName;
   /** the name's M×N register tile */
   tileM: number;
@@ -63,7 +63,12 @@ export type NativeKernelArgs =
 
 /** One MLP layer as native code describes it. */
 export interface NativeMlpLayerInfo {
-  format: 'dense' | 'csr';
+  format: 'dense' | 'csr' | 'rcsr';
+  /** run-CSR: distinct column patterns and their runs (0 otherwise) */
+  patterns: number;
+  runs: number;
+  /** weight bytes the layer would take as [dense, csr, rcsr] when the builder weighed them (else -1) */
+  candidateBytes: [number, number, number];
   rows: number;
   cols: number;
   /** dense row stride in floats (cols rounded up to 16); 0 for csr */
@@ -132,7 +137,7 @@ export interface NativeConvertLayer {
 
 export interface NativeConvertSpec {
   inputSize: number;
-  format: MatrixFormatCode;
+  format: MatrixFormatCode | 3; // a storage, or 3: 'auto' (per layer the smallest)
   threads: number;
   maxBytes: number; // 0: no limit
   records: Float64Array;

@@ -106,7 +106,7 @@ enum NearestMode : int {
 };
 constexpr int kNearestCount = 4;
 // Storage of an MLP layer's matrix; also stored in MLP files (MATRIX_FORMAT).
-enum class MatrixFormat : int { Dense = 0, Csr = 1 };
+enum class MatrixFormat : int { Dense = 0, Csr = 1, Rcsr = 2 };
 
 // Primary op of a converted MLP layer in convertBuild (PRIM).
 enum Prim : int {

@@ -20,6 +20,8 @@ const Kernel kRegistry[] = {
     {"f32_gemm_dense_1x1__ref", K::Gemm, S, 1, 1, 1, 1, f32_gemm_dense_1x1__ref, "f32_gemm_dense_1x1__ref"},
     {"f32_spmv_csr_1x1__ref", K::Spmv, S, 1, 1, 1, 1, f32_spmv_csr_1x1__ref, "f32_spmv_csr_1x1__ref"},
     {"f32_spmm_csr_1x1__ref", K::Spmm, S, 1, 1, 1, 1, f32_spmm_csr_1x1__ref, "f32_spmm_csr_1x1__ref"},
+    {"f32_spmv_rcsr_1x1__ref", K::SpmvRcsr, S, 1, 1, 1, 1, f32_spmv_rcsr_1x1__ref, "f32_spmv_rcsr_1x1__ref"},
+    {"f32_spmm_rcsr_1x1__ref", K::SpmmRcsr, S, 1, 1, 1, 1, f32_spmm_rcsr_1x1__ref, "f32_spmm_rcsr_1x1__ref"},
     {"f32_sum_read_4x1__ref", K::Sum, S, 4, 1, 1, 4, f32_sum_read_4x1__ref, "f32_sum_read_4x1__ref"},
     {"f32_fma_peak_4x1__ref", K::Fma, S, 4, 1, 1, 4, f32_fma_peak_4x1__ref, "f32_fma_peak_4x1__ref"},
 
@@ -30,6 +32,8 @@ const Kernel kRegistry[] = {
     {"f32_gemm_dense_6x16__avx2", K::Gemm, A2, 6, 16, 8, 6, f32_gemm_dense_6x16__avx2, "f32_gemm_dense_1x1__ref"},
     {"f32_spmv_csr_1x1__avx2", K::Spmv, A2, 1, 1, 8, 1, f32_spmv_csr_1x1__avx2, "f32_spmv_csr_1x1__ref"},
     {"f32_spmm_csr_1x32__avx2", K::Spmm, A2, 1, 32, 8, 1, f32_spmm_csr_1x32__avx2, "f32_spmm_csr_1x1__ref"},
+    {"f32_spmv_rcsr_4x8__avx2", K::SpmvRcsr, A2, 4, 8, 8, 4, f32_spmv_rcsr_4x8__avx2, "f32_spmv_rcsr_1x1__ref"},
+    {"f32_spmm_rcsr_1x32__avx2", K::SpmmRcsr, A2, 1, 32, 8, 1, f32_spmm_rcsr_1x32__avx2, "f32_spmm_rcsr_1x1__ref"},
     {"f32_sum_read_8x8__avx2", K::Sum, A2, 8, 8, 8, 8, f32_sum_read_8x8__avx2, "f32_sum_read_4x1__ref"},
     {"f32_fma_peak_15x8__avx2", K::Fma, A2, 15, 8, 8, 15, f32_fma_peak_15x8__avx2, "f32_fma_peak_4x1__ref"},
 
@@ -40,6 +44,8 @@ const Kernel kRegistry[] = {
     {"f32_gemm_dense_12x32__avx512", K::Gemm, A5, 12, 32, 16, 12, f32_gemm_dense_12x32__avx512, "f32_gemm_dense_1x1__ref"},
     {"f32_spmv_csr_1x1__avx512", K::Spmv, A5, 1, 1, 16, 1, f32_spmv_csr_1x1__avx512, "f32_spmv_csr_1x1__ref"},
     {"f32_spmm_csr_1x64__avx512", K::Spmm, A5, 1, 64, 16, 1, f32_spmm_csr_1x64__avx512, "f32_spmm_csr_1x1__ref"},
+    {"f32_spmv_rcsr_4x16__avx512", K::SpmvRcsr, A5, 4, 16, 16, 4, f32_spmv_rcsr_4x16__avx512, "f32_spmv_rcsr_1x1__ref"},
+    {"f32_spmm_rcsr_1x64__avx512", K::SpmmRcsr, A5, 1, 64, 16, 1, f32_spmm_rcsr_1x64__avx512, "f32_spmm_rcsr_1x1__ref"},
     {"f32_sum_read_16x16__avx512", K::Sum, A5, 16, 16, 16, 16, f32_sum_read_16x16__avx512, "f32_sum_read_4x1__ref"},
     {"f32_fma_peak_24x16__avx512", K::Fma, A5, 24, 16, 16, 24, f32_fma_peak_24x16__avx512, "f32_fma_peak_4x1__ref"},
 };
@@ -47,7 +53,7 @@ const Kernel kRegistry[] = {
 }  // namespace
 
 const char* kernelOpName(KernelOp op) {
-  static const char* names[kKernelOpCount] = {"conv2d", "dwconv2d", "gconv2d", "gemv", "gemm", "spmv", "spmm", "sum", "fma"};
+  static const char* names[kKernelOpCount] = {"conv2d", "dwconv2d", "gconv2d", "gemv", "gemm", "spmv", "spmm", "spmv_rcsr", "spmm_rcsr", "sum", "fma"};
   const int i = static_cast<int>(op);
   return i >= 0 && i < kKernelOpCount ? names[i] : "?";
 }

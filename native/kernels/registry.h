@@ -3,7 +3,8 @@
 // cpuInfo().kernels names the entries in use, and test/kernels/registry.test.ts runs every entry
 // against its reference by name. docs/kernels.md lists the table (a test fails on drift).
 //
-// Names: f32_<op>_<layout>_<M>x<N>__<isa>, references f32_<op>_<layout>_1x1__ref. M×N is the
+// Names: f32_<op>_<layout>_<M>x<N>__<isa>, references f32_<op>_<layout>_1x1__ref. The run-CSR
+// ops are named spmv_rcsr / spmm_rcsr (their own signature, so their own op). M×N is the
 // register tile of outputs one inner step produces: M rows (output pixels for convolutions, matrix
 // rows for GEMV/GEMM/SpMV/SpMM, independent accumulator chains for the probes) × N columns (output
 // channels, batch lanes, or vector lanes). A reference computes one output at a time: 1x1.
@@ -13,6 +14,7 @@
 #include "core/isa.h"
 #include "kernels/conv2d.h"
 #include "kernels/mlp_kernels.h"
+#include "kernels/rcsr_kernels.h"
 
 namespace cnn2mlp {
 
@@ -25,10 +27,12 @@ enum class KernelOp : int {
   Gemm,  // [gemm] dense W·X on feature-major panels, batch > 1
   Spmv,  // [spmv] CSR W·x, batch 1
   Spmm,  // [spmm] CSR W·X on feature-major panels
+  SpmvRcsr,  // [rspmv] run-CSR W·x, batch 1
+  SpmmRcsr,  // [rspmm] run-CSR W·X on feature-major panels
   Sum,  // [sum] read-bandwidth probe
   Fma,  // [fma] FMA-throughput probe
 };
-constexpr int kKernelOpCount = 9;
+constexpr int kKernelOpCount = 11;
 const char* kernelOpName(KernelOp op);
 
 // The kernel's function pointer; which member is valid follows from the entry's op.
@@ -40,6 +44,8 @@ union KernelFn {
   SpmmFn spmm;
   SumFn sum;
   FmaFn fma;
+  RcsrSpmvFn rspmv;
+  RcsrSpmmFn rspmm;
   constexpr KernelFn(ConvRowFn f) : conv(f) {}
   constexpr KernelFn(GemvFn f) : gemv(f) {}
   constexpr KernelFn(GemmFn f) : gemm(f) {}
@@ -47,6 +53,8 @@ union KernelFn {
   constexpr KernelFn(SpmmFn f) : spmm(f) {}
   constexpr KernelFn(SumFn f) : sum(f) {}
   constexpr KernelFn(FmaFn f) : fma(f) {}
+  constexpr KernelFn(RcsrSpmvFn f) : rspmv(f) {}
+  constexpr KernelFn(RcsrSpmmFn f) : rspmm(f) {}
 };
 
 struct Kernel {

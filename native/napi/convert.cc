@@ -217,7 +217,7 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
   Checker ck{env, retain, "spec"};
 
   const int64_t inputSize = ck.integer(spec, "inputSize", 1, 2147483647LL);
-  const int64_t format = ck.integer(spec, "format", 0, 1);
+  const int64_t format = ck.integer(spec, "format", 0, 3);  // dense, csr, rcsr, auto
   const int64_t threads = ck.integer(spec, "threads", 1, kMaxThreads);
   const int64_t maxBytes = ck.integer(spec, "maxBytes", 0, int64_t(1) << 62);
   auto records = ck.typed<Napi::Float64Array>(spec, "records", napi_float64_array, "Float64Array", -1, false);
@@ -227,7 +227,8 @@ Napi::Value ConvertBuild(const Napi::CallbackInfo& info) {
   const std::vector<LayerSpec> layers = readLayers(ck, spec, inputSize, ops, tensors);
 
   BuildOptions opt;
-  opt.format = format == 0 ? MatrixFormat::Dense : MatrixFormat::Csr;
+  opt.format = format == 3 ? MatrixFormat::Rcsr : static_cast<MatrixFormat>(format);
+  opt.autoFormat = format == 3;
   opt.threads = resolveThreads(int(threads));
   opt.maxBytes = maxBytes;
   opt.progress = progress.Data();

@@ -10,10 +10,10 @@ OwnedRunIo ownedRunIo(const Napi::CallbackInfo& info, int64_t inputSize, int64_t
   io.batch = checked.batch;
   io.threads = checked.threads;
   const size_t inBytes = size_t(checked.batch * inputSize) * sizeof(float);
-  io.in = Buffer::allocate(inBytes, "the input copy");
+  io.in = Buffer::allocateUninitialized(inBytes, "the input copy");
   std::memcpy(io.in->data(), checked.in, inBytes);
   io.outCount = size_t(checked.batch * outputSize);
-  io.out = Buffer::allocate(io.outCount * sizeof(float), "the output");
+  io.out = Buffer::allocateUninitialized(io.outCount * sizeof(float), "the output");
   return io;
 }
 

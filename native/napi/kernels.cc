@@ -86,7 +86,31 @@ Napi::Value runDense(const Kernel& k, Args& a) {
   return Yt;
 }
 
+// The run-CSR ops take the CSR arguments and run on the run-CSR form of that matrix (maximal runs
+// per row, a row's pattern shared with the previous row when equal: rcsrArrays in runtime/mlp.h).
+Napi::Value runRcsr(const Kernel& k, Args& a, int64_t rows, int64_t cols, int64_t chunk, const int64_t* rowPtr, const int32_t* colIdx, const float* values,
+                    const float* bias) {
+  RcsrArrays ra;
+  for (int64_t r = 0; r < rows; r++) ra.addRow(colIdx + rowPtr[r], rowPtr[r + 1] - rowPtr[r]);
+  const RcsrView m{rowPtr, ra.rowPat.data(), ra.patPtr.data(), ra.runs.data(), values};
+  const std::string bad = checkRcsr(rows, cols, rowPtr, m.rowPat, ra.patterns(), m.patPtr, ra.numRuns(), m.runs, values, rowPtr[rows]);
+  if (!bad.empty()) throwRange(a.env, "args (as run-CSR): " + bad);
+  if (k.op == KernelOp::SpmvRcsr) {
+    const float* x = a.floats("x", cols);
+    Napi::Float32Array y = nanArray(a.env, rows);
+    inChunks(rows, chunk, [&](int64_t r0, int64_t r1) { k.fn.rspmv(m, x, bias, y.Data(), r0, r1); });
+    return y;
+  }
+  const int64_t bp = a.integer("bp", 16, kMaxLen);
+  if (bp % 16 || rows * bp > kMaxLen || cols * bp > kMaxLen) throwRange(a.env, "Expected args.bp to be a multiple of 16 with rows × bp and cols × bp ≤ 2^28");
+  const float* Xt = a.floats("Xt", cols * bp);
+  Napi::Float32Array Yt = nanArray(a.env, rows * bp);
+  inChunks(rows, chunk, [&](int64_t r0, int64_t r1) { k.fn.rspmm(m, Xt, bp, bias, Yt.Data(), r0, r1); });
+  return Yt;
+}
+
 // spmv {rowPtr, colIdx, values, rows, cols, x, bias, chunk} → y[rows]; spmm adds {Xt, bp} for x → Yt[rows × bp].
+// spmv_rcsr / spmm_rcsr take the same arguments (runRcsr).
 Napi::Value runCsr(const Kernel& k, Args& a) {
   const int64_t rows = a.integer("rows", 1, kMaxLen), cols = a.integer("cols", 1, kMaxLen);
   const int64_t chunk = a.integer("chunk", 1, rows);
@@ -107,6 +131,7 @@ Napi::Value runCsr(const Kernel& k, Args& a) {
   const std::string bad = checkCsr(rows, cols, rowPtr.data(), colIdx, values, nnz);
   if (!bad.empty()) throwRange(a.env, "args: " + bad);
   const float* bias = a.floats("bias", rows);
+  if (k.op == KernelOp::SpmvRcsr || k.op == KernelOp::SpmmRcsr) return runRcsr(k, a, rows, cols, chunk, rowPtr.data(), colIdx, values, bias);
   if (k.op == KernelOp::Spmv) {
     const float* x = a.floats("x", cols);
     Napi::Float32Array y = nanArray(a.env, rows);
@@ -193,7 +218,9 @@ Napi::Value KernelRun(const Napi::CallbackInfo& info) {
     case KernelOp::Gemv:
     case KernelOp::Gemm: return runDense(*k, a);
     case KernelOp::Spmv:
-    case KernelOp::Spmm: return runCsr(*k, a);
+    case KernelOp::Spmm:
+    case KernelOp::SpmvRcsr:
+    case KernelOp::SpmmRcsr: return runCsr(*k, a);
     default: return runProbe(*k, a);
   }
 }

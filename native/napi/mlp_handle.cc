@@ -145,7 +145,12 @@ Napi::Value MlpInfo(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < mlp->layers.size(); i++) {
     const MlpLayer& l = mlp->layers[i];
     Napi::Object lo = Napi::Object::New(env);
-    lo.Set("format", l.format == MatrixFormat::Dense ? "dense" : "csr");
+    lo.Set("format", l.format == MatrixFormat::Dense ? "dense" : l.format == MatrixFormat::Csr ? "csr" : "rcsr");
+    lo.Set("patterns", double(l.patterns));
+    lo.Set("runs", double(l.numRuns));
+    Napi::Array cand = Napi::Array::New(env, 3);
+    for (uint32_t k = 0; k < 3; k++) cand.Set(k, double(l.candidateBytes[k]));
+    lo.Set("candidateBytes", cand);
     lo.Set("rows", double(l.rows));
     lo.Set("cols", double(l.cols));
     lo.Set("ld", double(l.ld));
@@ -164,7 +169,8 @@ Napi::Value MlpInfo(const Napi::CallbackInfo& info) {
 }
 
 // mlpReadRows(mlp, layer, rowStart, rowCount): dense → Float32Array(rowCount*cols);
-// csr → {rowPtr: Float64Array(rowCount+1) from 0, colIdx, values}. bias with mlpReadBias.
+// csr and rcsr (runs expanded) → {rowPtr: Float64Array(rowCount+1) from 0, colIdx, values}. bias
+// with mlpReadBias.
 Napi::Value MlpReadRows(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   expectArgs(info, 4, "mlpReadRows");
@@ -186,7 +192,16 @@ Napi::Value MlpReadRows(const Napi::CallbackInfo& info) {
   Napi::Int32Array ci = Napi::Int32Array::New(env, size_t(e - b));
   Napi::Float32Array va = Napi::Float32Array::New(env, size_t(e - b));
   if (e > b) {
-    std::memcpy(ci.Data(), l.colIdx + b, (e - b) * 4);
+    if (l.colIdx) {
+      std::memcpy(ci.Data(), l.colIdx + b, (e - b) * 4);
+    } else {
+      int32_t* c = ci.Data();
+      for (int64_t r = start; r < start + count; r++) {
+        const int32_t p = l.rowPat[r];
+        for (int32_t q = l.patPtr[p]; q < l.patPtr[p + 1]; q++)
+          for (int32_t i = 0; i < l.runs[2 * q + 1]; i++) *c++ = l.runs[2 * q] + i;
+      }
+    }
     std::memcpy(va.Data(), l.values + b, (e - b) * 4);
   }
   Napi::Object o = Napi::Object::New(env);

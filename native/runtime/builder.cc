@@ -245,13 +245,12 @@ void fillDense(LayerBuild& b) {
   l.storage.push_back(buf);
 }
 
-// Two passes: count per row (prefix sum into rowPtr), then fill. bytesSoFar: the CSR layers so far.
-void fillCsr(LayerBuild& b, const BuildOptions& opt, int64_t& bytesSoFar) {
+// Pass 1 of a sparse layer: entries per row into rowPtr[r + 1] and, when `runs`, each chunk's
+// run patterns (rows rebuilt; otherwise counted without building when no taps can collide).
+void countSparse(LayerBuild& b, int64_t* rowPtr, std::vector<RcsrArrays>* pats) {
   const LayerSpec& s = b.s;
-  MlpLayer& l = b.l;
-  auto rp = Buffer::allocate(size_t(s.rows + 1) * 8, "CSR row pointers");
-  int64_t* rowPtr = rp->as<int64_t>();
-  const bool fast = collisionFree(s);
+  const bool fast = !pats && collisionFree(s);
+  std::vector<std::vector<int32_t>> cols(size_t(b.threads));
   parallelFor(b.chunks, b.threads, [&](int64_t c, int worker) {
     b.prog.check();
     auto [r0, r1] = b.range(c);
@@ -259,31 +258,62 @@ void fillCsr(LayerBuild& b, const BuildOptions& opt, int64_t& bytesSoFar) {
     for (int64_t r = r0; r < r1; r++) {
       if (fast) {
         rowPtr[r + 1] = countRow(s, r);
-      } else {
-        buildRow(s, r, e);
-        rowPtr[r + 1] = int64_t(e.size());
+        continue;
       }
+      buildRow(s, r, e);
+      rowPtr[r + 1] = int64_t(e.size());
+      if (!pats) continue;
+      auto& cl = cols[size_t(worker)];
+      cl.resize(e.size());
+      for (size_t j = 0; j < e.size(); j++) cl[j] = e[j].first;
+      (*pats)[size_t(c)].addRow(cl.data(), int64_t(cl.size()));
     }
     b.prog.add(r1 - r0);
   });
   for (int64_t r = 0; r < s.rows; r++) rowPtr[r + 1] += rowPtr[r];
-  l.nnz = rowPtr[s.rows];
-  if (l.nnz > 0 && s.cols > 2147483647LL) throw CodedError("ERR_TOO_LARGE", "a CSR layer has more than 2^31 columns");
-  bytesSoFar += l.nnz * 8 + (s.rows + 1) * 8 + s.rows * 4;
-  checkBudget(bytesSoFar, opt, "CSR");
-  auto ci = Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "CSR column indices");
-  auto va = Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "CSR values");
-  int32_t* colIdx = ci->as<int32_t>();
+}
+
+// Joins the chunks' patterns into the layer's run-CSR index arrays.
+void joinPatterns(LayerBuild& b, const std::vector<RcsrArrays>& pats) {
+  MlpLayer& l = b.l;
+  int64_t P = 0, R = 0;
+  for (const auto& a : pats) P += a.patterns(), R += a.numRuns();
+  if (R > 2147483647LL || P > 2147483647LL) throw CodedError("ERR_TOO_LARGE", "a run-CSR layer has more than 2^31 runs; use format 'csr'");
+  auto rp = Buffer::allocate(size_t(b.s.rows) * 4, "run-CSR row patterns");
+  auto pp = Buffer::allocate(size_t(P + 1) * 4, "run-CSR pattern pointers");
+  auto ru = Buffer::allocate(size_t(std::max<int64_t>(R, 1)) * 8, "run-CSR runs");
+  int32_t *rowPat = rp->as<int32_t>(), *patPtr = pp->as<int32_t>(), *runs = ru->as<int32_t>();
+  int64_t p0 = 0, q0 = 0;
+  for (int64_t c = 0; c < b.chunks; c++) {
+    const RcsrArrays& a = pats[size_t(c)];
+    const int64_t r0 = b.range(c).first;
+    for (size_t i = 0; i < a.rowPat.size(); i++) rowPat[r0 + int64_t(i)] = int32_t(a.rowPat[i] + p0);
+    for (int64_t p = 0; p < a.patterns(); p++) patPtr[p0 + p] = int32_t(a.patPtr[size_t(p)] + q0);
+    std::copy(a.runs.begin(), a.runs.end(), runs + 2 * q0);
+    p0 += a.patterns(), q0 += a.numRuns();
+  }
+  patPtr[P] = int32_t(R);
+  l.rowPat = rowPat, l.patPtr = patPtr, l.runs = runs, l.patterns = P, l.numRuns = R;
+  l.storage.insert(l.storage.end(), {rp, pp, ru});
+}
+
+// Pass 2 of a sparse layer: values (and CSR column indices) in row order.
+void fillSparse(LayerBuild& b, int64_t* rowPtr) {
+  MlpLayer& l = b.l;
+  const bool csr = l.format == MatrixFormat::Csr;
+  auto ci = csr ? Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "CSR column indices") : nullptr;
+  auto va = Buffer::allocate(size_t(std::max<int64_t>(l.nnz, 1)) * 4, "sparse values");
+  int32_t* colIdx = csr ? ci->as<int32_t>() : nullptr;
   float* vals = va->as<float>();
   parallelFor(b.chunks, b.threads, [&](int64_t c, int worker) {
     b.prog.check();
     auto [r0, r1] = b.range(c);
     auto& e = b.scratch[worker];
     for (int64_t r = r0; r < r1; r++) {
-      b.bias[r] = float(buildRow(s, r, e));
+      b.bias[r] = float(buildRow(b.s, r, e));
       int64_t k = rowPtr[r];
       for (const auto& x : e) {
-        colIdx[k] = x.first;
+        if (colIdx) colIdx[k] = x.first;
         vals[k++] = float(x.second);
       }
     }
@@ -292,13 +322,52 @@ void fillCsr(LayerBuild& b, const BuildOptions& opt, int64_t& bytesSoFar) {
   l.rowPtr = rowPtr;
   l.colIdx = colIdx;
   l.values = vals;
-  l.storage.insert(l.storage.end(), {rp, ci, va});
+  if (ci) l.storage.push_back(ci);
+  l.storage.push_back(va);
+}
+
+// format 'auto': the form with the fewest bytes, except that dense wins while it is at most 25 %
+// larger than the best sparse form (the dense GEMV streams W at full read bandwidth with no index
+// or run bookkeeping, so a matrix this full runs at least as fast dense).
+MatrixFormat chooseFormat(const int64_t bytes[3]) {
+  const int64_t sparse = std::min(bytes[1], bytes[2]);
+  if (bytes[0] * 4 <= sparse * 5) return MatrixFormat::Dense;
+  return bytes[2] <= bytes[1] ? MatrixFormat::Rcsr : MatrixFormat::Csr;
+}
+
+// A sparse layer (CSR, run-CSR, or any form under 'auto'): count, weigh the forms, fill.
+// bytesSoFar: the sparse layers so far, for the budget.
+void fillSparseLayer(LayerBuild& b, const BuildOptions& opt, int64_t& bytesSoFar) {
+  const LayerSpec& s = b.s;
+  MlpLayer& l = b.l;
+  auto rp = Buffer::allocate(size_t(s.rows + 1) * 8, "sparse row pointers");
+  int64_t* rowPtr = rp->as<int64_t>();
+  const bool runs = opt.autoFormat || opt.format == MatrixFormat::Rcsr;
+  std::vector<RcsrArrays> pats(runs ? size_t(b.chunks) : 0);
+  countSparse(b, rowPtr, runs ? &pats : nullptr);
+  l.nnz = rowPtr[s.rows];
+  if (l.nnz > 0 && s.cols > 2147483647LL) throw CodedError("ERR_TOO_LARGE", "a sparse layer has more than 2^31 columns");
+  if (runs) joinPatterns(b, pats);
+  pats.clear();
+  l.candidateBytes[0] = s.rows * denseLd(s.cols) * 4;
+  l.candidateBytes[1] = l.nnz * 8 + (s.rows + 1) * 8;
+  l.candidateBytes[2] = runs ? MlpLayer::rcsrBytes(s.rows, l.nnz, l.patterns, l.numRuns) : -1;
+  if (opt.autoFormat) l.format = chooseFormat(l.candidateBytes);
+  if (l.format != MatrixFormat::Rcsr && runs) {
+    l.rowPat = l.patPtr = l.runs = nullptr, l.patterns = l.numRuns = 0;
+    l.storage.resize(1);  // drop the pattern arrays, keep the bias
+  }
+  bytesSoFar += l.bytes();
+  checkBudget(bytesSoFar, opt, opt.autoFormat ? "auto" : l.format == MatrixFormat::Csr ? "CSR" : "run-CSR");
+  if (l.format == MatrixFormat::Dense) return fillDense(b);
+  l.storage.push_back(rp);
+  fillSparse(b, rowPtr);
 }
 
 }  // namespace
 
 std::shared_ptr<Mlp> buildMlp(int64_t inputSize, const std::vector<LayerSpec>& layers, const BuildOptions& opt) {
-  const bool dense = opt.format == MatrixFormat::Dense;
+  const bool dense = opt.format == MatrixFormat::Dense && !opt.autoFormat;
   if (dense) checkBudget(denseBytes(layers), opt, "dense");
   int64_t total = 0;
   for (const auto& l : layers) total += dense ? l.rows : 2 * l.rows;
@@ -330,7 +399,7 @@ std::shared_ptr<Mlp> buildMlp(int64_t inputSize, const std::vector<LayerSpec>& l
     if (dense)
       fillDense(b);
     else
-      fillCsr(b, opt, bytesSoFar);
+      fillSparseLayer(b, opt, bytesSoFar);
     mlp->layers.push_back(std::move(l));
   }
   mlp->outputSize = layers.empty() ? inputSize : layers.back().rows;

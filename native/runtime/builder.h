@@ -51,6 +51,7 @@ struct LayerSpec {
 
 struct BuildOptions {
   MatrixFormat format = MatrixFormat::Csr;
+  bool autoFormat = false;  // per layer the smallest of dense, CSR, run-CSR (dense within 25 %)
   int threads = 1;
   int64_t maxBytes = 0;  // 0: no limit besides available memory
   double* progress = nullptr;  // [done, total] units of work (rows, counted once per pass), or null

@@ -37,6 +37,7 @@ struct Cnn {
   std::vector<int64_t> valueOffset;  // per value: offset in the arena, -1 for the caller's input (value 0, NHWC) or output (last, NHWC)
   int64_t arenaFloats = 0;  // one sample's arena
   int64_t bytes = 0;
+  int64_t workPerSample = 0;  // multiply-adds of one sample (convolutions and dense) plus one per value read or written by other ops
   // Scratch buffers of finished runs, reused by later ones (fresh multi-MB allocations cost a page
   // fault per 4 KiB on every run). A run takes one or makes one, so concurrent runs never share.
   mutable std::mutex scratchMu;

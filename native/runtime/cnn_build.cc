@@ -207,6 +207,8 @@ std::shared_ptr<Cnn> buildCnn(const double* records, int64_t numOps, const std::
     checkSize(p.weights, expectedWeights(p), "weights");
     checkSize(p.bias, expectedBias(p), "bias");
     setupWeights(*cnn, op, i, tensors);
+    const bool weighted = p.op == OpConv2d || p.op == OpDense || p.op == OpConv2dTranspose;
+    cnn->workPerSample += p.inSize() + p.outSize() * (weighted ? int64_t(p.kh) * p.kw * (p.inC / std::max(1, p.groups)) : 1);
     dims.push_back({p.outH, p.outW, p.outC});
     cnn->valueOffset.push_back(p.outOffset);
     cnn->ops.push_back(std::move(op));

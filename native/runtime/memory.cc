@@ -1,5 +1,6 @@
 #include "runtime/memory.h"
 
+#include <algorithm>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -30,6 +31,13 @@ std::shared_ptr<Buffer> Buffer::allocate(size_t bytes, const char* what) {
   if (posix_memalign(&p, 64, bytes) != 0 || p == nullptr)
     throw CodedError("ERR_TOO_LARGE", std::string("cannot allocate ") + formatBytes(double(bytes)) + " for " + what);
   std::memset(p, 0, bytes);
+  return std::shared_ptr<Buffer>(new Buffer(p, bytes, false));
+}
+
+std::shared_ptr<Buffer> Buffer::allocateUninitialized(size_t bytes, const char* what) {
+  void* p = nullptr;
+  if (posix_memalign(&p, 64, std::max<size_t>(bytes, 64)) != 0 || p == nullptr)
+    throw CodedError("ERR_TOO_LARGE", std::string("cannot allocate ") + formatBytes(double(bytes)) + " for " + what);
   return std::shared_ptr<Buffer>(new Buffer(p, bytes, false));
 }
 

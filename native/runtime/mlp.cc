@@ -13,8 +13,10 @@ std::string Mlp::check() const {
     if (!l.bias) return at + "missing bias";
     if (l.format == MatrixFormat::Dense) {
       if (!l.values || l.ld < l.cols || l.ld % 16) return at + "bad dense storage";
-    } else {
+    } else if (l.format == MatrixFormat::Csr) {
       if (!l.rowPtr || (l.nnz > 0 && (!l.values || !l.colIdx))) return at + "bad CSR storage";
+    } else {
+      if (!l.rowPtr || !l.rowPat || !l.patPtr || !l.runs || (l.nnz > 0 && !l.values)) return at + "bad run-CSR storage";
     }
     if (l.act.code == ActSoftmax && i + 1 != layers.size()) return at + "softmax is only allowed on the last layer";
     width = l.rows;
@@ -25,6 +27,7 @@ std::string Mlp::check() const {
 
 }  // namespace cnn2mlp
 
+#include <algorithm>
 #include <cmath>
 
 namespace cnn2mlp {
@@ -45,6 +48,58 @@ std::string checkCsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const in
     }
   }
   return "";
+}
+
+}  // namespace cnn2mlp
+
+namespace cnn2mlp {
+
+std::string checkRcsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const int32_t* rowPat, int64_t patterns, const int32_t* patPtr,
+                      int64_t numRuns, const int32_t* runs, const float* values, int64_t nnz) {
+  if (rowPtr[0] != 0) return "rowPtr[0] must be 0";
+  if (rowPtr[rows] != nnz) return "rowPtr[rows] must equal the number of nonzeros";
+  if (patPtr[0] != 0 || patPtr[patterns] != numRuns) return "patPtr must start at 0 and end at the number of runs";
+  std::vector<int64_t> patLen(size_t(patterns), 0);
+  for (int64_t p = 0; p < patterns; p++) {
+    if (patPtr[p + 1] < patPtr[p] || patPtr[p + 1] > numRuns) return "patPtr is out of order at pattern " + std::to_string(p);
+    int64_t end = 0;  // first column the next run may start at
+    for (int32_t q = patPtr[p]; q < patPtr[p + 1]; q++) {
+      const int64_t s = runs[2 * q], n = runs[2 * q + 1];
+      if (n <= 0 || s < end || s + n > cols) return "run " + std::to_string(q) + " of pattern " + std::to_string(p) + " is empty, overlaps or leaves [0, cols)";
+      end = s + n;
+      patLen[size_t(p)] += n;
+    }
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    if (rowPtr[r + 1] < rowPtr[r] || rowPtr[r + 1] > nnz) return "rowPtr is out of order at row " + std::to_string(r);
+    if (rowPat[r] < 0 || rowPat[r] >= patterns) return "row " + std::to_string(r) + " names a pattern out of range";
+    if (patLen[size_t(rowPat[r])] != rowPtr[r + 1] - rowPtr[r]) return "row " + std::to_string(r) + " holds a different number of values than its pattern";
+  }
+  for (int64_t j = 0; j < nnz; j++)
+    if (!std::isfinite(values[j])) return "non-finite value at " + std::to_string(j);
+  return "";
+}
+
+void RcsrArrays::addRow(const int32_t* cols, int64_t n) {
+  const size_t mark = runs.size();
+  for (int64_t j = 0; j < n;) {
+    int64_t k = j + 1;
+    while (k < n && cols[k] == cols[k - 1] + 1) k++;
+    runs.push_back(cols[j]);
+    runs.push_back(int32_t(k - j));
+    j = k;
+  }
+  const size_t len = runs.size() - mark;
+  if (patterns() > 0) {
+    const size_t prev = size_t(patPtr[size_t(patterns()) - 1]) * 2;
+    if (mark - prev == len && std::equal(runs.begin() + long(mark), runs.end(), runs.begin() + long(prev))) {
+      runs.resize(mark);
+      rowPat.push_back(int32_t(patterns() - 1));
+      return;
+    }
+  }
+  patPtr.push_back(int32_t(runs.size() / 2));
+  rowPat.push_back(int32_t(patterns() - 1));
 }
 
 }  // namespace cnn2mlp

@@ -1,5 +1,5 @@
 // The converted MLP as it lives in native memory: a chain of layers y = act(W·x + b) with W dense
-// (row-major, padded rows) or CSR. Storage is shared_ptr-owned (heap, mmap'd anonymous memory or a
+// (row-major, padded rows), CSR or run-CSR (kernels/rcsr_kernels.h, docs/run-csr.md). Storage is shared_ptr-owned (heap, mmap'd anonymous memory or a
 // memory-mapped file), so a running job keeps it alive even if the JS handle is disposed.
 #pragma once
 #include <cstdint>
@@ -22,13 +22,26 @@ struct MlpLayer {
   // CSR: 64-bit row pointers (nnz may exceed 2^31), 32-bit sorted column indices.
   const int64_t* rowPtr = nullptr;  // rows + 1
   const int32_t* colIdx = nullptr;  // nnz
-  int64_t nnz = 0;  // csr: stored entries; dense: rows*cols
+  int64_t nnz = 0;  // csr/rcsr: stored entries; dense: rows*cols
+  // Run-CSR (rowPtr and values as CSR; colIdx null): each row's pattern, the patterns' runs.
+  const int32_t* rowPat = nullptr;  // rows
+  const int32_t* patPtr = nullptr;  // patterns + 1
+  const int32_t* runs = nullptr;  // 2 · runs: (start column, length)
+  int64_t patterns = 0, numRuns = 0;
+  // Weight bytes as dense, CSR and run-CSR, known when the builder weighed them (else -1).
+  int64_t candidateBytes[3] = {-1, -1, -1};
   const float* bias = nullptr;  // rows, never null
   Activation act;
   std::vector<std::shared_ptr<void>> storage;  // owners of the arrays above
 
   int64_t weightBytes() const {
-    return format == MatrixFormat::Dense ? rows * ld * 4 : nnz * 8 + (rows + 1) * 8;
+    if (format == MatrixFormat::Dense) return rows * ld * 4;
+    if (format == MatrixFormat::Csr) return nnz * 8 + (rows + 1) * 8;
+    return rcsrBytes(rows, nnz, patterns, numRuns);
+  }
+  // Weight bytes of a run-CSR matrix: values, rowPtr, rowPat, patPtr, runs.
+  static int64_t rcsrBytes(int64_t rows, int64_t nnz, int64_t patterns, int64_t runs) {
+    return nnz * 4 + (rows + 1) * 8 + rows * 4 + (patterns + 1) * 4 + runs * 8;
   }
   int64_t bytes() const { return weightBytes() + rows * 4; }
 };
@@ -55,4 +68,18 @@ namespace cnn2mlp {
 // Checks CSR arrays: rowPtr starts at 0, never decreases, ends at nnz; column indices in
 // [0, cols) and strictly increasing within a row; values finite. Empty string when valid.
 std::string checkCsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const int32_t* colIdx, const float* values, int64_t nnz);
+// Checks run-CSR arrays (rcsr_kernels.h): rowPtr as for CSR; patterns in range; runs of each
+// pattern ascending, non-overlapping, within [0, cols), lengths > 0; each row's value count equal
+// to its pattern's length; values finite. Empty string when valid.
+std::string checkRcsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const int32_t* rowPat, int64_t patterns, const int32_t* patPtr,
+                      int64_t numRuns, const int32_t* runs, const float* values, int64_t nnz);
+
+// Run-CSR arrays built from CSR: maximal runs of consecutive columns per row; a row reuses the
+// previous row's pattern when its runs are the same (rows of one conv output position).
+struct RcsrArrays {
+  std::vector<int32_t> rowPat, patPtr{0}, runs;
+  void addRow(const int32_t* cols, int64_t n);  // appends the next row's pattern (or reuses the last)
+  int64_t patterns() const { return int64_t(patPtr.size()) - 1; }
+  int64_t numRuns() const { return int64_t(runs.size()) / 2; }
+};
 }  // namespace cnn2mlp

@@ -95,6 +95,8 @@ struct LayerKernels {
   GemmFn gemm;
   SpmvFn spmv;
   SpmmFn spmm;
+  RcsrSpmvFn rspmv;
+  RcsrSpmmFn rspmm;
 };
 
 // dst = act(W·x + b) for one layer in the run's layout (softmax excepted: the caller applies it),
@@ -123,10 +125,16 @@ void runLayer(const MlpLayer& l, const LayerKernels& k, const float* x, float* d
   chunks = std::max<int64_t>(1, std::min(chunks, l.rows));
   bounds.resize(size_t(chunks + 1));
   balancedCsrChunks(l.rowPtr, l.rows, chunks, bounds.data());
+  const RcsrView m{l.rowPtr, l.rowPat, l.patPtr, l.runs, l.values};
+  const bool runs = l.format == MatrixFormat::Rcsr;
   parallelFor(chunks, threads, [&](int64_t c, int) {
     const int64_t r0 = bounds[c], r1 = bounds[c + 1];
     if (r0 >= r1) return;
-    if (batch == 1)
+    if (runs && batch == 1)
+      k.rspmv(m, x, l.bias, dst, r0, r1);
+    else if (runs)
+      k.rspmm(m, x, bp, l.bias, dst, r0, r1);
+    else if (batch == 1)
       k.spmv(l.rowPtr, l.colIdx, l.values, x, l.bias, dst, r0, r1);
     else
       k.spmm(l.rowPtr, l.colIdx, l.values, x, bp, l.bias, dst, r0, r1);
@@ -152,7 +160,8 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
   } release{scratch};
   packInput(in, mlp.inputSize, batch, bp, threads, x);
   const LayerKernels kernels{activeKernel(KernelOp::Gemv).fn.gemv, activeKernel(KernelOp::Gemm).fn.gemm, activeKernel(KernelOp::Spmv).fn.spmv,
-                             activeKernel(KernelOp::Spmm).fn.spmm};
+                             activeKernel(KernelOp::Spmm).fn.spmm, activeKernel(KernelOp::SpmvRcsr).fn.rspmv,
+                             activeKernel(KernelOp::SpmmRcsr).fn.rspmm};
   std::vector<int64_t> bounds;
   for (size_t li = 0; li < mlp.layers.size(); li++) {
     const MlpLayer& l = mlp.layers[li];

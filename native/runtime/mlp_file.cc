@@ -19,7 +19,9 @@ namespace cnn2mlp {
 namespace {
 
 constexpr char kMagic[8] = {'C', 'N', 'N', '2', 'M', 'L', 'P', '\0'};
-constexpr uint32_t kVersion = 1;
+// Version 1: dense and CSR layers. Version 2 adds run-CSR layers (format 2); a file without one is
+// still written as version 1, so older readers keep reading it.
+constexpr uint32_t kVersion = 2;
 constexpr uint64_t kHeaderSize = 128, kEntrySize = 128, kAlign = 64;
 constexpr uint64_t kMaxLayers = 1u << 16, kMaxMetadata = 64u << 20;
 
@@ -40,10 +42,10 @@ struct FileLayer {
   uint32_t format, act;
   float alpha, min, max;
   uint32_t reserved0;
-  uint64_t ld, nnz;
+  uint64_t ld, nnz;  // run-CSR: ld holds the pattern count
   uint64_t biasOffset, valuesOffset, rowPtrOffset, colIdxOffset;
   uint64_t biasHash, valuesHash, rowPtrHash, colIdxHash;
-  uint64_t reserved1;
+  uint64_t runs;  // run-CSR: the run count (zero otherwise)
 };
 #pragma pack(pop)
 static_assert(sizeof(FileHeader) == kHeaderSize, "header is 128 bytes");
@@ -57,7 +59,17 @@ uint64_t alignUp(uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 uint64_t biasBytes(const FileLayer& l) { return l.rows * 4; }
 uint64_t valuesBytes(const FileLayer& l) { return l.format == 0 ? l.rows * l.ld * 4 : l.nnz * 4; }
 uint64_t rowPtrBytes(const FileLayer& l) { return l.format == 0 ? 0 : (l.rows + 1) * 8; }
-uint64_t colIdxBytes(const FileLayer& l) { return l.format == 0 ? 0 : l.nnz * 4; }
+// CSR: the column indices; run-CSR: its index arrays rowPat [rows], patPtr [ld + 1], runs [2·runs], int32.
+uint64_t colIdxBytes(const FileLayer& l) {
+  return l.format == 0 ? 0 : l.format == 1 ? l.nnz * 4 : (l.rows + l.ld + 1 + 2 * l.runs) * 4;
+}
+// The run-CSR index section in one block (the layer keeps the three arrays apart).
+std::vector<int32_t> rcsrIndex(const MlpLayer& l) {
+  std::vector<int32_t> v(l.rowPat, l.rowPat + l.rows);
+  v.insert(v.end(), l.patPtr, l.patPtr + l.patterns + 1);
+  v.insert(v.end(), l.runs, l.runs + 2 * l.numRuns);
+  return v;
+}
 
 
 struct Mapping {
@@ -73,7 +85,9 @@ struct Mapping {
 std::vector<FileLayer> layoutFile(const Mlp& mlp, const std::string& metadataJson, FileHeader& h) {
   const uint64_t n = mlp.layers.size();
   std::memcpy(h.magic, kMagic, 8);
-  h.version = kVersion;
+  h.version = 1;
+  for (const auto& l : mlp.layers)
+    if (l.format == MatrixFormat::Rcsr) h.version = 2;
   h.headerBytes = static_cast<uint32_t>(kHeaderSize + n * kEntrySize);
   h.inputSize = uint64_t(mlp.inputSize);
   h.outputSize = uint64_t(mlp.outputSize);
@@ -95,12 +109,13 @@ std::vector<FileLayer> layoutFile(const Mlp& mlp, const std::string& metadataJso
     FileLayer& e = table[i];
     e.rows = uint64_t(l.rows);
     e.cols = uint64_t(l.cols);
-    e.format = l.format == MatrixFormat::Dense ? 0 : 1;
+    e.format = uint32_t(l.format);
     e.act = uint32_t(l.act.code);
     e.alpha = l.act.alpha;
     e.min = l.act.min;
     e.max = l.act.max;
-    e.ld = e.format == 0 ? uint64_t(l.ld) : 0;
+    e.ld = e.format == 0 ? uint64_t(l.ld) : e.format == 2 ? uint64_t(l.patterns) : 0;
+    e.runs = e.format == 2 ? uint64_t(l.numRuns) : 0;
     e.nnz = uint64_t(l.nnz);
     e.biasOffset = place(biasBytes(e));
     e.valuesOffset = place(valuesBytes(e));
@@ -119,14 +134,16 @@ void hashSections(const Mlp& mlp, std::vector<FileLayer>& table) {
     uint64_t* out;
   };
   std::vector<Job> jobs;
+  std::vector<std::vector<int32_t>> index(table.size());
   for (size_t i = 0; i < table.size(); i++) {
     const MlpLayer& l = mlp.layers[i];
     FileLayer& e = table[i];
     jobs.push_back({l.bias, biasBytes(e), &e.biasHash});
     jobs.push_back({l.values, valuesBytes(e), &e.valuesHash});
-    if (e.format == 1) {
+    if (e.format == 2) index[i] = rcsrIndex(l);
+    if (e.format != 0) {
       jobs.push_back({l.rowPtr, rowPtrBytes(e), &e.rowPtrHash});
-      jobs.push_back({l.colIdx, colIdxBytes(e), &e.colIdxHash});
+      jobs.push_back({e.format == 1 ? static_cast<const void*>(l.colIdx) : index[i].data(), colIdxBytes(e), &e.colIdxHash});
     }
   }
   parallelFor(int64_t(jobs.size()), resolveThreads(0), [&](int64_t j, int) { *jobs[j].out = jobs[j].bytes ? xxhash64(jobs[j].p, jobs[j].bytes) : 0; });
@@ -142,12 +159,13 @@ void writeLayers(FileWriter& w, const Mlp& mlp, const std::vector<FileLayer>& ta
       w.padTo(e.valuesOffset);
       w.write(l.values, valuesBytes(e));
     }
-    if (e.format == 1) {
+    if (e.format != 0) {
       w.padTo(e.rowPtrOffset);
       w.write(l.rowPtr, rowPtrBytes(e));
       if (colIdxBytes(e)) {
         w.padTo(e.colIdxOffset);
-        w.write(l.colIdx, colIdxBytes(e));
+        if (e.format == 1) w.write(l.colIdx, colIdxBytes(e));
+        else w.write(rcsrIndex(l).data(), colIdxBytes(e));
       }
     }
   }
@@ -217,7 +235,8 @@ struct Loading {
   void checkHeader() {
     std::memcpy(&h, base, kHeaderSize);
     if (std::memcmp(h.magic, kMagic, 8) != 0) bad(path, "not a cnn2mlp MLP file (bad magic)");
-    if (h.version != kVersion) throw CodedError(h.version > kVersion ? "ERR_UNSUPPORTED" : "ERR_BAD_FILE", path + ": MLP file version " + std::to_string(h.version) + " is not supported (this build reads version 1)");
+    if (h.version < 1 || h.version > kVersion)
+      throw CodedError(h.version > kVersion ? "ERR_UNSUPPORTED" : "ERR_BAD_FILE", path + ": MLP file version " + std::to_string(h.version) + " is not supported (this build reads versions 1 and 2)");
     if (h.fileBytes != size)
       bad(path, (size < h.fileBytes ? "truncated: the header says " : "wrong length: the header says ") + std::to_string(h.fileBytes) + " bytes but the file has " + std::to_string(size));
     if (h.layerCount < 1 || h.layerCount > kMaxLayers) bad(path, "corrupted header: layer count " + std::to_string(h.layerCount));
@@ -243,15 +262,17 @@ struct Loading {
     const std::string at = "layer " + std::to_string(i);
     if (e.rows < 1 || e.rows > 0x7fffffffu || e.cols < 1 || e.cols > 0x7fffffffu) bad(path, at + ": rows/cols out of range");
     if (e.cols != width) bad(path, at + " takes " + std::to_string(e.cols) + " inputs but receives " + std::to_string(width));
-    if (e.format > 1) bad(path, at + ": unknown matrix format " + std::to_string(e.format));
+    if (e.format > (h.version >= 2 ? 2u : 1u)) bad(path, at + ": unknown matrix format " + std::to_string(e.format));
     if (e.act >= uint32_t(kActCount) || e.act == uint32_t(ActHardSigmoid) || (e.act == uint32_t(ActSoftmax) && i + 1 != h.layerCount)) bad(path, at + ": bad activation code " + std::to_string(e.act));
     if (!std::isfinite(e.alpha) || !std::isfinite(e.min) || !std::isfinite(e.max)) bad(path, at + ": non-finite activation parameter");
     if (e.format == 0) {
       if (e.ld != uint64_t(denseLd(int64_t(e.cols))) || e.nnz != e.rows * e.cols) bad(path, at + ": dense ld/nnz inconsistent with cols");
       // rows · ld · 4 could reach 2^64 for absurd shapes: bound it by the file size first.
       if (e.rows > size / 4 / e.ld) bad(path, at + ": a " + std::to_string(e.rows) + " × " + std::to_string(e.cols) + " dense matrix cannot fit in this file");
-    } else if (e.ld != 0 || e.nnz > (uint64_t(1) << 40) || e.nnz > size / 8) {
-      bad(path, at + ": CSR nonzero count " + std::to_string(e.nnz) + " is impossible for this file size");
+    } else if ((e.format == 1 && (e.ld != 0 || e.runs != 0)) || e.nnz > (uint64_t(1) << 40) || e.nnz > size / 4) {
+      bad(path, at + ": sparse nonzero count " + std::to_string(e.nnz) + " is impossible for this file size");
+    } else if (e.format == 2 && (e.ld > size / 4 || e.runs > size / 8 || e.ld > 0x7fffffffu || e.runs > 0x7fffffffu)) {
+      bad(path, at + ": run-CSR pattern/run counts impossible for this file size");
     }
     // rows < 2^31, rows · ld · 4 <= size and nnz < 2^40: every size below fits in 64 bits.
     section(e.biasOffset, biasBytes(e), at + " bias");
@@ -261,8 +282,8 @@ struct Loading {
     MlpLayer l;
     l.rows = int64_t(e.rows);
     l.cols = int64_t(e.cols);
-    l.format = e.format == 0 ? MatrixFormat::Dense : MatrixFormat::Csr;
-    l.ld = int64_t(e.ld);
+    l.format = static_cast<MatrixFormat>(e.format);
+    l.ld = e.format == 0 ? int64_t(e.ld) : 0;
     l.nnz = int64_t(e.nnz);
     l.act.code = int(e.act);
     l.act.alpha = e.alpha;
@@ -274,6 +295,13 @@ struct Loading {
     if (e.format == 1) {
       l.rowPtr = reinterpret_cast<const int64_t*>(base + e.rowPtrOffset);
       l.colIdx = reinterpret_cast<const int32_t*>(base + (colIdxBytes(e) ? e.colIdxOffset : 0));
+    } else if (e.format == 2) {
+      l.rowPtr = reinterpret_cast<const int64_t*>(base + e.rowPtrOffset);
+      l.rowPat = reinterpret_cast<const int32_t*>(base + e.colIdxOffset);
+      l.patPtr = l.rowPat + l.rows;
+      l.runs = l.patPtr + e.ld + 1;
+      l.patterns = int64_t(e.ld);
+      l.numRuns = int64_t(e.runs);
     }
     l.storage.push_back(map);
     return l;
@@ -304,6 +332,10 @@ void verifyContents(const std::string& path, const Mlp& mlp, const std::vector<S
       std::string why = checkCsr(l.rows, l.cols, l.rowPtr, l.colIdx, l.values, l.nnz);
       if (!why.empty()) bad(path, "layer " + std::to_string(i) + ": bad CSR structure: " + why);
     }
+    if (l.format == MatrixFormat::Rcsr) {
+      std::string why = checkRcsr(l.rows, l.cols, l.rowPtr, l.rowPat, l.patterns, l.patPtr, l.numRuns, l.runs, l.values, l.nnz);
+      if (!why.empty()) bad(path, "layer " + std::to_string(i) + ": bad run-CSR structure: " + why);
+    }
   }
   std::string why = mlp.check();
   if (!why.empty()) bad(path, why);
@@ -333,9 +365,9 @@ std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::stri
     checks.push_back({l.bias, biasBytes(e), e.biasHash, at + " bias"});
     if (verify) {
       checks.push_back({l.values, valuesBytes(e), e.valuesHash, at + " values"});
-      if (e.format == 1) {
+      if (e.format != 0) {
         checks.push_back({l.rowPtr, rowPtrBytes(e), e.rowPtrHash, at + " rowPtr"});
-        checks.push_back({l.colIdx, colIdxBytes(e), e.colIdxHash, at + " colIdx"});
+        checks.push_back({f.base + (colIdxBytes(e) ? e.colIdxOffset : 0), colIdxBytes(e), e.colIdxHash, at + (e.format == 1 ? " colIdx" : " run index")});
       }
     }
     width = e.rows;

@@ -39,7 +39,7 @@ export async function availability(): Promise<Availability> {
 }
 
 /** convert(model, { format }), refusing beyond maxBytes before allocating. */
-export async function convertModel(model: CnnModel, format: 'dense' | 'csr', maxBytes?: number): Promise<Mlp> {
+export async function convertModel(model: CnnModel, format: 'dense' | 'csr' | 'auto', maxBytes?: number): Promise<Mlp> {
   return convert(model, maxBytes ? { format, maxBytes: Math.max(1, Math.floor(maxBytes)) } : { format });
 }
 

@@ -5,7 +5,7 @@
  */
 import { native, type NativeKernelInfo } from '../native.js';
 
-export type KernelEngine = 'cnn' | 'mlp-dense' | 'mlp-csr';
+export type KernelEngine = 'cnn' | 'mlp-dense' | 'mlp-csr' | 'mlp-auto';
 export type KernelOp = NativeKernelInfo['op'];
 
 /** The kernel in use for each op; empty when the loaded addon predates the registry. */
@@ -27,6 +27,8 @@ const ENGINE_OPS: Record<KernelEngine, [batch1: KernelOp, batched: KernelOp]> = 
   cnn: ['conv2d', 'conv2d'],
   'mlp-dense': ['gemv', 'gemm'],
   'mlp-csr': ['spmv', 'spmm'],
+  // format 'auto' on a converted CNN: the convolutions are run-CSR (most of the bytes), the head dense
+  'mlp-auto': ['spmv_rcsr', 'spmm_rcsr'],
 };
 
 /** The kernel `engine` runs at `batch`, from kernelsInUse(); undefined when the addon does not say. */

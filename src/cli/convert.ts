@@ -20,7 +20,7 @@ import type { Mlp } from '../mlp/mlp.js';
 
 interface ConvertOptions extends ModelOverrides, SizeOptions, ThreadsOption {
   output: string;
-  format?: 'dense' | 'csr';
+  format?: 'dense' | 'csr' | 'rcsr' | 'auto';
   opencvLinear: 'refuse' | 'reluPair';
   opencvSoftmax: 'refuse' | 'logits';
   singleFile?: boolean;
@@ -85,7 +85,14 @@ export function convertCommand(): Command {
     .description('convert a CNN exactly into an MLP and write it (format chosen by the output extension); re-export a .mlp')
     .argument('<model>', "ONNX (.onnx), TF.js (model.json), TF checkpoint prefix, 'seed', or a .mlp to re-export")
     .requiredOption('-o, --output <file>', 'output: .mlp (cnn2mlp MLP file), .yml/.yaml/.xml (OpenCV ANN_MLP), .onnx')
-    .addOption(new Option('--format <format>', 'MLP weight storage (default: csr; a .mlp keeps its own)').choices(['dense', 'csr']))
+    .addOption(
+      new Option('--format <format>', "MLP weight storage ('auto': per layer the smallest of dense, CSR and run-CSR; default: csr; a .mlp keeps its own)").choices([
+        'dense',
+        'csr',
+        'rcsr',
+        'auto',
+      ]),
+    )
     .option('--input-shape <shape>', "override one sample's input shape, e.g. 28,28,1")
     .option('--strides <list>', 'override conv strides: one value for all conv layers or one per conv layer')
     .option('--arch <file>', 'JSON network description for a weights-only TF checkpoint')
@@ -130,7 +137,8 @@ async function mlpToWrite(out: Output, file: string, o: ConvertOptions): Promise
   const format = o.format ?? 'csr';
   const threads = threadsOf(o);
   const { model } = (await out.stage('load', () => modelOrSeed(file, o))).value;
-  const maxBytes = guardSize(out, model, format, o);
+  // run-CSR and 'auto' are guarded by the CSR size: their bound from above (the builder checks the real size)
+  const maxBytes = guardSize(out, model, format === 'dense' ? 'dense' : 'csr', o);
   const r = await out.stage(`convert (${format})`, (progress) => convert(model, { format, threads, maxBytes, onProgress: progress }));
   return { mlp: r.value, convertMs: r.ms };
 }

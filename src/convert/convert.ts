@@ -13,9 +13,20 @@ import { PRIM, type MlpPlan } from './layer-plan.js';
 import { planMlp } from './planner.js';
 import { byteLimit, denseLowerBound, tooLarge } from './size.js';
 
+export type ConvertFormat = 'csr' | 'dense' | 'rcsr' | 'auto';
+/** convertBuild's format code for 'auto' (native/napi/convert.cc): past the storage codes of MATRIX_FORMAT. */
+const AUTO_FORMAT = 3;
+const FORMAT_CODE: Record<ConvertFormat, MatrixFormatCode | typeof AUTO_FORMAT> = { ...MATRIX_FORMAT, auto: AUTO_FORMAT };
+
 export interface ConvertOptions {
-  /** 'dense': row-major matrices (rows × cols, rows padded to 16 floats); 'csr': only the nonzeros */
-  format: 'csr' | 'dense';
+  /**
+   * 'dense': row-major matrices (rows × cols, rows padded to 16 floats); 'csr': only the nonzeros,
+   * each with its column; 'rcsr' (run-CSR, docs/run-csr.md): the nonzeros, with each row's runs of
+   * consecutive columns stored once per pattern shared by rows (converted convolutions: ~half the
+   * bytes of CSR); 'auto': per layer whichever of the three is smallest, dense while it is at most
+   * 25 % larger (stats(mlp) says which each layer got and why). 'auto' is the one to reach for.
+   */
+  format: ConvertFormat;
   /** refuse (ERR_TOO_LARGE, before allocating) when the MLP would need more bytes than this */
   maxBytes?: number;
   /** threads for the build (default: all logical cores) */
@@ -27,7 +38,7 @@ export interface ConvertOptions {
 }
 
 /** Native spec for convertBuild (see native/napi/convert.cc). */
-export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32Array[], format: MatrixFormatCode, threads: number, maxBytes: number): NativeConvertSpec {
+export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32Array[], format: MatrixFormatCode | typeof AUTO_FORMAT, threads: number, maxBytes: number): NativeConvertSpec {
   return {
     inputSize: mp.inputSize,
     format,
@@ -63,9 +74,11 @@ export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32A
  */
 export async function convert(model: CnnModel, options: ConvertOptions): Promise<Mlp> {
   const callSite = new Error();
-  if (typeof options !== 'object' || options === null) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object { format: 'csr' | 'dense' } for convert() but received ${describe(options)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object { format: 'auto' | 'dense' | 'csr' | 'rcsr' } for convert() but received ${describe(options)}`);
   const { format, maxBytes, onProgress, signal } = options;
-  if (format !== 'csr' && format !== 'dense') throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'csr' or 'dense' for options.format but received ${describe(format)}`);
+  if (!Object.hasOwn(FORMAT_CODE, format as string))
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'auto', 'dense', 'csr' or 'rcsr' for options.format but received ${describe(format)}`);
   if (maxBytes !== undefined && (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes < 1))
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a positive integer for options.maxBytes but received ${describe(maxBytes)}`);
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a function for options.onProgress but received ${describe(onProgress)}`);
@@ -100,7 +113,7 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
     }
   };
   const timer = onProgress ? setInterval(report, 100) : undefined;
-  const spec = nativeSpec(mp, plan.records, plan.tensors, format === 'dense' ? MATRIX_FORMAT.dense : MATRIX_FORMAT.csr, threads, maxBytes ?? 0);
+  const spec = nativeSpec(mp, plan.records, plan.tensors, FORMAT_CODE[format], threads, maxBytes ?? 0);
   let handle: NativeMlpHandle;
   try {
     handle = await native().convertBuild(spec, progress, abortFlag);

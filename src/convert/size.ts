@@ -10,7 +10,8 @@ import type { AffineMap } from './affine-map.js';
 import type { ExplicitCsr } from './explicit-layer.js';
 import { PRIM, type Prim } from './layer-plan.js';
 
-export type MlpFormat = 'dense' | 'csr';
+/** A convert format: a storage, or 'auto' (per layer the smallest; docs/run-csr.md). */
+export type MlpFormat = 'dense' | 'csr' | 'rcsr' | 'auto';
 
 /** Dense rows are padded to a multiple of 16 floats (64 bytes) so every row starts aligned. */
 export function denseStride(cols: number): number {
@@ -19,10 +20,14 @@ export function denseStride(cols: number): number {
 
 /**
  * Native bytes of one layer: dense float32 rows × padded cols, or CSR float32 values + int32
- * columns per nonzero and int64 row pointers; plus float32 biases.
+ * columns per nonzero and int64 row pointers; plus float32 biases. Run-CSR and 'auto' depend on
+ * the runs, which only the builder counts: here their lower bound (values, row pointers and row
+ * patterns; 'auto' the smaller of that and dense); the builder checks the budget on the real size.
  */
 export function layerBytes(format: MlpFormat, rows: number, cols: number, nonzeros: number): number {
-  const weights = format === 'dense' ? rows * denseStride(cols) * 4 : nonzeros * 8 + (rows + 1) * 8;
+  const dense = rows * denseStride(cols) * 4;
+  const runCsr = nonzeros * 4 + (rows + 1) * 8 + rows * 4;
+  const weights = format === 'dense' ? dense : format === 'csr' ? nonzeros * 8 + (rows + 1) * 8 : format === 'rcsr' ? runCsr : Math.min(dense, runCsr);
   return weights + rows * 4;
 }
 
@@ -187,6 +192,6 @@ export function byteLimit(maxBytes: number | undefined, available: number): Byte
 
 /** The refusal, with the estimate in a fixed form ("needs 1.23 GB (1234 bytes)") and what to do. */
 export function tooLarge(format: MlpFormat, bytes: number, limit: ByteLimit, orMore = false): Cnn2MlpError {
-  const hint = format === 'dense' ? "; use format 'csr', which stores only the nonzeros" : '; use a smaller input shape (--input-shape)';
+  const hint = format === 'dense' ? "; use format 'auto' or 'csr', which store only the nonzeros" : '; use a smaller input shape (--input-shape)';
   return new Cnn2MlpError('ERR_TOO_LARGE', `the ${format} MLP of this model needs ${formatBytes(bytes)} (${bytes} bytes)${orMore ? ' or more' : ''}: over ${limit.label}${hint}`);
 }

@@ -45,13 +45,22 @@ export interface MlpLayerStats {
   biases: number;
   /** multiply-accumulates per sample: rows×cols dense, nonzeros csr */
   macs: number;
-  /** native bytes (see layerBytes in size.ts): weights (dense rows padded to 16 floats; csr 4-B values + 4-B columns + 8-B row pointers) + 4-B biases */
+  /**
+   * native bytes (see layerBytes in size.ts): weights (dense rows padded to 16 floats; csr 4-B values + 4-B columns + 8-B row
+   * pointers; rcsr 4-B values + 8-B row pointers + 4-B row patterns + 8 B per run + 4 B per
+   * pattern) + 4-B biases
+   */
   bytes: number;
   activation: string;
+  /** built MLPs: the layer's storage ('dense', 'csr' or 'rcsr') */
+  format?: 'dense' | 'csr' | 'rcsr';
+  /** built MLPs whose builder weighed the forms (sparse and 'auto' converts): why this one, with each form's weight bytes */
+  formatReason?: string;
 }
 
 export interface MlpStats {
-  format: 'dense' | 'csr';
+  /** the layers' common storage, or 'mixed' (format 'auto' picks per layer) */
+  format: 'dense' | 'csr' | 'rcsr' | 'mixed';
   layers: MlpLayerStats[];
   /** `carry*`: stats(model) only, the part of the totals that carries tensors for later layers (graph models) */
   totals: { layers: number; weights: number; nonzeros: number; biases: number; macs: number; bytes: number; carryUnits?: number; carryNonzeros?: number; carryMacs?: number; carryBytes?: number };
@@ -66,7 +75,7 @@ export interface CnnStats {
   csr: MlpStats;
 }
 
-function mlpPlanStats(mp: MlpPlan, format: MlpFormat): MlpStats {
+function mlpPlanStats(mp: MlpPlan, format: 'dense' | 'csr'): MlpStats {
   const layers = mp.layers.map((l): MlpLayerStats => {
     const nnz = l.nonzeros;
     const weights = format === 'dense' ? l.rows * l.cols : nnz;
@@ -125,8 +134,19 @@ function cnnStats(model: CnnModel): CnnStats {
   return { layers, totals, dense: mlpPlanStats(mp, 'dense'), csr: mlpPlanStats(mp, 'csr') };
 }
 
+/** Why the builder stored a layer as it did, from the weight bytes of each form it weighed. */
+function formatReason(format: string, cand: readonly number[] | undefined): string | undefined {
+  if (!cand || cand[0] < 0) return undefined;
+  const mb = (b: number) => (b < 0 ? 'not weighed' : `${(b / 1e6).toFixed(2)} MB`);
+  const sizes = `dense ${mb(cand[0])}, csr ${mb(cand[1])}, rcsr ${mb(cand[2])}`;
+  const sparse = Math.min(...cand.slice(1).filter((b) => b >= 0));
+  if (format === 'dense') return `dense is within 25 % of the smallest sparse form (${sizes}): the GEMV streams it at full bandwidth`;
+  return cand[0] * 4 <= sparse * 5 ? `stored as requested (${sizes})` : `${format} is the smallest (${sizes})`;
+}
+
 function builtStats(mlp: Mlp): MlpStats {
-  const format = mlp.layers.every((l) => l.format === 'dense') ? 'dense' : 'csr';
+  const kinds = new Set(mlp.layers.map((l) => l.format));
+  const format = kinds.size === 1 ? mlp.layers[0].format : 'mixed';
   const layers = mlp.layers.map((l, i): MlpLayerStats => ({
     origin: String((mlp.metadata.source?.layers as string[] | undefined)?.[i] ?? `layer ${i}`),
     kind: l.format,
@@ -138,6 +158,8 @@ function builtStats(mlp: Mlp): MlpStats {
     macs: l.format === 'dense' ? l.rows * l.cols : l.nnz,
     bytes: l.bytes,
     activation: l.activation,
+    format: l.format,
+    ...(formatReason(l.format, l.candidateBytes) ? { formatReason: formatReason(l.format, l.candidateBytes) } : {}),
   }));
   return { format, layers, totals: totalsOf(layers) };
 }

@@ -1,8 +1,8 @@
 /**
  * Tidies a freshly loaded layer graph without changing what it computes: x·sigmoid(x) becomes
  * swish and x·hardSigmoid(x) with PyTorch's constants hardSwish; a constant scale/shift right after
- * a conv or dense layer folds into its weights and bias; consecutive scale/shifts merge; an
- * activation fuses into the conv, dense, add or scale/shift that alone feeds it. Every rewrite needs
+ * a conv or dense layer folds into its weights and bias; consecutive scale/shifts merge. Activations stay
+ * separate layers, as the file declares them (the planner fuses them at compile time). Every rewrite needs
  * the producer's output to have no other reader. Finally `inputs` that name the previous layer are
  * dropped, so a chain reads as a plain list. Shared by the ONNX and TF.js loaders.
  */
@@ -11,7 +11,6 @@ import type { Activation, CnnModel, Layer } from '../model/types.js';
 /** A layer without its graph wiring (what loaders build before naming it). */
 export type LayerSpec = Layer extends infer L ? (L extends Layer ? Omit<L, 'name' | 'inputs'> : never) : never;
 
-const FUSABLE = new Set(['conv2d', 'dense', 'add', 'scaleShift', 'conv2dTranspose']);
 const actType = (a: Activation) => (typeof a === 'string' ? a : a.type);
 
 class Graph {
@@ -94,18 +93,6 @@ function foldScaleShift(g: Graph): boolean {
   return false;
 }
 
-function fuseActivation(g: Graph): boolean {
-  for (const a of g.layers) {
-    if (a.type !== 'activation' || actType(a.activation) === 'softmax') continue;
-    const p = g.soleProducer(a);
-    if (!p || !FUSABLE.has(p.type) || (p as { activation?: Activation }).activation) continue;
-    (p as { activation?: Activation }).activation = a.activation;
-    g.replace(p, a);
-    return true;
-  }
-  return false;
-}
-
 /** Layers the output does not depend on (a loader's dead branches). */
 function live(layers: Layer[], output: string): Layer[] {
   const need = new Set([output]);
@@ -117,7 +104,7 @@ function live(layers: Layer[], output: string): Layer[] {
 export function tidyGraph(model: CnnModel): CnnModel {
   const output = model.output ?? model.layers[model.layers.length - 1].name!;
   const g = new Graph(live(model.layers, output), output);
-  while (gatedActivation(g) || foldScaleShift(g) || fuseActivation(g));
+  while (gatedActivation(g) || foldScaleShift(g));
   const layers = g.layers.map((l, k) => {
     const prev = k === 0 ? (model.inputName ?? 'input') : g.layers[k - 1].name;
     if (l.inputs?.length === 1 && l.inputs[0] === prev) {

@@ -6,8 +6,12 @@ import { createRequire } from 'node:module';
 import type { onnx as OnnxNs } from 'onnx-proto';
 
 const require = createRequire(import.meta.url);
-// onnx-proto is CommonJS (module.exports = { onnx }); load it the CommonJS way.
-export const onnx: typeof OnnxNs = (require('onnx-proto') as { onnx: typeof OnnxNs }).onnx;
+let schema: typeof OnnxNs | undefined;
+// onnx-proto is CommonJS (module.exports = { onnx }): loaded the CommonJS way, on the first use of
+// `onnx` (a loader or exporter call) rather than at import('cnn2mlp'); it pulls in protobufjs.
+export const onnx: typeof OnnxNs = new Proxy({} as typeof OnnxNs, {
+  get: (_, key) => Reflect.get((schema ??= (require('onnx-proto') as { onnx: typeof OnnxNs }).onnx), key),
+});
 export type { OnnxNs };
 
 /** protobufjs decodes int64 as Long (or number); returns a JS number, or NaN when not exactly representable. */

@@ -82,8 +82,11 @@ export const COORDINATE_MODES = ['asymmetric', 'halfPixel', 'pytorchHalfPixel', 
 /** upsample2d nearest rounding (ONNX Resize nearest_mode; C++: `Nearest<Name>`). */
 export const NEAREST_MODES = ['floor', 'roundPreferFloor', 'roundPreferCeil', 'ceil'] as const;
 
-/** Storage of an MLP layer's matrix, in convertBuild, mlpFromLayers and MLP files (C++: `MatrixFormat::<Name>`). */
-export const MATRIX_FORMAT = { dense: 0, csr: 1 } as const;
+/**
+ * Storage of an MLP layer's matrix, in convertBuild, mlpFromLayers and MLP files (C++: `MatrixFormat::<Name>`);
+ * rcsr: run-CSR (docs/run-csr.md), built by convert and stored in files, not taken by mlpFromLayers.
+ */
+export const MATRIX_FORMAT = { dense: 0, csr: 1, rcsr: 2 } as const;
 export type MatrixFormatCode = (typeof MATRIX_FORMAT)[keyof typeof MATRIX_FORMAT];
 
 /** Primary op of a converted MLP layer, as convertBuild receives it (C++: `Prim<Name>`). */

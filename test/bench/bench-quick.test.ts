@@ -92,9 +92,15 @@ describe('bench --quick', () => {
       if (m.engine.startsWith('cnn2mlp-')) expect(inUse, `${m.workload} ${m.engine} b${m.batch}`).toContain(m.kernel);
       else expect(m.kernel).toBeUndefined();
     }
-    const op: Record<string, [string, string]> = { 'cnn2mlp-cnn': ['conv2d', 'conv2d'], 'cnn2mlp-mlp-dense': ['gemv', 'gemm'], 'cnn2mlp-mlp-csr': ['spmv', 'spmm'] };
+    // op_layout of the kernel name: format 'auto' runs the seed's convolutions as run-CSR
+    const op: Record<string, [string, string]> = {
+      'cnn2mlp-cnn': ['conv2d_nhwc', 'conv2d_nhwc'],
+      'cnn2mlp-mlp-dense': ['gemv_dense', 'gemm_dense'],
+      'cnn2mlp-mlp-csr': ['spmv_csr', 'spmm_csr'],
+      'cnn2mlp-mlp-auto': ['spmv_rcsr', 'spmm_rcsr'],
+    };
     for (const m of run.results.measurements.filter((x) => x.engine.startsWith('cnn2mlp-')))
-      expect(m.kernel?.split('_')[1], `${m.workload} ${m.engine} b${m.batch}`).toBe(op[m.engine][m.batch === 1 ? 0 : 1]);
+      expect(m.kernel?.split('_').slice(1, 3).join('_'), `${m.workload} ${m.engine} b${m.batch}`).toBe(op[m.engine][m.batch === 1 ? 0 : 1]);
   });
 
   it('exact counts of the quick seed net match a hand count', () => {

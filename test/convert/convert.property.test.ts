@@ -31,7 +31,8 @@ async function check(model: CnnModel, batch: number, seed: number) {
   const x = randomInput(sampleSize(model), batch, seed);
   const want = naiveCnn(model, x, batch);
   const cnn = Float64Array.from(await runCnn(model, x)); // the native direct-convolution runtime
-  for (const format of ['dense', 'csr'] as const) {
+  // run-CSR and auto alternate between cases (each case already builds three MLPs)
+  for (const format of ['dense', 'csr', seed % 2 ? 'rcsr' : 'auto'] as const) {
     const mlp = await convert(model, { format });
     try {
       expect(mlp.inputSize).toBe(sampleSize(model));
@@ -49,7 +50,7 @@ async function check(model: CnnModel, batch: number, seed: number) {
 }
 
 describe('convert: MLP(x) == CNN(x) for random CNNs', () => {
-  it('holds for every layer kind, both layouts, dense and csr', async () => {
+  it('holds for every layer kind, both layouts, dense, csr, rcsr and auto', async () => {
     const seen = new Set<string>();
     await fc.assert(
       fc.asyncProperty(arbCnnCase, async ({ model, batch, inputSeed }) => {

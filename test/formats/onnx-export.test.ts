@@ -123,7 +123,7 @@ describe('exportOnnx', () => {
     mlp.dispose();
   });
 
-  it('a converted CNN (ONNX in → convert dense and csr → exportOnnx) runs in onnxruntime like runMlp and like the source graph', async () => {
+  it('a converted CNN (ONNX in → convert dense, csr, rcsr and auto → exportOnnx) runs in onnxruntime like runMlp and like the source graph', async () => {
     const g = new ChainBuilder([1, 3, 12, 12]);
     g.op('Conv', [g.init([8, 3, 3, 3], rand(216, 1, 0.4)), g.init([8], rand(8, 2, 0.1))], { strides: ints([2, 2]), auto_pad: s('SAME_UPPER') }).op('Relu');
     g.op('Conv', [g.init([8, 8, 3, 3], rand(576, 3, 0.2))], { pads: ints([1, 1, 1, 1]) }).op('LeakyRelu');
@@ -133,7 +133,7 @@ describe('exportOnnx', () => {
     const batch = 4;
     const input = rand(batch * 432, 8);
     const fromGraph = await runOrt(src, input, [batch, 3, 12, 12]);
-    for (const format of ['dense', 'csr'] as const) {
+    for (const format of ['dense', 'csr', 'rcsr', 'auto'] as const) {
       const mlp = await convert(loadOnnx(src), { format });
       const file = path.join(tmp, `converted-${format}.onnx`);
       await exportOnnx(mlp, file, { externalThreshold: 4096, chunkBytes: 5000 });

@@ -78,7 +78,8 @@ function denseCase(op: 'gemv' | 'gemm', rows: number, K: number, bp: number, chu
 }
 
 // --- CSR SpMV / SpMM. Row r % 4: 0 empty, 1 a run of consecutive columns, 2 scattered, 3 three columns ---
-function csrCase(op: 'spmv' | 'spmm', rows: number, cols: number, bp: number, chunk: number, seed: number, zero = false): KernelCase {
+type SparseOp = 'spmv' | 'spmm' | 'spmv_rcsr' | 'spmm_rcsr';
+function csrCase(op: SparseOp, rows: number, cols: number, bp: number, chunk: number, seed: number, zero = false): KernelCase {
   const rnd = mulberry32(seed);
   const ptr = [0];
   const idx: number[] = [];
@@ -89,9 +90,40 @@ function csrCase(op: 'spmv' | 'spmm', rows: number, cols: number, bp: number, ch
     if (kind === 3) for (const c of new Set([0, Math.floor(cols / 2), cols - 1])) idx.push(c);
     ptr.push(idx.length);
   }
+  return sparseCase(op, rows, cols, ptr, idx, bp, chunk, seed, zero ? ', zero values' : '', zero);
+}
+
+/**
+ * The structure of a converted convolution (NHWC input of h × w × cin, k × k kernel, stride s,
+ * padding pad, cout outputs per position): rows of one position share kh runs of kw·cin columns,
+ * clipped where the window leaves the input; windows wholly in the padding give empty rows.
+ */
+function convCsrCase(op: SparseOp, h: number, w: number, cin: number, k: number, s: number, pad: number, cout: number, bp: number, chunk: number, seed: number): KernelCase {
+  const oh = Math.floor((h + 2 * pad - k) / s) + 1, ow = Math.floor((w + 2 * pad - k) / s) + 1;
+  const ptr = [0];
+  const idx: number[] = [];
+  for (let oy = 0; oy < oh; oy++)
+    for (let ox = 0; ox < ow; ox++)
+      for (let co = 0; co < cout; co++) {
+        for (let ky = 0; ky < k; ky++) {
+          const y = oy * s - pad + ky;
+          if (y < 0 || y >= h) continue;
+          for (let kx = 0; kx < k; kx++) {
+            const x = ox * s - pad + kx;
+            if (x >= 0 && x < w) for (let c = 0; c < cin; c++) idx.push((y * w + x) * cin + c);
+          }
+        }
+        ptr.push(idx.length);
+      }
+  const label = `, conv ${h}×${w}×${cin} k${k} s${s} pad ${pad} → ${oh}×${ow}×${cout}`;
+  return sparseCase(op, oh * ow * cout, h * w * cin, ptr, idx, bp, chunk, seed, label, false);
+}
+
+function sparseCase(op: SparseOp, rows: number, cols: number, ptr: number[], idx: number[], bp: number, chunk: number, seed: number, note: string, zero: boolean): KernelCase {
   const values = zero ? new Float32Array(idx.length) : seededUniform(idx.length, seed + 1);
   const bias = seededUniform(rows, seed + 2);
-  const lanes = op === 'spmv' ? 1 : bp;
+  const vector = op === 'spmv' || op === 'spmv_rcsr';
+  const lanes = vector ? 1 : bp;
   const X = seededUniform(cols * lanes, seed + 3);
   const exact = new Float64Array(rows * lanes);
   const magnitude = new Float64Array(rows * lanes);
@@ -111,8 +143,8 @@ function csrCase(op: 'spmv' | 'spmm', rows: number, cols: number, bp: number, ch
     }
   }
   const base = { rowPtr: Float64Array.from(ptr), colIdx: Int32Array.from(idx), values, rows, cols, bias, chunk };
-  const args = op === 'spmv' ? { ...base, x: X } : { ...base, Xt: X, bp };
-  return { label: `rows ${rows}, cols ${cols}, nnz ${idx.length}${op === 'spmm' ? `, bp ${bp}` : ''}, chunk ${chunk}${zero ? ', zero values' : ''}`, args, exact, magnitude, terms };
+  const args = vector ? { ...base, x: X } : { ...base, Xt: X, bp };
+  return { label: `rows ${rows}, cols ${cols}, nnz ${idx.length}${vector ? '' : `, bp ${bp}`}, chunk ${chunk}${note}`, args, exact, magnitude, terms };
 }
 
 interface ConvSpec {
@@ -233,6 +265,21 @@ export function casesFor(op: NativeKernelInfo['op']): KernelCase[] {
     case 'spmm': {
       const bp = op === 'spmv' ? 1 : 48;
       return [csrCase(op, 1, 1, 16, 1, 31), csrCase(op, 11, 7, bp, 3, 32), csrCase(op, 29, 70, op === 'spmv' ? 1 : 80, 29, 33), csrCase(op, 9, 40, 16, 4, 34, true)];
+    }
+    case 'spmv_rcsr':
+    case 'spmm_rcsr': {
+      // runs shorter than a vector (1·3), runs of 7·3 = 21 and 5·5 = 25 (one whole vector or two
+      // plus a tail), runs ending on the last column, padding-clipped and empty rows (pad 3, k 2).
+      const bp = op === 'spmv_rcsr' ? 1 : 48;
+      return [
+        csrCase(op, 1, 1, 16, 1, 41),
+        csrCase(op, 29, 70, op === 'spmv_rcsr' ? 1 : 80, 29, 42),
+        csrCase(op, 9, 40, 16, 4, 43, true),
+        convCsrCase(op, 5, 6, 3, 1, 1, 0, 2, bp, 7, 44),
+        convCsrCase(op, 9, 8, 3, 7, 2, 3, 3, bp, 5, 45),
+        convCsrCase(op, 6, 7, 5, 5, 1, 2, 5, 16, 11, 46),
+        convCsrCase(op, 3, 3, 2, 2, 3, 3, 2, bp, 4, 47),
+      ];
     }
     case 'conv2d':
       return [

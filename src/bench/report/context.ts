@@ -87,7 +87,7 @@ export const errMsg = (e: unknown): string => ((e as Error)?.message ?? String(e
 
 export type MeasurementInput = Omit<Measurement, 'kernel' | 'gflops' | 'gbps' | 'fracPeak' | 'fracBandwidth'>;
 
-const KERNEL_ENGINES: Record<string, KernelEngine> = { 'cnn2mlp-cnn': 'cnn', 'cnn2mlp-mlp-dense': 'mlp-dense', 'cnn2mlp-mlp-csr': 'mlp-csr' };
+const KERNEL_ENGINES: Record<string, KernelEngine> = { 'cnn2mlp-cnn': 'cnn', 'cnn2mlp-mlp-dense': 'mlp-dense', 'cnn2mlp-mlp-csr': 'mlp-csr', 'cnn2mlp-mlp-auto': 'mlp-auto' };
 
 /** Collects one section's rows; `part` is what the section returns. */
 export class Recorder {

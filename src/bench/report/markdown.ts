@@ -51,7 +51,7 @@ function seedTable(r: BenchResults): string[] {
   const out = ["## 2. The seed's table", '', 'Exact sizes per sample; times are medians (ms per call, whole batch), p10–p90 in the JSON.', ''];
   const { batches, threads } = r.meta.options;
   const cfgs = batches.flatMap((b) => threads.map((t) => [b, t] as const));
-  const engOf: Record<string, string> = { cnn: 'cnn2mlp-cnn', 'mlp-dense': 'cnn2mlp-mlp-dense', 'mlp-csr': 'cnn2mlp-mlp-csr' };
+  const engOf: Record<string, string> = { cnn: 'cnn2mlp-cnn', 'mlp-dense': 'cnn2mlp-mlp-dense', 'mlp-csr': 'cnn2mlp-mlp-csr', 'mlp-auto': 'cnn2mlp-mlp-auto' };
   const rows = r.workloads
     .filter((w) => w.workload.startsWith('seed'))
     .map((w) => {
@@ -60,7 +60,20 @@ function seedTable(r: BenchResults): string[] {
       return [w.workload, w.engine, fmtInt(w.macs), fmtInt(w.weights), fmtInt(w.nonzeros), fmtBytes(w.bytes), ...cfgs.map(([b, t]) => fmtMs(at(b, t)?.timing.medianMs)), pub];
     });
   if (!rows.length) return [...out, 'No seed workloads run.', ''];
-  return [...out, table(['workload', 'form', 'MACs', 'weights', 'nonzeros', 'bytes', ...cfgs.map(([b, t]) => `b${b} t${t} ms`), 'seed published'], rows), ''];
+  return [...out, table(['workload', 'form', 'MACs', 'weights', 'nonzeros', 'bytes', ...cfgs.map(([b, t]) => `b${b} t${t} ms`), 'seed published'], rows), '', ...sparseVsCnn(r, cfgs)];
+}
+
+/** One line per seed network: the 'auto' MLP's time over the direct CNN's, per configuration. */
+function sparseVsCnn(r: BenchResults, cfgs: (readonly [number, number])[]): string[] {
+  const ms = (wl: string, engine: string, b: number, t: number) => r.measurements.find((x) => x.workload === wl && x.engine === engine && x.batch === b && x.threads === t)?.timing.medianMs;
+  const wls = [...new Set(r.workloads.filter((w) => w.workload.startsWith('seed') && w.engine === 'mlp-auto').map((w) => w.workload))];
+  return wls.flatMap((wl) => {
+    const cells = cfgs.map(([b, t]) => {
+      const a = ms(wl, 'cnn2mlp-mlp-auto', b, t), c = ms(wl, 'cnn2mlp-cnn', b, t);
+      return `b${b} t${t} ${a !== undefined && c !== undefined ? `${(a / c).toFixed(2)}×` : '–'}`;
+    });
+    return [`Sparse vs CNN, ${wl} (format 'auto' MLP ÷ direct CNN): ${cells.join(', ')}`, ''];
+  });
 }
 
 function limits(r: BenchResults, svgNames: string[]): string[] {

@@ -2,6 +2,7 @@
  * Report section 2 (with its peers, section 4): the seed network as a CNN, a CSR MLP and a dense
  * MLP, every batch × thread count timed after an equivalence check against the first engine run.
  */
+import { stats } from '../../convert/stats.js';
 import type { Mlp } from '../../mlp/mlp.js';
 import type { CnnModel } from '../../model/types.js';
 import { seededUniform } from '../../util/random.js';
@@ -102,11 +103,19 @@ async function timeCnn(ctx: BenchContext, c: SeedCase, rec: Recorder): Promise<{
   return { reference, times };
 }
 
+type MlpForm = 'csr' | 'dense' | 'auto';
+
+/** The sizes of a built MLP as a workload row (MACs = stored weights: every one is multiplied once). */
+function builtWorkload(c: SeedCase, mlp: Mlp): WorkloadStats {
+  const s = stats(mlp).totals;
+  return { workload: c.wl, engine: 'mlp-auto', macs: s.macs, weights: s.weights + s.biases, nonzeros: s.nonzeros + s.biases, bytes: s.bytes };
+}
+
 /** Why `format` cannot run now, or the conversion's byte limit (dense keeps 2 GB and a quarter free). */
-async function mlpBudget(ctx: BenchContext, c: SeedCase, format: 'csr' | 'dense'): Promise<{ skip?: string; maxBytes?: number }> {
+async function mlpBudget(ctx: BenchContext, c: SeedCase, format: MlpForm): Promise<{ skip?: string; maxBytes?: number }> {
   const a = ctx.avail;
   if (!a.convert || !a.mlpRun) return { skip: a.missing.filter((m) => m.startsWith('convert') || m.startsWith('runMlp')).join('; ') };
-  if (format === 'csr') return {};
+  if (format !== 'dense') return {};
   const need = c.counts.stats.dense.totals.bytes;
   const free = await availableMemory();
   if (need > free * 0.75 - 2e9) return { skip: `needs ~${fmtBytes(need)}, only ${fmtBytes(free)} available now` };
@@ -114,7 +123,7 @@ async function mlpBudget(ctx: BenchContext, c: SeedCase, format: 'csr' | 'dense'
 }
 
 /** Converts, checks against the reference and times one MLP form; dense then runs its peers. */
-async function timeMlp(ctx: BenchContext, c: SeedCase, rec: Recorder, format: 'csr' | 'dense', reference?: Reference): Promise<void> {
+async function timeMlp(ctx: BenchContext, c: SeedCase, rec: Recorder, format: MlpForm, reference?: Reference): Promise<void> {
   const engine = `cnn2mlp-mlp-${format}`;
   const configs = ctx.batches.length * ctx.threads.length;
   ctx.progress.grow(configs);
@@ -130,6 +139,8 @@ async function timeMlp(ctx: BenchContext, c: SeedCase, rec: Recorder, format: 'c
     mlp = await convertModel(c.model, format, budget.maxBytes);
     ctx.progress.note(`${c.wl}: convert ${format} took ${fmtMs(Number(process.hrtime.bigint() - t0) / 1e6)} ms, ${fmtBytes(mlp.bytes)}`);
     const nnz = mlp.layers.reduce((s, l) => s + l.nnz, 0);
+    // 'auto' has no plan-level size (the builder chooses per layer): its workload row is the built MLP's
+    if (format === 'auto') rec.workload(builtWorkload(c, mlp));
     const actBytes = mlp.layers.reduce((s, l) => s + (l.rows + l.cols) * 4, 0);
     const times: Times = new Map();
     let first: Float32Array | undefined;
@@ -163,6 +174,7 @@ export async function seedSection(ctx: BenchContext, stride: 2 | 3): Promise<Par
   const cnn = await timeCnn(ctx, c, rec);
   const reference = ctx.usePeers ? await cnnPeers(ctx, c, rec, cnn) : cnn.reference;
   await timeMlp(ctx, c, rec, 'csr', reference);
+  await timeMlp(ctx, c, rec, 'auto', reference);
   await timeMlp(ctx, c, rec, 'dense', reference);
   return rec.part;
 }

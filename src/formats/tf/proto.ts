@@ -5,7 +5,8 @@
  * tensorflow/core/protobuf/meta_graph.proto. Only the fields used here are declared; protobufjs
  * skips the others.
  */
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type protobuf from 'protobufjs';
 
 const SCHEMA = `
 syntax = "proto3";
@@ -81,7 +82,8 @@ message MetaGraphDef {
 let root: protobuf.Root | undefined;
 
 function types() {
-  root ??= protobuf.parse(SCHEMA, { keepCase: true }).root;
+  // protobufjs (~40 modules) loads on the first checkpoint read, not at import('cnn2mlp').
+  root ??= (createRequire(import.meta.url)('protobufjs') as typeof protobuf).parse(SCHEMA, { keepCase: true }).root;
   return {
     header: root.lookupType('cnn2mlp.tf.BundleHeaderProto'),
     entry: root.lookupType('cnn2mlp.tf.BundleEntryProto'),
