@@ -64,6 +64,8 @@ export type NativeKernelArgs =
 /** One MLP layer as native code describes it. */
 export interface NativeMlpLayerInfo {
   format: 'dense' | 'csr' | 'rcsr';
+  /** weight values: 'bf16' (dense layers of a precision 'bf16' convert; fp32 accumulation) or 'f32' */
+  precision: 'f32' | 'bf16';
   /** run-CSR: distinct column patterns and their runs (0 otherwise) */
   patterns: number;
   runs: number;
@@ -166,6 +168,8 @@ export interface NativeAddon {
   // --- MLP handles (native/napi/mlp_handle.cc) ---
   mlpFromLayers(inputSize: number, layers: NativeLayerInput[]): NativeMlpHandle;
   mlpInfo(mlp: NativeMlpHandle): NativeMlpInfo;
+  /** a new MLP whose dense layers hold bf16 weights (round to nearest even); csr/rcsr layers shared as f32 */
+  mlpToBf16(mlp: NativeMlpHandle, threads: number): NativeMlpHandle;
   /** dense: Float32Array(rowCount*cols); csr: rows relative to rowStart */
   mlpReadRows(
     mlp: NativeMlpHandle,

@@ -49,11 +49,13 @@ const ACTS: { spec: Activation; f: Act }[] = [
 ];
 
 // --- dense GEMV / GEMM: W rows × ld (zero past K), x or Xt panels [K][bp] ---
-/** f rounded to the nearest bfloat16 (ties to even), as native/kernels/bf16_kernels.h stores weights. */
+/** f rounded to the nearest bfloat16 (ties to even), as native/kernels/bf16_kernels.h stores weights (finite stays finite). */
 export function roundBf16(f: number): number {
   const u = new Uint32Array(new Float32Array([f]).buffer);
+  const finite = Number.isFinite(Math.fround(f));
   u[0] = ((u[0] + 0x7fff + ((u[0] >>> 16) & 1)) >>> 16) << 16;
-  return new Float32Array(u.buffer)[0];
+  const r = new Float32Array(u.buffer)[0];
+  return finite && !Number.isFinite(r) ? Math.sign(r) * 3.3895313892515355e38 : r;
 }
 
 // bf16 ops get weights already rounded to bf16, so kernel and oracle use the same weights.
