@@ -40,7 +40,7 @@ export const SEED_PUBLISHED = { cnn: { macs: 12_355_840, weights: 56_320 }, mlp:
 const MAX_ABS_DIFF = 1e-4;
 
 interface EngineResult extends Counts {
-  engine: 'cnn' | 'dense' | 'csr';
+  engine: 'cnn' | 'dense' | 'csr' | 'bf16';
   label: string;
   accuracy: number;
   correct: number;
@@ -113,12 +113,15 @@ export function demoCommand(): Command {
       const dense = await convert(model, { format: 'dense', threads });
       const csr = await convert(model, { format: 'csr', threads });
       const convertMs = performance.now() - tc;
+      // Not exact by design (weights rounded to bf16): reported beside the exact MLPs, not part of the equivalence check.
+      const bf16 = await convert(model, { format: 'dense', precision: 'bf16', threads });
       const cnn = cnnRunner(model);
-      const mlps: Record<'dense' | 'csr', Mlp> = { dense, csr };
+      const mlps: Record<'dense' | 'csr' | 'bf16', Mlp> = { dense, csr, bf16 };
       const engines = [
         { engine: 'cnn' as const, label: 'CNN (direct conv)', run: (x: Float32Array, b: number) => cnn.run(x, b, threads), counts: cnnCounts(model) },
         { engine: 'dense' as const, label: 'MLP dense', run: (x: Float32Array) => runMlp(dense, x, { threads }), counts: mlpCounts(mlps.dense) },
         { engine: 'csr' as const, label: 'MLP CSR', run: (x: Float32Array) => runMlp(csr, x, { threads }), counts: mlpCounts(mlps.csr) },
+        { engine: 'bf16' as const, label: 'MLP dense bf16', run: (x: Float32Array) => runMlp(bf16, x, { threads }), counts: mlpCounts(mlps.bf16) },
       ];
       const outputs: Float32Array[] = [];
       const results: EngineResult[] = [];
@@ -153,6 +156,7 @@ export function demoCommand(): Command {
         cnn.dispose();
         dense.dispose();
         csr.dispose();
+        bf16.dispose();
       }
 
       const ref = argmaxRows(outputs[0], n);
@@ -169,7 +173,8 @@ export function demoCommand(): Command {
       };
       const dc = compare(1);
       const sc = compare(2);
-      const sameAccuracy = results.every((r) => r.correct === results[0].correct);
+      const bc = compare(3); // bf16 vs the CNN: what rounding the weights changes
+      const sameAccuracy = results.slice(0, 3).every((r) => r.correct === results[0].correct);
       const equivalent = dc.differ === 0 && sc.differ === 0 && sameAccuracy && dc.maxAbs <= MAX_ABS_DIFF && sc.maxAbs <= MAX_ABS_DIFF;
 
       // The seed study's network: counts only (its dense MLP has over a billion weights).
@@ -191,6 +196,7 @@ export function demoCommand(): Command {
         accuracy: Object.fromEntries(results.map((r) => [r.engine, r.accuracy])),
         differingPredictions: { dense: dc.differ, csr: sc.differ },
         maxAbsDiff: { dense: dc.maxAbs, csr: sc.maxAbs },
+        bf16: { differingPredictions: bc.differ, maxAbsDiff: bc.maxAbs },
         equivalent,
         engines: results,
         seed,
@@ -201,7 +207,7 @@ export function demoCommand(): Command {
 
       const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
       out.line(`cnn2mlp demo: Fashion-MNIST test set, ${int(n)} images (${path.relative(process.cwd(), modelFile) || modelFile})`);
-      out.line(`model: ${describeModel(model)}; converted to dense and CSR MLPs in ${convertMs.toFixed(0)} ms`);
+      out.line(`model: ${describeModel(model)}; converted to dense and CSR MLPs (and a dense bf16 MLP, not timed) in ${convertMs.toFixed(0)} ms`);
       out.line();
       out.line(
         table([
@@ -214,6 +220,10 @@ export function demoCommand(): Command {
         `equivalence: ${dc.differ + sc.differ === 0 ? 'identical predictions' : 'PREDICTIONS DIFFER'}, ${sameAccuracy ? 'identical accuracy' : 'ACCURACIES DIFFER'} — ` +
           `dense vs CNN ${dc.differ} of ${int(n)} differ (max |Δoutput| ${dc.maxAbs.toExponential(2)}), ` +
           `CSR vs CNN ${sc.differ} of ${int(n)} differ (max |Δoutput| ${sc.maxAbs.toExponential(2)})`,
+      );
+      out.line(
+        `bf16 weights (approximate by design, not part of the check): dense bf16 vs CNN ${bc.differ} of ${int(n)} predictions differ, ` +
+          `max |Δoutput| ${bc.maxAbs.toExponential(2)}, accuracy ${pct(results[3].accuracy)}`,
       );
       if (seed.length > 0) {
         out.line();

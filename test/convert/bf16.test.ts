@@ -39,7 +39,7 @@ function bf16Bound(ref: ReadLayer[], rounded: ReadLayer[], input: Float32Array, 
   const outSize = ref[ref.length - 1].rows;
   const bound = new Float64Array(batch * outSize);
   for (let b = 0; b < batch; b++) {
-    let x = Float64Array.from(input.subarray(b * inSize, (b + 1) * inSize));
+    let x: ArrayLike<number> = Float64Array.from(input.subarray(b * inSize, (b + 1) * inSize));
     let dx = new Float64Array(inSize);
     for (let li = 0; li < ref.length; li++) {
       const l = ref[li], w2 = rounded[li].values;
@@ -86,8 +86,8 @@ describe("convert(model, { precision: 'bf16' })", () => {
     let worst = 0, differs = 0;
     for (const batch of [1, 5]) {
       const x = randomInput(bf16.inputSize, batch, 40 + batch);
-      const got = await runMlp(bf16, x, { batch });
-      const full = await runMlp(f32, x, { batch });
+      const got = await runMlp(bf16, x);
+      const full = await runMlp(f32, x);
       // fp32 accumulation of the stored weights, as in run-csr.test.ts: 1e-4 absolute on softmax outputs
       const want = runMlpRef(rounded, x, batch);
       for (let i = 0; i < got.length; i++) if (!(Math.abs(got[i] - want[i]) <= 1e-4)) expect.fail(`batch ${batch} output ${i}: ${got[i]} vs ${want[i]} (bf16 weights in float64)`);
