@@ -28,7 +28,7 @@ export interface NativeCpuInfo {
   activeIsa: IsaName;
   /**
    * The kernels the active ISA dispatches to, one per kernel op in registry order (conv2d,
-   * dwconv2d, gconv2d, gemv, gemm, spmv, spmm, sum, fma), e.g. 'f32_gemm_dense_6x16__avx2'.
+   * dwconv2d, gconv2d, gemv, gemm, spmv, spmm, spmv_rcsr, spmm_rcsr, sum, fma, gemv_bf16, gemm_bf16), e.g. 'f32_gemm_dense_6x16__avx2'.
    */
   kernels: string[];
 }
@@ -36,7 +36,7 @@ export interface NativeCpuInfo {
 /** One entry of the kernel registry (native/kernels/registry.cc; names: docs/kernels.md). */
 export interface NativeKernelInfo {
   name: string;
-  op: 'conv2d' | 'dwconv2d' | 'gconv2d' | 'gemv' | 'gemm' | 'spmv' | 'spmm' | 'spmv_rcsr' | 'spmm_rcsr' | 'sum' | 'fma';
+  op: 'conv2d' | 'dwconv2d' | 'gconv2d' | 'gemv' | 'gemm' | 'spmv' | 'spmm' | 'spmv_rcsr' | 'spmm_rcsr' | 'sum' | 'fma' | 'gemv_bf16' | 'gemm_bf16';
   isa: IsaName;
   /** the name's M×N register tile */
   tileM: number;
@@ -54,7 +54,7 @@ export interface NativeKernelInfo {
  * run in chunks of `chunk` rows (conv: `pixelChunk` pixels × `unitChunk` 16-channel units).
  */
 export type NativeKernelArgs =
-  | { W: Float32Array; rows: number; ld: number; x: Float32Array; bias: Float32Array; chunk: number } // gemv
+  | { W: Float32Array; rows: number; ld: number; x: Float32Array; bias: Float32Array; chunk: number } // gemv (gemv_bf16, gemm_bf16: W rounded to bf16)
   | { W: Float32Array; rows: number; ld: number; K: number; Xt: Float32Array; bp: number; bias: Float32Array; chunk: number } // gemm
   | { rowPtr: Float64Array; colIdx: Int32Array; values: Float32Array; rows: number; cols: number; bias: Float32Array; chunk: number; x?: Float32Array; Xt?: Float32Array; bp?: number } // spmv, spmm
   | { record: Float64Array; tensors: Float32Array[]; input: Float32Array; batch?: number; inPitch: number; outPitch: number; pixelChunk: number; unitChunk: number } // conv ops
@@ -64,6 +64,8 @@ export type NativeKernelArgs =
 /** One MLP layer as native code describes it. */
 export interface NativeMlpLayerInfo {
   format: 'dense' | 'csr' | 'rcsr';
+  /** weight values: 'bf16' (dense layers of a precision 'bf16' convert; fp32 accumulation) or 'f32' */
+  precision: 'f32' | 'bf16';
   /** run-CSR: distinct column patterns and their runs (0 otherwise) */
   patterns: number;
   runs: number;
@@ -166,6 +168,8 @@ export interface NativeAddon {
   // --- MLP handles (native/napi/mlp_handle.cc) ---
   mlpFromLayers(inputSize: number, layers: NativeLayerInput[]): NativeMlpHandle;
   mlpInfo(mlp: NativeMlpHandle): NativeMlpInfo;
+  /** a new MLP whose dense layers hold bf16 weights (round to nearest even); csr/rcsr layers shared as f32 */
+  mlpToBf16(mlp: NativeMlpHandle, threads: number): NativeMlpHandle;
   /** dense: Float32Array(rowCount*cols); csr: rows relative to rowStart */
   mlpReadRows(
     mlp: NativeMlpHandle,

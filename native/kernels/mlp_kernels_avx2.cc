@@ -12,6 +12,7 @@
 
 #include "kernels/mlp_kernels.h"
 #include "kernels/mlp_kernels_simd.h"
+#include "kernels/bf16_kernels_simd.h"
 
 namespace cnn2mlp {
 namespace {
@@ -20,6 +21,7 @@ struct V256 {
   static constexpr int L = 8;
   static T zero() { return _mm256_setzero_ps(); }
   static T load(const float* p) { return _mm256_loadu_ps(p); }
+  static T loadBf16(const uint16_t* p) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16)); }
   static T set1(float f) { return _mm256_set1_ps(f); }
   static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
   static T add(T a, T b) { return _mm256_add_ps(a, b); }
@@ -71,5 +73,14 @@ void f32_spmm_csr_1x32__avx2(const int64_t* rowPtr, const int32_t* colIdx, const
 
 double f32_sum_read_8x8__avx2(const float* x, int64_t n) { return sumImpl<V256, 8>(x, n); }
 int64_t f32_fma_peak_15x8__avx2(int64_t iters, float* sink) { return fmaImpl<V256, 15>(iters, sink); }
+
+// bf16 weights (bf16_kernels.h): the same tiles, each weight widened in registers.
+void bf16_gemv_dense_2x1__avx2(const uint16_t* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  bf16GemvImpl<V256, 2>(W, ld, x, bias, y, r0, r1);
+}
+
+void bf16_gemm_dense_6x16__avx2(const uint16_t* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
+  gemmImpl<V256, 6, 2>(W, ld, K, Xt, bp, bias, Yt, r0, r1);
+}
 
 }  // namespace cnn2mlp

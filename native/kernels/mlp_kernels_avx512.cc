@@ -15,6 +15,7 @@
 
 #include "kernels/mlp_kernels.h"
 #include "kernels/mlp_kernels_simd.h"
+#include "kernels/bf16_kernels_simd.h"
 
 namespace cnn2mlp {
 namespace {
@@ -23,6 +24,7 @@ struct V512 {
   static constexpr int L = 16;
   static T zero() { return _mm512_setzero_ps(); }
   static T load(const float* p) { return _mm512_loadu_ps(p); }
+  static T loadBf16(const uint16_t* p) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16)); }
   static T set1(float f) { return _mm512_set1_ps(f); }
   static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
   static T add(T a, T b) { return _mm512_add_ps(a, b); }
@@ -76,5 +78,14 @@ void f32_spmm_csr_1x64__avx512(const int64_t* rowPtr, const int32_t* colIdx, con
 
 double f32_sum_read_16x16__avx512(const float* x, int64_t n) { return sumImpl<V512, 16>(x, n); }
 int64_t f32_fma_peak_24x16__avx512(int64_t iters, float* sink) { return fmaImpl<V512, 24>(iters, sink); }
+
+// bf16 weights (bf16_kernels.h): the same tiles, each weight widened in registers.
+void bf16_gemv_dense_4x1__avx512(const uint16_t* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  bf16GemvImpl<V512, 4>(W, ld, x, bias, y, r0, r1);
+}
+
+void bf16_gemm_dense_12x32__avx512(const uint16_t* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
+  gemmImpl<V512, 12, 2>(W, ld, K, Xt, bp, bias, Yt, r0, r1);
+}
 
 }  // namespace cnn2mlp

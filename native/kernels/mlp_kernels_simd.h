@@ -6,8 +6,14 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/bf16_kernels.h"
+
 namespace cnn2mlp {
 namespace {
+
+// A GEMM weight as fp32: fp32 as is, bf16 (bf16_kernels.h) widened exactly.
+inline float widenWeight(float w) { return w; }
+inline float widenWeight(uint16_t w) { return bf16ToFloat(w); }
 
 // --- dense GEMV: RG rows at a time, 4 accumulators per row, W read once. W rows are contiguous,
 // so RG = 1 reads W as one sequential stream (the pattern the read-bandwidth probe measures).
@@ -55,8 +61,8 @@ inline void gemvImpl(const float* W, int64_t ld, const float* x, const float* bi
 // each of its rows is prefetched into L2 every 16 k, so the next tile's W arrives from DRAM while
 // this one computes (a whole tile of lead time, far more than the DRAM latency), instead of
 // relying on the hardware prefetcher to follow R short strided streams at once.
-template <class V, int R, int NV>
-inline void gemmTile(const float* W, int64_t ld, int64_t k0, int64_t k1, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r, int64_t b0, const float* pf) {
+template <class V, int R, int NV, class WT>
+inline void gemmTile(const WT* W, int64_t ld, int64_t k0, int64_t k1, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r, int64_t b0, const WT* pf) {
   using T = typename V::T;
   constexpr int L = V::L;
   T acc[R][NV];
@@ -64,7 +70,7 @@ inline void gemmTile(const float* W, int64_t ld, int64_t k0, int64_t k1, const f
   for (int i = 0; i < R; i++)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) acc[i][v] = k0 == 0 ? V::set1(bias[r + i]) : V::load(Yt + (r + i) * bp + b0 + v * L);
-  const float* w = W + r * ld;
+  const WT* w = W + r * ld;
   for (int64_t kb = k0; kb < k1; kb += 16) {
     if (pf) {
 #pragma GCC unroll 16
@@ -77,7 +83,7 @@ inline void gemmTile(const float* W, int64_t ld, int64_t k0, int64_t k1, const f
       for (int v = 0; v < NV; v++) xv[v] = V::load(Xt + k * bp + b0 + v * L);
 #pragma GCC unroll 16
       for (int i = 0; i < R; i++) {
-        const T wi = V::set1(w[i * ld + k]);
+        const T wi = V::set1(widenWeight(w[i * ld + k]));
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++) acc[i][v] = V::fma(wi, xv[v], acc[i][v]);
       }
@@ -94,8 +100,8 @@ inline void gemmTile(const float* W, int64_t ld, int64_t k0, int64_t k1, const f
 // between K blocks. The W segment of the next row tile (or of the first tile of the next K block)
 // is prefetched while the current one computes; only the first batch block of a tile prefetches
 // (the others reuse the same W segment from cache).
-template <class V, int R, int NVMAX>
-inline void gemmImpl(const float* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
+template <class V, int R, int NVMAX, class WT>
+inline void gemmImpl(const WT* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
   constexpr int L = V::L;
   constexpr int64_t KC = 1024;
   const int64_t rEnd = r0 + (r1 - r0) / R * R;  // end of the whole R-row tiles
@@ -103,19 +109,19 @@ inline void gemmImpl(const float* W, int64_t ld, int64_t K, const float* Xt, int
     const int64_t k1 = k0 + KC < K ? k0 + KC : K;
     for (int64_t r = r0; r < rEnd; r += R) {
       // Next segment: the next tile in this K block, else the first tile of the next K block.
-      const float* pf = r + R < rEnd ? W + (r + R) * ld + k0 : (k1 < K ? W + r0 * ld + k1 : nullptr);
+      const WT* pf = r + R < rEnd ? W + (r + R) * ld + k0 : (k1 < K ? W + r0 * ld + k1 : nullptr);
       for (int64_t b0 = 0; b0 < bp;) {
         if (bp - b0 >= NVMAX * L) {
-          gemmTile<V, R, NVMAX>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0, b0 == 0 ? pf : nullptr);
+          gemmTile<V, R, NVMAX, WT>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0, b0 == 0 ? pf : nullptr);
           b0 += NVMAX * L;
         } else {
-          gemmTile<V, R, 1>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0, b0 == 0 ? pf : nullptr);
+          gemmTile<V, R, 1, WT>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0, b0 == 0 ? pf : nullptr);
           b0 += L;
         }
       }
     }
     for (int64_t r = rEnd; r < r1; r++)
-      for (int64_t b0 = 0; b0 < bp; b0 += L) gemmTile<V, 1, 1>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0, nullptr);
+      for (int64_t b0 = 0; b0 < bp; b0 += L) gemmTile<V, 1, 1, WT>(W, ld, k0, k1, Xt, bp, bias, Yt, r, b0, nullptr);
   }
 }
 

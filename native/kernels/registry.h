@@ -4,7 +4,8 @@
 // against its reference by name. docs/kernels.md lists the table (a test fails on drift).
 //
 // Names: f32_<op>_<layout>_<M>x<N>__<isa>, references f32_<op>_<layout>_1x1__ref. The run-CSR
-// ops are named spmv_rcsr / spmm_rcsr (their own signature, so their own op). M×N is the
+// ops are named spmv_rcsr / spmm_rcsr (their own signature, so their own op); kernels on bf16
+// weights are bf16_<op>_..., ops gemv_bf16 / gemm_bf16. M×N is the
 // register tile of outputs one inner step produces: M rows (output pixels for convolutions, matrix
 // rows for GEMV/GEMM/SpMV/SpMM, independent accumulator chains for the probes) × N columns (output
 // channels, batch lanes, or vector lanes). A reference computes one output at a time: 1x1.
@@ -12,6 +13,7 @@
 #include <cstddef>
 
 #include "core/isa.h"
+#include "kernels/bf16_kernels.h"
 #include "kernels/conv2d.h"
 #include "kernels/mlp_kernels.h"
 #include "kernels/rcsr_kernels.h"
@@ -31,8 +33,10 @@ enum class KernelOp : int {
   SpmmRcsr,  // [rspmm] run-CSR W·X on feature-major panels
   Sum,  // [sum] read-bandwidth probe
   Fma,  // [fma] FMA-throughput probe
+  GemvBf16,  // [bgemv] dense W·x with bf16 weights, batch 1
+  GemmBf16,  // [bgemm] dense W·X with bf16 weights on feature-major panels
 };
-constexpr int kKernelOpCount = 11;
+constexpr int kKernelOpCount = 13;
 const char* kernelOpName(KernelOp op);
 
 // The kernel's function pointer; which member is valid follows from the entry's op.
@@ -46,6 +50,8 @@ union KernelFn {
   FmaFn fma;
   RcsrSpmvFn rspmv;
   RcsrSpmmFn rspmm;
+  Bf16GemvFn bgemv;
+  Bf16GemmFn bgemm;
   constexpr KernelFn(ConvRowFn f) : conv(f) {}
   constexpr KernelFn(GemvFn f) : gemv(f) {}
   constexpr KernelFn(GemmFn f) : gemm(f) {}
@@ -55,6 +61,8 @@ union KernelFn {
   constexpr KernelFn(FmaFn f) : fma(f) {}
   constexpr KernelFn(RcsrSpmvFn f) : rspmv(f) {}
   constexpr KernelFn(RcsrSpmmFn f) : rspmm(f) {}
+  constexpr KernelFn(Bf16GemvFn f) : bgemv(f) {}
+  constexpr KernelFn(Bf16GemmFn f) : bgemm(f) {}
 };
 
 struct Kernel {

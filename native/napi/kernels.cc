@@ -65,24 +65,43 @@ void inChunks(int64_t n, int64_t chunk, Fn fn) {
   for (int64_t r0 = 0; r0 < n; r0 += chunk) fn(r0, std::min(n, r0 + chunk));
 }
 
-// gemv {W, rows, ld, x, bias, chunk} → y[rows]; gemm {W, rows, ld, K, Xt, bp, bias, chunk} → Yt[rows × bp].
+// gemv (and gemv_bf16) {W, rows, ld, x, bias, chunk} → y[rows]; gemm {W, rows, ld, K, Xt, bp, bias, chunk} → Yt[rows × bp].
 Napi::Value runDense(const Kernel& k, Args& a) {
   const int64_t rows = a.integer("rows", 1, kMaxLen), ld = a.integer("ld", 16, kMaxLen);
   if (ld % 16 || rows * ld > kMaxLen) throwRange(a.env, "Expected args.ld to be a multiple of 16 with rows × ld ≤ 2^28");
   const int64_t chunk = a.integer("chunk", 1, rows);
   const float* W = a.floats("W", rows * ld);
   const float* bias = a.floats("bias", rows);
-  if (k.op == KernelOp::Gemv) {
+  // bf16 ops run on W rounded to bf16 (exact when the caller passes bf16-representable values).
+  const bool bf16 = k.op == KernelOp::GemvBf16 || k.op == KernelOp::GemmBf16;
+  uint16_t* Wb = nullptr;
+  if (bf16) {
+    auto buf = Buffer::allocate(size_t(rows * ld) * 2, "W (bf16)");
+    a.keep.push_back(buf);
+    Wb = buf->as<uint16_t>();
+    for (int64_t i = 0; i < rows * ld; i++) Wb[i] = roundToBf16(W[i]);
+  }
+  if (k.op == KernelOp::Gemv || k.op == KernelOp::GemvBf16) {
     const float* x = a.floats("x", ld);
     Napi::Float32Array y = nanArray(a.env, rows);
-    inChunks(rows, chunk, [&](int64_t r0, int64_t r1) { k.fn.gemv(W, ld, x, bias, y.Data(), r0, r1); });
+    inChunks(rows, chunk, [&](int64_t r0, int64_t r1) {
+      if (bf16)
+        k.fn.bgemv(Wb, ld, x, bias, y.Data(), r0, r1);
+      else
+        k.fn.gemv(W, ld, x, bias, y.Data(), r0, r1);
+    });
     return y;
   }
   const int64_t K = a.integer("K", 1, ld), bp = a.integer("bp", 16, kMaxLen);
   if (bp % 16 || rows * bp > kMaxLen || K * bp > kMaxLen) throwRange(a.env, "Expected args.bp to be a multiple of 16 with rows × bp and K × bp ≤ 2^28");
   const float* Xt = a.floats("Xt", K * bp);
   Napi::Float32Array Yt = nanArray(a.env, rows * bp);
-  inChunks(rows, chunk, [&](int64_t r0, int64_t r1) { k.fn.gemm(W, ld, K, Xt, bp, bias, Yt.Data(), r0, r1); });
+  inChunks(rows, chunk, [&](int64_t r0, int64_t r1) {
+    if (bf16)
+      k.fn.bgemm(Wb, ld, K, Xt, bp, bias, Yt.Data(), r0, r1);
+    else
+      k.fn.gemm(W, ld, K, Xt, bp, bias, Yt.Data(), r0, r1);
+  });
   return Yt;
 }
 
@@ -216,7 +235,9 @@ Napi::Value KernelRun(const Napi::CallbackInfo& info) {
     case KernelOp::DwConv2d:
     case KernelOp::GConv2d: return runConv(*k, a);
     case KernelOp::Gemv:
-    case KernelOp::Gemm: return runDense(*k, a);
+    case KernelOp::Gemm:
+    case KernelOp::GemvBf16:
+    case KernelOp::GemmBf16: return runDense(*k, a);
     case KernelOp::Spmv:
     case KernelOp::Spmm:
     case KernelOp::SpmvRcsr:

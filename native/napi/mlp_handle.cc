@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "kernels/bf16_kernels.h"
 #include "runtime/memory.h"
 
 namespace cnn2mlp {
@@ -146,6 +147,7 @@ Napi::Value MlpInfo(const Napi::CallbackInfo& info) {
     const MlpLayer& l = mlp->layers[i];
     Napi::Object lo = Napi::Object::New(env);
     lo.Set("format", l.format == MatrixFormat::Dense ? "dense" : l.format == MatrixFormat::Csr ? "csr" : "rcsr");
+    lo.Set("precision", l.values16 ? "bf16" : "f32");
     lo.Set("patterns", double(l.patterns));
     lo.Set("runs", double(l.numRuns));
     Napi::Array cand = Napi::Array::New(env, 3);
@@ -182,7 +184,13 @@ Napi::Value MlpReadRows(const Napi::CallbackInfo& info) {
   if (l.format == MatrixFormat::Dense) {
     if (count * l.cols > (int64_t(1) << 28)) throwRange(env, "read at most 2^28 values per call; ask for fewer rows");
     Napi::Float32Array out = Napi::Float32Array::New(env, size_t(count * l.cols));
-    for (int64_t r = 0; r < count; r++) std::memcpy(out.Data() + r * l.cols, l.values + (start + r) * l.ld, l.cols * 4);
+    for (int64_t r = 0; r < count; r++) {
+      float* dst = out.Data() + r * l.cols;
+      if (l.values16)  // bf16 weights expand exactly to fp32
+        for (int64_t c = 0; c < l.cols; c++) dst[c] = bf16ToFloat(l.values16[(start + r) * l.ld + c]);
+      else
+        std::memcpy(dst, l.values + (start + r) * l.ld, l.cols * 4);
+    }
     return out;
   }
   int64_t b = l.rowPtr[start], e = l.rowPtr[start + count];
@@ -239,6 +247,16 @@ Napi::Value AvailableBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(availableMemoryBytes(root)));
 }
 
+// mlpToBf16(mlp, threads): a new MLP whose dense layers hold bf16 weights (runtime/mlp.h).
+Napi::Value MlpToBf16(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  expectArgs(info, 2, "mlpToBf16");
+  auto mlp = unwrapMlp(env, info[0]);
+  const int threads = int(argInt(info, 1, "threads", 0, 1024));
+  return wrapMlp(env, mlpToBf16(*mlp, threads));
+}
+
+Registration r0("mlpToBf16", MlpToBf16);
 Registration r1("mlpFromLayers", MlpFromLayers);
 Registration r2("mlpInfo", MlpInfo);
 Registration r3("mlpReadRows", MlpReadRows);

@@ -1,5 +1,12 @@
 #include "runtime/mlp.h"
 
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/bf16_kernels.h"
+#include "runtime/memory.h"
+#include "runtime/thread_pool.h"
+
 namespace cnn2mlp {
 
 std::string Mlp::check() const {
@@ -12,7 +19,7 @@ std::string Mlp::check() const {
     if (l.rows <= 0 || l.cols <= 0) return at + "empty matrix";
     if (!l.bias) return at + "missing bias";
     if (l.format == MatrixFormat::Dense) {
-      if (!l.values || l.ld < l.cols || l.ld % 16) return at + "bad dense storage";
+      if (!(l.values || l.values16) || l.ld < l.cols || l.ld % 16) return at + "bad dense storage";
     } else if (l.format == MatrixFormat::Csr) {
       if (!l.rowPtr || (l.nnz > 0 && (!l.values || !l.colIdx))) return at + "bad CSR storage";
     } else {
@@ -102,4 +109,35 @@ void RcsrArrays::addRow(const int32_t* cols, int64_t n) {
   rowPat.push_back(int32_t(patterns() - 1));
 }
 
+}  // namespace cnn2mlp
+
+namespace cnn2mlp {
+std::shared_ptr<Mlp> mlpToBf16(const Mlp& mlp, int threads) {
+  auto out = std::make_shared<Mlp>();
+  out->inputSize = mlp.inputSize;
+  out->outputSize = mlp.outputSize;
+  for (const MlpLayer& src : mlp.layers) {
+    if (src.format != MatrixFormat::Dense || src.values16) {
+      out->layers.push_back(src);
+      continue;
+    }
+    MlpLayer l = src;
+    l.storage.clear();  // not the fp32 weights: the copy must not keep them alive
+    auto biasBuf = Buffer::allocate(size_t(l.rows) * 4, "bias");
+    std::memcpy(biasBuf->data(), src.bias, size_t(l.rows) * 4);
+    l.bias = biasBuf->as<float>();
+    auto wBuf = Buffer::allocate(size_t(l.rows * l.ld) * 2, "bf16 weights");
+    uint16_t* w = wBuf->as<uint16_t>();
+    const int64_t per = 256;
+    parallelFor((l.rows + per - 1) / per, threads, [&](int64_t c, int) {
+      const int64_t i0 = c * per * l.ld, i1 = std::min(l.rows, (c + 1) * per) * l.ld;
+      for (int64_t i = i0; i < i1; i++) w[i] = roundToBf16(src.values[i]);
+    });
+    l.values = nullptr;
+    l.values16 = w;
+    l.storage = {biasBuf, wBuf};
+    out->layers.push_back(std::move(l));
+  }
+  return out;
+}
 }  // namespace cnn2mlp

@@ -18,7 +18,9 @@ struct MlpLayer {
   // Dense: rows × ld floats, row r at values + r*ld; ld >= cols and a multiple of 16 (64-byte
   // aligned rows); padding columns are zero.
   int64_t ld = 0;
-  const float* values = nullptr;  // dense: rows*ld; csr: nnz
+  const float* values = nullptr;  // dense: rows*ld; csr: nnz; null for a bf16 dense layer
+  // Dense with bf16 weights (kernels/bf16_kernels.h): rows × ld bf16 values in place of `values`.
+  const uint16_t* values16 = nullptr;
   // CSR: 64-bit row pointers (nnz may exceed 2^31), 32-bit sorted column indices.
   const int64_t* rowPtr = nullptr;  // rows + 1
   const int32_t* colIdx = nullptr;  // nnz
@@ -35,7 +37,7 @@ struct MlpLayer {
   std::vector<std::shared_ptr<void>> storage;  // owners of the arrays above
 
   int64_t weightBytes() const {
-    if (format == MatrixFormat::Dense) return rows * ld * 4;
+    if (format == MatrixFormat::Dense) return rows * ld * (values16 ? 2 : 4);
     if (format == MatrixFormat::Csr) return nnz * 8 + (rows + 1) * 8;
     return rcsrBytes(rows, nnz, patterns, numRuns);
   }
@@ -58,6 +60,10 @@ struct Mlp {
   // Empty string when the chain is consistent (sizes link, arrays present), else what is wrong.
   std::string check() const;
 };
+
+// A copy of `mlp` whose dense layers hold bf16 weights (round to nearest even, fp32 bias kept);
+// CSR and run-CSR layers stay fp32 (shared, not copied). Runs on `threads` threads.
+std::shared_ptr<Mlp> mlpToBf16(const Mlp& mlp, int threads);
 
 // Dense row stride for `cols` inputs.
 inline int64_t denseLd(int64_t cols) { return (cols + 15) / 16 * 16; }

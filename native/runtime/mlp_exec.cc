@@ -97,6 +97,8 @@ struct LayerKernels {
   SpmmFn spmm;
   RcsrSpmvFn rspmv;
   RcsrSpmmFn rspmm;
+  Bf16GemvFn bgemv;
+  Bf16GemmFn bgemm;
 };
 
 // dst = act(W·x + b) for one layer in the run's layout (softmax excepted: the caller applies it),
@@ -112,7 +114,11 @@ void runLayer(const MlpLayer& l, const LayerKernels& k, const float* x, float* d
     const int64_t chunks = (l.rows + per - 1) / per;
     parallelFor(chunks, threads, [&](int64_t c, int) {
       const int64_t r0 = c * per, r1 = std::min(l.rows, r0 + per);
-      if (batch == 1)
+      if (l.values16 && batch == 1)
+        k.bgemv(l.values16, l.ld, x, l.bias, dst, r0, r1);
+      else if (l.values16)
+        k.bgemm(l.values16, l.ld, l.cols, x, bp, l.bias, dst, r0, r1);
+      else if (batch == 1)
         k.gemv(l.values, l.ld, x, l.bias, dst, r0, r1);
       else
         k.gemm(l.values, l.ld, l.cols, x, bp, l.bias, dst, r0, r1);
@@ -161,7 +167,8 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
   packInput(in, mlp.inputSize, batch, bp, threads, x);
   const LayerKernels kernels{activeKernel(KernelOp::Gemv).fn.gemv, activeKernel(KernelOp::Gemm).fn.gemm, activeKernel(KernelOp::Spmv).fn.spmv,
                              activeKernel(KernelOp::Spmm).fn.spmm, activeKernel(KernelOp::SpmvRcsr).fn.rspmv,
-                             activeKernel(KernelOp::SpmmRcsr).fn.rspmm};
+                             activeKernel(KernelOp::SpmmRcsr).fn.rspmm, activeKernel(KernelOp::GemvBf16).fn.bgemv,
+                             activeKernel(KernelOp::GemmBf16).fn.bgemm};
   std::vector<int64_t> bounds;
   for (size_t li = 0; li < mlp.layers.size(); li++) {
     const MlpLayer& l = mlp.layers[li];

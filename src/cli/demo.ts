@@ -39,7 +39,7 @@ export const SEED_PUBLISHED = { cnn: { macs: 12_355_840, weights: 56_320 }, mlp:
 const MAX_ABS_DIFF = 1e-4;
 
 interface EngineResult extends Counts {
-  engine: 'cnn' | 'dense' | 'csr';
+  engine: 'cnn' | 'dense' | 'csr' | 'bf16';
   label: string;
   accuracy: number;
   correct: number;
@@ -121,11 +121,14 @@ async function runDemo(o: DemoOptions): Promise<void> {
   const dense = await convert(model, { format: 'dense', threads });
   const csr = await convert(model, { format: 'csr', threads });
   const convertMs = performance.now() - tc;
+  // Not exact by design (weights rounded to bf16): reported beside the exact MLPs, not part of the equivalence check.
+  const bf16 = await convert(model, { format: 'dense', precision: 'bf16', threads });
   const cnn = cnnRunner(model);
   const engines: Engine[] = [
     { engine: 'cnn', label: 'CNN (direct conv)', run: (x, b) => cnn.run(x, b, threads), counts: cnnCounts(model) },
     { engine: 'dense', label: 'MLP dense', run: (x) => runMlp(dense, x, { threads }), counts: mlpCounts(dense) },
     { engine: 'csr', label: 'MLP CSR', run: (x) => runMlp(csr, x, { threads }), counts: mlpCounts(csr) },
+    { engine: 'bf16', label: 'MLP dense bf16', run: (x) => runMlp(bf16, x, { threads }), counts: mlpCounts(bf16) },
   ];
   const outputs: Float32Array[] = [];
   const results: EngineResult[] = [];
@@ -139,11 +142,13 @@ async function runDemo(o: DemoOptions): Promise<void> {
     cnn.dispose();
     dense.dispose();
     csr.dispose();
+    bf16.dispose();
   }
 
   const dc = agreement(outputs[0], outputs[1], n);
   const sc = agreement(outputs[0], outputs[2], n);
-  const sameAccuracy = results.every((r) => r.correct === results[0].correct);
+  const bc = agreement(outputs[0], outputs[3], n); // bf16 vs the CNN: what rounding the weights changes
+  const sameAccuracy = results.slice(0, 3).every((r) => r.correct === results[0].correct);
   const equivalent = dc.differ === 0 && sc.differ === 0 && sameAccuracy && dc.maxAbs <= MAX_ABS_DIFF && sc.maxAbs <= MAX_ABS_DIFF;
   const seed = o.seed ? seedCounts() : [];
   const seconds = (performance.now() - t0) / 1000;
@@ -158,6 +163,7 @@ async function runDemo(o: DemoOptions): Promise<void> {
     accuracy: Object.fromEntries(results.map((r) => [r.engine, r.accuracy])),
     differingPredictions: { dense: dc.differ, csr: sc.differ },
     maxAbsDiff: { dense: dc.maxAbs, csr: sc.maxAbs },
+    bf16: { differingPredictions: bc.differ, maxAbsDiff: bc.maxAbs },
     equivalent,
     engines: results,
     seed,
@@ -166,7 +172,7 @@ async function runDemo(o: DemoOptions): Promise<void> {
     seconds,
   });
 
-  printEngines(out, { n, shownFile, architecture: describeModel(model), convertMs, batchSize, results, dc, sc, sameAccuracy });
+  printEngines(out, { n, shownFile, architecture: describeModel(model), convertMs, batchSize, results, dc, sc, bc, sameAccuracy });
   if (seed.length > 0) printSeed(out, seed);
   out.line();
   out.line(`done in ${seconds.toFixed(1)} s (timings on a shared machine are indicative; see 'cnn2mlp bench')`);
@@ -181,11 +187,11 @@ async function runDemo(o: DemoOptions): Promise<void> {
 /** The human-readable table of the three engines and how far the MLPs are from the CNN. */
 function printEngines(
   out: Output,
-  r: { n: number; shownFile: string; architecture: string; convertMs: number; batchSize: number; results: EngineResult[]; dc: Agreement; sc: Agreement; sameAccuracy: boolean },
+  r: { n: number; shownFile: string; architecture: string; convertMs: number; batchSize: number; results: EngineResult[]; dc: Agreement; sc: Agreement; bc: Agreement; sameAccuracy: boolean },
 ): void {
-  const { n, shownFile, convertMs, batchSize, results, dc, sc, sameAccuracy } = r;
+  const { n, shownFile, convertMs, batchSize, results, dc, sc, bc, sameAccuracy } = r;
   out.line(`cnn2mlp demo: Fashion-MNIST test set, ${int(n)} images (${shownFile})`);
-  out.line(`model: ${r.architecture}; converted to dense and CSR MLPs in ${convertMs.toFixed(0)} ms`);
+  out.line(`model: ${r.architecture}; converted to dense and CSR MLPs (and a dense bf16 MLP, not timed) in ${convertMs.toFixed(0)} ms`);
   out.line();
   out.line(
     table([
@@ -198,6 +204,10 @@ function printEngines(
     `equivalence: ${dc.differ + sc.differ === 0 ? 'identical predictions' : 'PREDICTIONS DIFFER'}, ${sameAccuracy ? 'identical accuracy' : 'ACCURACIES DIFFER'} — ` +
       `dense vs CNN ${dc.differ} of ${int(n)} differ (max |Δoutput| ${dc.maxAbs.toExponential(2)}), ` +
       `CSR vs CNN ${sc.differ} of ${int(n)} differ (max |Δoutput| ${sc.maxAbs.toExponential(2)})`,
+  );
+  out.line(
+    `bf16 weights (approximate by design, not part of the check): dense bf16 vs CNN ${bc.differ} of ${int(n)} predictions differ, ` +
+      `max |Δoutput| ${bc.maxAbs.toExponential(2)}, accuracy ${pct(results[3].accuracy)}`,
   );
 }
 

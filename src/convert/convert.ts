@@ -27,6 +27,15 @@ export interface ConvertOptions {
    * 25 % larger (stats(mlp) says which each layer got and why). 'auto' is the one to reach for.
    */
   format: ConvertFormat;
+  /**
+   * 'f32' (default): fp32 weights, the MLP is exact. 'bf16': dense layers store their weights as
+   * bfloat16 (rounded to nearest even: relative error ≤ 2^-9 per weight; biases, inputs and
+   * accumulation stay fp32), half the bytes and about half the GEMV time; the result is then no
+   * longer exact: each output differs from fp32 by at most about 2^-9 · Σ|w·x| of its row. CSR
+   * and run-CSR layers stay fp32 (stats(mlp) gives each layer's precision). The fp32 MLP is built
+   * first and rounded after, so the build needs its memory as well (maxBytes counts the fp32 size).
+   */
+  precision?: 'f32' | 'bf16';
   /** refuse (ERR_TOO_LARGE, before allocating) when the MLP would need more bytes than this */
   maxBytes?: number;
   /** threads for the build (default: all logical cores) */
@@ -81,6 +90,8 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'auto', 'dense', 'csr' or 'rcsr' for options.format but received ${describe(format)}`);
   if (maxBytes !== undefined && (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes < 1))
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a positive integer for options.maxBytes but received ${describe(maxBytes)}`);
+  const precision = options.precision ?? 'f32';
+  if (precision !== 'f32' && precision !== 'bf16') throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'f32' or 'bf16' for options.precision but received ${describe(precision)}`);
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a function for options.onProgress but received ${describe(onProgress)}`);
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an AbortSignal for options.signal but received ${describe(signal)}`);
   const threads = resolveThreads(options.threads);
@@ -124,6 +135,16 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
     signal?.removeEventListener('abort', onAbort);
   }
   report();
+  if (precision === 'bf16') {
+    const f32 = handle;
+    try {
+      handle = native().mlpToBf16(f32, threads);
+    } catch (err) {
+      throw fromNative(err, callSite);
+    } finally {
+      native().mlpDispose(f32);
+    }
+  }
   return new Mlp(handle, {
     layout: model.layout,
     inputShape: [...model.inputShape],
@@ -132,6 +153,7 @@ export async function convert(model: CnnModel, options: ConvertOptions): Promise
       model: model.name ?? null,
       converter: 'cnn2mlp convert',
       format,
+      ...(precision === 'bf16' ? { precision } : {}),
       layers: mp.layers.map((l) => `${l.kind} ← ${l.origin}`),
       prims: mp.layers.map((l) => (l.prim === PRIM.explicit ? 'explicit' : l.kind)),
     },

@@ -54,6 +54,8 @@ export interface MlpLayerStats {
   activation: string;
   /** built MLPs: the layer's storage ('dense', 'csr' or 'rcsr') */
   format?: 'dense' | 'csr' | 'rcsr';
+  /** built MLPs: the weight values' type ('bf16': 2-byte weights, only dense layers of a precision 'bf16' convert) */
+  precision?: 'f32' | 'bf16';
   /** built MLPs whose builder weighed the forms (sparse and 'auto' converts): why this one, with each form's weight bytes */
   formatReason?: string;
 }
@@ -159,6 +161,7 @@ function builtStats(mlp: Mlp): MlpStats {
     bytes: l.bytes,
     activation: l.activation,
     format: l.format,
+    precision: l.precision,
     ...(formatReason(l.format, l.candidateBytes) ? { formatReason: formatReason(l.format, l.candidateBytes) } : {}),
   }));
   return { format, layers, totals: totalsOf(layers) };

@@ -258,6 +258,11 @@ describe('with the embedded model (needs loadTfjs)', () => {
       expect(d.equivalent).toBe(true);
       expect(d.accuracy.dense).toBe(d.accuracy.cnn);
       expect(d.accuracy.csr).toBe(d.accuracy.cnn);
+      // the bf16 row is reported (approximate: counted, not required to be 0), with half the dense weight bytes
+      expect(Number.isInteger(d.bf16.differingPredictions)).toBe(true);
+      const bf = d.engines.find((e: { engine: string }) => e.engine === 'bf16');
+      const fp = d.engines.find((e: { engine: string }) => e.engine === 'dense');
+      expect(bf.bytes).toBeLessThan(0.51 * fp.bytes);
       // independent: tfjs (pure JS CPU backend) on the same 500 images
       const tf = await import('@tensorflow/tfjs');
       await tf.setBackend('cpu');

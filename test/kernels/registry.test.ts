@@ -52,15 +52,15 @@ function compare(c: KernelCase, got: ArrayLike<number>, want: ArrayLike<number> 
 }
 
 describe('kernel registry', () => {
-  it('names follow f32_<op>_<layout>_<M>x<N>__<isa>; each op has one __ref, which every kernel of the op names', () => {
-    const scheme = /^f32_(conv2d|dwconv2d|gconv2d|gemv|gemm|spmv|spmm|sum|fma)_(nhwc|dense|csr|rcsr|read|peak)_(\d+)x(\d+)__(ref|avx2|avx512)$/;
+  it('names follow <f32|bf16>_<op>_<layout>_<M>x<N>__<isa>; each op has one __ref, which every kernel of the op names', () => {
+    const scheme = /^(f32|bf16)_(conv2d|dwconv2d|gconv2d|gemv|gemm|spmv|spmm|sum|fma)_(nhwc|dense|csr|rcsr|read|peak)_(\d+)x(\d+)__(ref|avx2|avx512)$/;
     expect(new Set(kernels.map((k) => k.name)).size).toBe(kernels.length);
     for (const k of kernels) {
       const m = scheme.exec(k.name);
       expect(m, k.name).not.toBeNull();
-      const [, op, layout, M, N, isa] = m!;
-      // run-CSR kernels have their own ops (their own signature): spmv_rcsr, spmm_rcsr
-      expect([layout === 'rcsr' ? `${op}_rcsr` : op, Number(M), Number(N)], k.name).toEqual([k.op, k.tileM, k.tileN]);
+      const [, type, op, layout, M, N, isa] = m!;
+      // run-CSR and bf16-weight kernels have their own ops (their own signature): spmv_rcsr, gemv_bf16, ...
+      expect([layout === 'rcsr' ? `${op}_rcsr` : type === 'bf16' ? `${op}_bf16` : op, Number(M), Number(N)], k.name).toEqual([k.op, k.tileM, k.tileN]);
       expect(isa === 'ref' ? 'scalar' : isa, k.name).toBe(k.isa);
       const ref = byName.get(k.reference);
       expect([ref?.op, ref?.isa, ref?.reference], `${k.name} → ${k.reference}`).toEqual([k.op, 'scalar', k.reference]);

@@ -48,12 +48,22 @@ const ACTS: { spec: Activation; f: Act }[] = [
 ];
 
 // --- dense GEMV / GEMM: W rows × ld (zero past K), x or Xt panels [K][bp] ---
-function denseCase(op: 'gemv' | 'gemm', rows: number, K: number, bp: number, chunk: number, seed: number, zero = false): KernelCase {
+/** f rounded to the nearest bfloat16 (ties to even), as native/kernels/bf16_kernels.h stores weights (finite stays finite). */
+export function roundBf16(f: number): number {
+  const u = new Uint32Array(new Float32Array([f]).buffer);
+  const finite = Number.isFinite(Math.fround(f));
+  u[0] = ((u[0] + 0x7fff + ((u[0] >>> 16) & 1)) >>> 16) << 16;
+  const r = new Float32Array(u.buffer)[0];
+  return finite && !Number.isFinite(r) ? Math.sign(r) * 3.3895313892515355e38 : r;
+}
+
+// bf16 ops get weights already rounded to bf16, so kernel and oracle use the same weights.
+function denseCase(op: 'gemv' | 'gemm', rows: number, K: number, bp: number, chunk: number, seed: number, zero = false, bf16 = false): KernelCase {
   const ld = Math.ceil(K / 16) * 16;
   const lanes = op === 'gemv' ? 1 : bp;
   const W = new Float32Array(rows * ld);
   const w = seededUniform(rows * K, seed);
-  for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) W[r * ld + k] = zero ? 0 : w[r * K + k];
+  for (let r = 0; r < rows; r++) for (let k = 0; k < K; k++) W[r * ld + k] = zero ? 0 : bf16 ? roundBf16(w[r * K + k]) : w[r * K + k];
   const bias = seededUniform(rows, seed + 1);
   const X = new Float32Array(op === 'gemv' ? ld : K * bp);
   X.set(seededUniform(op === 'gemv' ? K : K * bp, seed + 2));
@@ -250,6 +260,10 @@ function sumCase(n: number, seed: number): KernelCase {
 /** The cases for one kernel op (fma is checked by its count, see registry.test.ts). */
 export function casesFor(op: NativeKernelInfo['op']): KernelCase[] {
   switch (op) {
+    case 'gemv_bf16':
+      return [denseCase('gemv', 1, 1, 1, 1, 51, false, true), denseCase('gemv', 13, 33, 1, 3, 52, false, true), denseCase('gemv', 37, 130, 1, 37, 53, false, true)];
+    case 'gemm_bf16':
+      return [denseCase('gemm', 7, 5, 16, 7, 54, false, true), denseCase('gemm', 13, 33, 48, 5, 55, false, true), denseCase('gemm', 25, 1030, 32, 13, 56, false, true)];
     case 'gemv':
       return [denseCase('gemv', 1, 1, 1, 1, 11), denseCase('gemv', 5, 7, 1, 5, 12), denseCase('gemv', 13, 33, 1, 3, 13), denseCase('gemv', 37, 130, 1, 37, 14), denseCase('gemv', 9, 16, 1, 4, 15, true)];
     case 'gemm':
