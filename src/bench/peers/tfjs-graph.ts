@@ -60,6 +60,44 @@ function convStep(t: typeof TF, layer: Extract<Layer, { type: 'conv2d' }>, cin: 
   };
 }
 
+/** One layer as a Step on tensors by name, and its output channels. */
+function layerStep(t: typeof TF, layer: Layer, ins: string[], cin: number, keep: <T extends TF.Tensor>(x: T) => T): { step: Step; cout: number } {
+  const act = (x: TF.Tensor) => tfActivation(t, x, 'activation' in layer ? layer.activation : undefined);
+  switch (layer.type) {
+    case 'conv2d':
+      return { step: convStep(t, { ...layer, inputs: ins }, cin, keep), cout: layer.filters };
+    case 'dense': {
+      const w = keep(t.tensor2d(layer.weights, [layer.weights.length / layer.units, layer.units]));
+      const b = layer.bias ? keep(t.tensor1d(layer.bias)) : undefined;
+      const step: Step = (get) => {
+        const x = get(ins[0]);
+        const y = t.matMul(x.reshape([x.shape[0], -1]) as TF.Tensor2D, w);
+        return act(b ? t.add(y, b) : y);
+      };
+      return { step, cout: layer.units };
+    }
+    case 'add':
+      return { step: (get) => act(ins.map(get).reduce((a, b) => t.add(a, b))), cout: cin };
+    case 'globalAvgPool2d':
+      return { step: (get) => t.mean(get(ins[0]), [1, 2]), cout: cin };
+    case 'maxPool2d':
+    case 'avgPool2d': {
+      const strides = layer.strides ?? layer.poolSize;
+      const pad = explicitPad(layer.padding);
+      const op = layer.type === 'maxPool2d' ? t.maxPool : t.avgPool;
+      // explicit padding: max pool pads with the lowest float (never the max); avg pool would count the pads, so refuse it
+      if (Array.isArray(pad) && layer.type === 'avgPool2d') throw unsupported('explicitly padded avgPool2d');
+      const step: Step = Array.isArray(pad)
+        ? (get) => op(t.pad(get(ins[0]), pad, -3.4e38) as TF.Tensor4D, layer.poolSize, strides, 'valid')
+        : (get) => op(get(ins[0]) as TF.Tensor4D, layer.poolSize, strides, pad);
+      return { step, cout: cin };
+    }
+    case 'activation':
+      return { step: (get) => act(get(ins[0])), cout: cin };
+    default:
+      throw unsupported(`layer type '${layer.type}'`);
+  }
+}
 /**
  * Builds `model` (conv2d incl. depthwise, dense, add, max/avg pool, global avg pool, activation;
  * single input, the last layer as output) from tfjs ops. Throws ERR_UNSUPPORTED for anything else.
@@ -76,48 +114,7 @@ export async function tfjsGraph(model: CnnModel): Promise<Runner> {
     const name = layer.name ?? `layer${i}`;
     const ins = layer.inputs ?? [i === 0 ? 'input' : (model.layers[i - 1].name ?? `layer${i - 1}`)];
     const cin = channels.get(ins[0]) ?? 0;
-    let cout = cin;
-    let step: Step;
-    switch (layer.type) {
-      case 'conv2d':
-        step = convStep(t, { ...layer, inputs: ins }, cin, keep);
-        cout = layer.filters;
-        break;
-      case 'dense': {
-        const w = keep(t.tensor2d(layer.weights, [layer.weights.length / layer.units, layer.units]));
-        const b = layer.bias ? keep(t.tensor1d(layer.bias)) : undefined;
-        step = (get) => {
-          const x = get(ins[0]);
-          const y = t.matMul(x.reshape([x.shape[0], -1]) as TF.Tensor2D, w);
-          return tfActivation(t, b ? t.add(y, b) : y, layer.activation);
-        };
-        cout = layer.units;
-        break;
-      }
-      case 'add':
-        step = (get) => tfActivation(t, ins.map(get).reduce((a, b) => t.add(a, b)), layer.activation);
-        break;
-      case 'globalAvgPool2d':
-        step = (get) => t.mean(get(ins[0]), [1, 2]);
-        break;
-      case 'maxPool2d':
-      case 'avgPool2d': {
-        const strides = layer.strides ?? layer.poolSize;
-        const pad = explicitPad(layer.padding);
-        const op = layer.type === 'maxPool2d' ? t.maxPool : t.avgPool;
-        // explicit padding: max pool pads with the lowest float (never the max); avg pool would count the pads, so refuse it
-        if (Array.isArray(pad) && layer.type === 'avgPool2d') throw unsupported('explicitly padded avgPool2d');
-        step = Array.isArray(pad)
-          ? (get) => op(t.pad(get(ins[0]), pad, -3.4e38) as TF.Tensor4D, layer.poolSize, strides, 'valid')
-          : (get) => op(get(ins[0]) as TF.Tensor4D, layer.poolSize, strides, pad);
-        break;
-      }
-      case 'activation':
-        step = (get) => tfActivation(t, get(ins[0]), layer.activation);
-        break;
-      default:
-        throw unsupported(`layer type '${layer.type}'`);
-    }
+    const { step, cout } = layerStep(t, layer, ins, cin, keep);
     channels.set(name, cout);
     steps.push({ name, inputs: ins, step });
   });
