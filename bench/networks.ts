@@ -1,75 +1,59 @@
-// Full-size network benchmark: npx tsx bench/networks.ts [--quick] [--json]
-// MobileNetV2 (1.0, 224) and ResNet-18 with seeded random weights (src/bench/networks.ts), runCnn
-// vs onnxruntime-node on the same graph (cnnToOnnx), batch 1 and 32 × threads 1 and 2; median and
-// min of repeated runs, and each network's activation arena (compileCnn().memory). Figures are
-// only meaningful on a quiet machine.
-import { compileCnn, runCnn } from '../src/cnn/cnn.js';
-import { mobileNetV2, resNet18 } from '../src/bench/networks.js';
-import { ortCnn } from '../src/bench/peers/ort-cnn.js';
-import { cpuInfo } from '../src/runtime.js';
-import type { CnnModel } from '../src/model/types.js';
+// Full-size network benchmark (src/bench/networks-run.ts): runCnn vs onnxruntime-node and tfjs-wasm.
+//   npx tsx bench/networks.ts [--quick] [--json] [--networks mobilenetv2,resnet18,resnet50]
+//                             [--reps N] [--size S] [--out DIR]
+// --quick: batch 1, 1 thread, 3 reps. Writes DIR/networks-<date>-<host>.md (DIR default
+// bench/results); --json prints the results as JSON on stdout (progress goes to stderr).
+// Exits 1 when any cell's outputs disagree. Figures are only meaningful on a quiet machine.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Progress } from '../src/bench/harness.js';
+import { networksMarkdown, runNetworks } from '../src/bench/networks-run.js';
 
-interface Row {
-  network: string;
-  batch: number;
-  threads: number;
-  ms: number;
-  minMs: number;
-  ortMs: number;
-  ortMinMs: number;
+function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+  return v;
 }
 
-async function time(f: () => Promise<unknown>, reps: number): Promise<{ median: number; min: number }> {
-  await f();
-  const t: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    await f();
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return { median: t[t.length >> 1], min: t[0] };
-}
-
-async function bench(model: CnnModel, quick: boolean): Promise<Row[]> {
-  const rows: Row[] = [];
-  const cnn = compileCnn(model);
-  for (const batch of quick ? [1] : [1, 32])
-    for (const threads of [1, 2]) {
-      const x = new Float32Array(batch * cnn.inputSize).map((_, i) => Math.sin(i * 0.37));
-      const ort = await ortCnn(model, threads);
-      const reps = batch === 1 ? (quick ? 5 : 20) : quick ? 2 : 5;
-      const a = await time(() => runCnn(cnn, x, { threads }), reps);
-      const b = await time(() => ort.run(x, batch), reps);
-      ort.dispose();
-      rows.push({ network: model.name ?? '?', batch, threads, ms: a.median, minMs: a.min, ortMs: b.median, ortMinMs: b.min });
-    }
-  cnn.dispose();
-  return rows;
+function positiveInt(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got '${v}'`);
+  return n;
 }
 
 async function main() {
-  const args = new Set(process.argv.slice(2));
-  const quick = args.has('--quick');
-  const memory: Record<string, unknown> = {};
-  const rows: Row[] = [];
-  for (const model of [mobileNetV2(), resNet18()]) {
-    const c = compileCnn(model);
-    memory[model.name!] = c.memory;
-    c.dispose();
-    rows.push(...(await bench(model, quick)));
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const json = args.includes('--json');
+  const size = positiveInt(arg(args, '--size'), '--size');
+  if (size !== undefined && size % 32 !== 0) throw new Error(`--size must be a multiple of 32 (five stride-2 stages), got ${size}`);
+  const progress = new Progress(0);
+  const run = await runNetworks({
+    networks: arg(args, '--networks')?.split(','),
+    batches: quick ? [1] : [1, 32],
+    threads: quick ? [1] : [1, 2],
+    reps: positiveInt(arg(args, '--reps'), '--reps') ?? (quick ? 3 : undefined),
+    size,
+    progress,
+  });
+  progress.stop();
+  const md = networksMarkdown(run);
+  const dir = arg(args, '--out') ?? path.join(import.meta.dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const host = run.meta.host.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const file = path.join(dir, `networks-${run.meta.date.slice(0, 10)}-${host}.md`);
+  fs.writeFileSync(`${file}.tmp`, md);
+  fs.renameSync(`${file}.tmp`, file);
+  if (json) process.stdout.write(JSON.stringify(run, null, 2) + '\n');
+  else process.stdout.write(md);
+  process.stderr.write(`wrote ${file}\n`);
+  if (run.rows.some((r) => !r.check.passed)) {
+    process.stderr.write('some cells disagree with onnxruntime: not timed\n');
+    process.exitCode = 1;
   }
-  const cpu = cpuInfo();
-  if (args.has('--json')) {
-    process.stdout.write(JSON.stringify({ cpu, memory, rows }, null, 2) + '\n');
-    return;
-  }
-  console.log(`${cpu.brand} (${cpu.logicalCores} logical cores), kernels: ${cpu.activeIsa}\n`);
-  for (const [name, m] of Object.entries(memory)) console.log(`${name}: ${JSON.stringify(m)}`);
-  console.log('\n| network | batch | threads | runCnn ms (median / min) | onnxruntime ms (median / min) | ort / runCnn (min) |');
-  console.log('|---|---|---|---|---|---|');
-  for (const r of rows)
-    console.log(`| ${r.network} | ${r.batch} | ${r.threads} | ${r.ms.toFixed(2)} / ${r.minMs.toFixed(2)} | ${r.ortMs.toFixed(2)} / ${r.ortMinMs.toFixed(2)} | ${(r.ortMinMs / r.minMs).toFixed(2)}× |`);
 }
 
 main().catch((err) => {

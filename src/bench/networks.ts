@@ -1,6 +1,7 @@
 /**
  * Full-size reference networks as graph CnnModels with seeded He-normal weights, for benchmarks:
- * MobileNetV2 (width 1.0, 224 × 224, torchvision's layout) and ResNet-18 (basic blocks).
+ * MobileNetV2 (width 1.0, torchvision's layout), ResNet-18 (basic blocks) and ResNet-50 (bottleneck
+ * blocks), 224 × 224 by default (`side`: any multiple of 32, for quick tests).
  * Batch-norm is folded into the conv biases, as exporters do for inference. NCHW in, 1000 logits out.
  */
 import { heNormal, mulberry32 } from '../util/random.js';
@@ -46,7 +47,7 @@ class Builder {
 }
 
 /** MobileNetV2 1.0 / 224: inverted residual blocks (expand 1×1, depthwise 3×3, project 1×1, add when the shape is kept). */
-export function mobileNetV2(seed = 1): CnnModel {
+export function mobileNetV2(seed = 1, side = 224): CnnModel {
   const b = new Builder(seed);
   let x = b.conv('input', 3, 32, 3, 2, 'relu6');
   let c = 32;
@@ -71,11 +72,11 @@ export function mobileNetV2(seed = 1): CnnModel {
     }
   x = b.conv(x, c, 1280, 1, 1, 'relu6');
   b.head(x, 1280);
-  return { name: 'mobilenet_v2', layout: 'NCHW', inputShape: [3, 224, 224], layers: b.layers };
+  return { name: 'mobilenet_v2', layout: 'NCHW', inputShape: [3, side, side], layers: b.layers };
 }
 
 /** ResNet-18: 7×7 stem, max pool, four stages of two basic blocks (conv-relu-conv, add, relu). */
-export function resNet18(seed = 1): CnnModel {
+export function resNet18(seed = 1, side = 224): CnnModel {
   const b = new Builder(seed);
   let x = b.conv('input', 3, 64, 7, 2, 'relu');
   x = b.add({ type: 'maxPool2d', poolSize: [3, 3], strides: [2, 2], padding: [1, 1, 1, 1], inputs: [x] });
@@ -95,7 +96,34 @@ export function resNet18(seed = 1): CnnModel {
       c = out;
     }
   b.head(x, c);
-  return { name: 'resnet18', layout: 'NCHW', inputShape: [3, 224, 224], layers: b.layers };
+  return { name: 'resnet18', layout: 'NCHW', inputShape: [3, side, side], layers: b.layers };
+}
+
+/**
+ * ResNet-50 (torchvision v1.5: the stride on the 3×3): 7×7 stem, max pool, stages of 3, 4, 6, 3
+ * bottleneck blocks (1×1 reduce, 3×3, 1×1 expand ×4, add, relu).
+ */
+export function resNet50(seed = 1, side = 224): CnnModel {
+  const b = new Builder(seed);
+  let x = b.conv('input', 3, 64, 7, 2, 'relu');
+  x = b.add({ type: 'maxPool2d', poolSize: [3, 3], strides: [2, 2], padding: [1, 1, 1, 1], inputs: [x] });
+  let c = 64;
+  for (const [width, blocks, stride] of [
+    [64, 3, 1],
+    [128, 4, 2],
+    [256, 6, 2],
+    [512, 3, 2],
+  ])
+    for (let i = 0; i < blocks; i++) {
+      const s = i === 0 ? stride : 1;
+      const out = width * 4;
+      const skip = s !== 1 || c !== out ? b.conv(x, c, out, 1, s) : x;
+      const y = b.conv(b.conv(b.conv(x, c, width, 1, 1, 'relu'), width, width, 3, s, 'relu'), width, out, 1, 1);
+      x = b.add({ type: 'add', inputs: [y, skip], activation: 'relu' });
+      c = out;
+    }
+  b.head(x, c);
+  return { name: 'resnet50', layout: 'NCHW', inputShape: [3, side, side], layers: b.layers };
 }
 
 /**
