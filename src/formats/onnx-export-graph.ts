@@ -5,7 +5,7 @@
  */
 import { Cnn2MlpError } from '../errors.js';
 import { COORDINATE_MODES, FLAG_BILINEAR, NEAREST_MODES, OP, type PlanOp } from '../model/plan.js';
-import type { GraphBuilder } from './onnx-export.js';
+import type { GraphBuilder } from './onnx-graph-builder.js';
 
 interface In {
   name: string;
