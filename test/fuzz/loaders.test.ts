@@ -12,6 +12,8 @@ import { CASE_DEADLINE_MS, runFuzzChild } from './harness.js';
 const BUDGET: [target: string, cases: number][] = [
   ['onnx', 600],
   ['tfjs', 1000],
+  ['onnx-graph', 300],
+  ['tfjs-graph', 300],
   ['checkpoint', 500],
   ['mlpfile', 3000],
   ['api', 5000],
