@@ -38,7 +38,7 @@ function graph(node: OnnxNs.INodeProto[], initializer: OnnxNs.ITensorProto[], ou
   return { irVersion: 8, opsetImport: [{ domain: '', version: opset }], graph: { name: 'g', node, initializer, input: [vi('x', [1, 2, 4, 4])], output: [{ name: out }] } };
 }
 
-function bigGraph(size: number, wide: boolean, op: string): Model {
+export function bigGraph(size: number, wide: boolean, op: string): Model {
   const nodes: OnnxNs.INodeProto[] = [];
   for (let k = 0; k < size; k++) nodes.push(n('Relu', [wide || k === 0 ? 'x' : `r${k - 1}`], [`r${k}`]));
   if (!wide) return graph(nodes, [], `r${size - 1}`);
@@ -48,7 +48,7 @@ function bigGraph(size: number, wide: boolean, op: string): Model {
 }
 
 /** Graphs whose constant folding or shape inference would produce huge tensors if not bounded. */
-function bomb(kind: number, size: number): Model {
+export function bomb(kind: number, size: number): Model {
   const huge = [1e12, 2 ** 40, 2 ** 62, -1, 0][size % 5];
   switch (kind % 6) {
     case 0: // ConstantOfShape with a 1e12-element shape, added to x
@@ -69,10 +69,10 @@ function bomb(kind: number, size: number): Model {
       nodes.push(n('Concat', ['one', `d${k}`], ['t'], [{ name: 'axis', type: 2, i: 0 }]), n('Reshape', ['x', 't'], ['out']));
       return graph(nodes, [i64('i', [1]), i64('one', [1])], 'out');
     }
-    case 4: // Expand x to a huge shape
-      return graph([n('Expand', ['x', 's'], ['out'])], [i64('s', [1, 2, huge, huge])], 'out');
-    default: // Tile with huge repeats
-      return graph([n('Tile', ['x', 's'], ['out'])], [i64('s', [1, 1, huge, 3])], 'out');
+    case 4: // Expand a constant to a huge shape, added to x
+      return graph([n('Expand', ['one', 's'], ['c']), n('Add', ['x', 'c'], ['out'])], [i64('s', [1, 2, huge, huge]), i64('one', [1])], 'out');
+    default: // Range with a huge count, fed to Reshape
+      return graph([n('Range', ['zero', 'lim', 'one'], ['r']), n('Reshape', ['x', 'r'], ['out'])], [i64('zero', [0]), i64('lim', [huge]), i64('one', [1])], 'out');
   }
 }
 
@@ -104,7 +104,7 @@ function graphEdit(m: Model, c: OnnxGraphCase): void {
 }
 
 export const onnxGraphTarget: FuzzTarget<OnnxGraphCase> = {
-  describe: 'loadOnnx on the PyTorch graph fixtures with dangling/cyclic/duplicate names, Add/Concat mismatches, op swaps, opsets 0–1000, byte flips; 10k-node chains and fan-outs; Shape/Concat/Gather/Reshape/Expand/Tile/ConstantOfShape folding bombs',
+  describe: 'loadOnnx on the PyTorch graph fixtures with dangling/cyclic/duplicate names, Add/Concat mismatches, op swaps, opsets 0–1000, byte flips; 10k-node chains and fan-outs; Shape/Concat/Gather/Reshape/Expand/Range/ConstantOfShape folding bombs',
   async setup() {
     for (const rel of SEEDS) {
       const file = path.join(FIXTURES, rel);
