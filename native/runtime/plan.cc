@@ -27,9 +27,8 @@ bool axisOk(int64_t in, int64_t out, int k, int s, int d, int before, int after,
   return (out - 1) * s < in + before;
 }
 
-}  // namespace
-
-std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
+// The record's fields, each range-checked, into *o.
+std::string decodeFields(const double* r, int numTensors, PlanOp* o) {
   int64_t v[kRecordSize];
   static const char* names[] = {"op", "inH", "inW", "inC", "outH", "outW", "outC", "kh", "kw", "sh", "sw", "dh", "dw", "padTop", "padBottom", "padLeft", "padRight", "groups"};
   if (!intField(r, field::op, 0, kOpCount - 1, &v[0])) return "invalid op code";
@@ -65,14 +64,18 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
   o->coordinateMode = int(coord), o->nearestMode = int(nearest);
   o->weights = int(w), o->bias = int(b), o->flags = int(flags), o->layerIndex = int(layer);
   if (o->inSize() > 2147483647LL || o->outSize() > 2147483647LL) return "tensor too large";
+  return "";
+}
 
+// The op's rules: input count, flags, and its output shape from its input shape and parameters.
+std::string checkOpRules(const PlanOp* o) {
   const bool sameShape = o->outH == o->inH && o->outW == o->inW && o->outC == o->inC;
   if (o->residual >= 0 && o->op != OpConv2d) return "only conv2d takes a residual input";
   if (o->residual >= 0 && o->act.code == ActSoftmax) return "softmax after a residual add";
   if ((o->op == OpAdd || o->op == OpConcat) ? o->numInputs < 2 : o->op == OpMultiply ? o->numInputs != 2 : o->numInputs != 1) return "wrong number of inputs for the op";
   const int allowed = o->op == OpUpsample2d ? kFlagBilinear : o->op == OpFlatten ? kFlagFlattenChw : o->op == OpAvgPool2d ? kFlagCountIncludePad : 0;
-  if (flags & ~allowed) return "flags the op does not take";
-  if (o->op != OpUpsample2d && (coord != 0 || nearest != 0)) return "resize modes on an op that does not resize";
+  if (o->flags & ~allowed) return "flags the op does not take";
+  if (o->op != OpUpsample2d && (o->coordinateMode != 0 || o->nearestMode != 0)) return "resize modes on an op that does not resize";
   switch (o->op) {
     case OpAdd:
     case OpMultiply:
@@ -131,6 +134,13 @@ std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
   }
   if (o->act.code == ActSoftmax && o->op == OpFlatten) return "softmax on flatten";
   return "";
+}
+
+}  // namespace
+
+std::string readPlanOp(const double* r, int numTensors, PlanOp* o) {
+  std::string err = decodeFields(r, numTensors, o);
+  return err.empty() ? checkOpRules(o) : err;
 }
 
 int64_t expectedWeights(const PlanOp& o) {

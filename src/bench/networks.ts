@@ -97,3 +97,37 @@ export function resNet18(seed = 1): CnnModel {
   b.head(x, c);
   return { name: 'resnet18', layout: 'NCHW', inputShape: [3, 224, 224], layers: b.layers };
 }
+
+/**
+ * A small U-Net (16 · 2^depth channels): two 3×3 ReLU convs per level, max-pool down, up by a
+ * stride-2 transposed conv (odd levels) or bilinear upsampling (even levels), concat with the
+ * encoder's skip, a 1×1 conv to `classes` per-pixel logits. NCHW, side divisible by 2^depth.
+ */
+export function uNet(side = 64, depth = 2, classes = 3, seed = 1): CnnModel {
+  const b = new Builder(seed);
+  const skips: [string, number][] = [];
+  let x = 'input';
+  let c = 3;
+  for (let d = 0; d <= depth; d++) {
+    const f = 16 << d;
+    x = b.conv(b.conv(x, c, f, 3, 1, 'relu'), f, f, 3, 1, 'relu');
+    c = f;
+    if (d < depth) {
+      skips.push([x, f]);
+      x = b.add({ type: 'maxPool2d', poolSize: [2, 2], inputs: [x] });
+    }
+  }
+  for (let d = depth - 1; d >= 0; d--) {
+    const [skip, f] = skips[d];
+    const fanIn = 4 * c;
+    x =
+      d % 2 === 1
+        ? b.add({ type: 'conv2dTranspose', filters: f, kernelSize: [2, 2], strides: [2, 2], weights: heNormal(4 * f * c, fanIn, mulberry32(seed + d)), bias: heNormal(f, 50, mulberry32(seed + 9 + d)), inputs: [x] })
+        : b.conv(b.add({ type: 'upsample2d', size: [2, 2], mode: 'bilinear', inputs: [x] }), c, f, 1, 1);
+    x = b.add({ type: 'concat', inputs: [x, skip] });
+    x = b.conv(b.conv(x, 2 * f, f, 3, 1, 'relu'), f, f, 3, 1, 'relu');
+    c = f;
+  }
+  b.conv(x, c, classes, 1, 1);
+  return { name: 'unet', layout: 'NCHW', inputShape: [3, side, side], layers: b.layers };
+}

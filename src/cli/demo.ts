@@ -18,7 +18,6 @@ import { CheckFailed, Output, bytes, int, table } from './output.js';
 import { readIdxImageSet } from '../data/idx.js';
 import { planModel } from '../model/plan.js';
 import type { CnnModel } from '../model/types.js';
-import type { Mlp } from '../mlp/mlp.js';
 import { Cnn2MlpError } from '../errors.js';
 import { threadsOf } from './options.js';
 
@@ -85,168 +84,221 @@ export function demoCommand(): Command {
     .option('--threads <n>', 'kernel threads, 1–256 (default: all logical cores)')
     .option('--no-seed', "skip the seed network's counts")
     .addOption(new Option('--json', 'print the result as JSON on stdout'))
-    .action(async (o: DemoOptions) => {
-      const out = new Output(o);
-      const t0 = performance.now();
-      const batchSize = positiveInt(o.batch, '--batch', 250);
-      const latencyRuns = positiveInt(o.latencyRuns, '--latency-runs', 100);
-      const limit = positiveInt(o.limit, '--limit', Number.MAX_SAFE_INTEGER);
-      const threads = threadsOf(o);
-      const modelFile = o.model ?? defaultModelPath();
-      const model = o.model ? await loadCnn(modelFile) : await loadTfjs(modelFile);
-      const plan = planModel(model);
-      if (plan.inputSize !== 28 * 28 || plan.outputSize !== 10) {
-        throw new Cnn2MlpError(
-          'ERR_INVALID_ARG',
-          `--model must be a Fashion-MNIST classifier (input 28×28×1, 10 outputs) because the demo scores it on that test set, but ${modelFile} takes [${model.inputShape.join(', ')}] and returns ${plan.outputSize} values; ` +
-            `to check any other model use 'cnn2mlp verify ${modelFile}'`,
-        );
-      }
-      const dataDir = path.join(packageRoot(), 'data', 'fashion-mnist');
-      const set = readIdxImageSet(path.join(dataDir, 't10k-images-idx3-ubyte.gz'), path.join(dataDir, 't10k-labels-idx1-ubyte.gz'));
-      const n = Math.min(set.count, limit);
-      const inputs = new Float32Array(n * 784);
-      for (let i = 0; i < inputs.length; i++) inputs[i] = set.images[i] / 255; // the model was trained on [0, 1] pixels
-      const labels = set.labels.subarray(0, n);
+    .action(runDemo);
+}
 
-      const tc = performance.now();
-      const dense = await convert(model, { format: 'dense', threads });
-      const csr = await convert(model, { format: 'csr', threads });
-      const convertMs = performance.now() - tc;
-      const cnn = cnnRunner(model);
-      const mlps: Record<'dense' | 'csr', Mlp> = { dense, csr };
-      const engines = [
-        { engine: 'cnn' as const, label: 'CNN (direct conv)', run: (x: Float32Array, b: number) => cnn.run(x, b, threads), counts: cnnCounts(model) },
-        { engine: 'dense' as const, label: 'MLP dense', run: (x: Float32Array) => runMlp(dense, x, { threads }), counts: mlpCounts(mlps.dense) },
-        { engine: 'csr' as const, label: 'MLP CSR', run: (x: Float32Array) => runMlp(csr, x, { threads }), counts: mlpCounts(mlps.csr) },
-      ];
-      const outputs: Float32Array[] = [];
-      const results: EngineResult[] = [];
-      try {
-        for (const e of engines) {
-          const outSize = plan.outputSize;
-          const y = new Float32Array(n * outSize);
-          const bar = out.progress(e.label, n);
-          const ts = performance.now();
-          for (let s = 0; s < n; s += batchSize) {
-            const b = Math.min(batchSize, n - s);
-            y.set(await e.run(inputs.subarray(s * 784, (s + b) * 784), b), s * outSize);
-            bar.tick(b);
-          }
-          const seconds = (performance.now() - ts) / 1000;
-          bar.stop();
-          const pred = argmaxRows(y, n);
-          let correct = 0;
-          for (let i = 0; i < n; i++) if (pred[i] === labels[i]) correct++;
-          // latency: one sample at a time, a few warm-up calls first (page faults, thread-pool wake-up)
-          const times: number[] = [];
-          for (let r = -5; r < latencyRuns; r++) {
-            const i = ((r + 5) % n) * 784;
-            const tl = performance.now();
-            await e.run(inputs.subarray(i, i + 784), 1);
-            if (r >= 0) times.push(performance.now() - tl);
-          }
-          outputs.push(y);
-          results.push({ engine: e.engine, label: e.label, ...e.counts, accuracy: correct / n, correct, latencyMs: median(times), throughput: n / seconds });
-        }
-      } finally {
-        cnn.dispose();
-        dense.dispose();
-        csr.dispose();
-      }
+interface Engine {
+  engine: EngineResult['engine'];
+  label: string;
+  run: (x: Float32Array, b: number) => Promise<Float32Array>;
+  counts: Counts;
+}
 
-      const ref = argmaxRows(outputs[0], n);
-      const compare = (k: number) => {
-        const p = argmaxRows(outputs[k], n);
-        let differ = 0;
-        let maxAbs = 0;
-        for (let i = 0; i < n; i++) if (p[i] !== ref[i]) differ++;
-        for (let i = 0; i < outputs[0].length; i++) {
-          const d = Math.abs(outputs[k][i] - outputs[0][i]);
-          if (!(d <= maxAbs) && !Number.isNaN(maxAbs)) maxAbs = d; // a NaN sticks
-        }
-        return { differ, maxAbs };
-      };
-      const dc = compare(1);
-      const sc = compare(2);
-      const sameAccuracy = results.every((r) => r.correct === results[0].correct);
-      const equivalent = dc.differ === 0 && sc.differ === 0 && sameAccuracy && dc.maxAbs <= MAX_ABS_DIFF && sc.maxAbs <= MAX_ABS_DIFF;
+/** How far a converted MLP's outputs are from the CNN's: predictions that differ, largest |Δoutput|. */
+interface Agreement {
+  differ: number;
+  maxAbs: number;
+}
 
-      // The seed study's network: counts only (its dense MLP has over a billion weights).
-      const seed: Array<{ stride: 2 | 3; cnn: Counts; stats: CnnStats }> = [];
-      if (o.seed) {
-        for (const stride of [2, 3] as const) {
-          const m = seedNetwork({ stride, seed: 1 }); // counts do not depend on the weight values
-          seed.push({ stride, cnn: cnnCounts(m), stats: stats(m) });
-        }
-      }
-      const seconds = (performance.now() - t0) / 1000;
+interface SeedCounts {
+  stride: 2 | 3;
+  cnn: Counts;
+  stats: CnnStats;
+}
 
-      out.result({
-        model: path.relative(process.cwd(), modelFile) || modelFile,
-        architecture: describeModel(model),
-        images: n,
-        batch: batchSize,
-        convertMs,
-        accuracy: Object.fromEntries(results.map((r) => [r.engine, r.accuracy])),
-        differingPredictions: { dense: dc.differ, csr: sc.differ },
-        maxAbsDiff: { dense: dc.maxAbs, csr: sc.maxAbs },
-        equivalent,
-        engines: results,
-        seed,
-        seedPublished: SEED_PUBLISHED,
-        seedNote: null, // kept in the JSON for readers of earlier output (it said what a partial build lacked)
-        seconds,
-      });
+async function runDemo(o: DemoOptions): Promise<void> {
+  const out = new Output(o);
+  const t0 = performance.now();
+  const batchSize = positiveInt(o.batch, '--batch', 250);
+  const latencyRuns = positiveInt(o.latencyRuns, '--latency-runs', 100);
+  const limit = positiveInt(o.limit, '--limit', Number.MAX_SAFE_INTEGER);
+  const threads = threadsOf(o);
+  const modelFile = o.model ?? defaultModelPath();
+  const model = await loadDemoModel(o.model, modelFile);
+  const { inputs, labels, n } = testSet(limit);
 
-      const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
-      out.line(`cnn2mlp demo: Fashion-MNIST test set, ${int(n)} images (${path.relative(process.cwd(), modelFile) || modelFile})`);
-      out.line(`model: ${describeModel(model)}; converted to dense and CSR MLPs in ${convertMs.toFixed(0)} ms`);
-      out.line();
-      out.line(
-        table([
-          ['engine', 'accuracy', 'MACs/image', 'weights', 'nonzeros', 'bytes', 'latency b=1', `images/s b=${batchSize}`],
-          ...results.map((r) => [r.label, pct(r.accuracy), int(r.macs), int(r.weights), int(r.nonzeros), bytes(r.bytes), `${r.latencyMs.toFixed(3)} ms`, int(r.throughput)]),
-        ]),
-      );
-      out.line();
-      out.line(
-        `equivalence: ${dc.differ + sc.differ === 0 ? 'identical predictions' : 'PREDICTIONS DIFFER'}, ${sameAccuracy ? 'identical accuracy' : 'ACCURACIES DIFFER'} — ` +
-          `dense vs CNN ${dc.differ} of ${int(n)} differ (max |Δoutput| ${dc.maxAbs.toExponential(2)}), ` +
-          `CSR vs CNN ${sc.differ} of ${int(n)} differ (max |Δoutput| ${sc.maxAbs.toExponential(2)})`,
-      );
-      if (seed.length > 0) {
-        out.line();
-        out.line("the seed study's network (80×80×3 → conv 3×3×32 → conv 3×3×64 → conv 3×3×64, all strided 'same' → dense 1024 → dense 29):");
-        const p = SEED_PUBLISHED;
-        out.line(
-          table([
-            ['', 'CNN MACs', 'CNN weights', 'dense MLP MACs = weights', 'dense bytes', 'CSR nonzeros', 'CSR bytes'],
-            ...seed.map((s) => [
-              `stride ${s.stride}`,
-              int(s.cnn.macs),
-              int(s.cnn.weights),
-              int(s.stats.dense.totals.macs),
-              bytes(s.stats.dense.totals.bytes),
-              int(s.stats.csr.totals.nonzeros),
-              bytes(s.stats.csr.totals.bytes),
-            ]),
-          ]),
-        );
-        out.line(
-          `published (2019, stride not stated): CNN ${int(p.cnn.macs)} MACs, ${int(p.cnn.weights)} weights; ` +
-            `MLP ${int(p.mlp.macs)} MACs, ${int(p.mlp.weights)} weights`,
-        );
-        const conv = seed[0]?.stats?.totals;
-        if (conv) out.line(`(the published CNN weights are the conv layers' only: ${int(conv.convWeights)} weights + 160 biases = ${int(conv.convWeights + 160)})`);
-      }
-      out.line();
-      out.line(`done in ${seconds.toFixed(1)} s (timings on a shared machine are indicative; see 'cnn2mlp bench')`);
-      if (!equivalent) {
-        throw new CheckFailed(
-          `the CNN and its MLPs disagree: ${dc.differ} (dense) and ${sc.differ} (CSR) predictions differ, ` +
-            `max |Δoutput| ${Math.max(dc.maxAbs, sc.maxAbs).toExponential(2)}, accuracies ${results.map((r) => pct(r.accuracy)).join(' / ')}`,
-        );
-      }
-    });
+  const tc = performance.now();
+  const dense = await convert(model, { format: 'dense', threads });
+  const csr = await convert(model, { format: 'csr', threads });
+  const convertMs = performance.now() - tc;
+  const cnn = cnnRunner(model);
+  const engines: Engine[] = [
+    { engine: 'cnn', label: 'CNN (direct conv)', run: (x, b) => cnn.run(x, b, threads), counts: cnnCounts(model) },
+    { engine: 'dense', label: 'MLP dense', run: (x) => runMlp(dense, x, { threads }), counts: mlpCounts(dense) },
+    { engine: 'csr', label: 'MLP CSR', run: (x) => runMlp(csr, x, { threads }), counts: mlpCounts(csr) },
+  ];
+  const outputs: Float32Array[] = [];
+  const results: EngineResult[] = [];
+  try {
+    for (const e of engines) {
+      const { y, result } = await scoreEngine(e, inputs, labels, batchSize, latencyRuns, out);
+      outputs.push(y);
+      results.push(result);
+    }
+  } finally {
+    cnn.dispose();
+    dense.dispose();
+    csr.dispose();
+  }
+
+  const dc = agreement(outputs[0], outputs[1], n);
+  const sc = agreement(outputs[0], outputs[2], n);
+  const sameAccuracy = results.every((r) => r.correct === results[0].correct);
+  const equivalent = dc.differ === 0 && sc.differ === 0 && sameAccuracy && dc.maxAbs <= MAX_ABS_DIFF && sc.maxAbs <= MAX_ABS_DIFF;
+  const seed = o.seed ? seedCounts() : [];
+  const seconds = (performance.now() - t0) / 1000;
+  const shownFile = path.relative(process.cwd(), modelFile) || modelFile;
+
+  out.result({
+    model: shownFile,
+    architecture: describeModel(model),
+    images: n,
+    batch: batchSize,
+    convertMs,
+    accuracy: Object.fromEntries(results.map((r) => [r.engine, r.accuracy])),
+    differingPredictions: { dense: dc.differ, csr: sc.differ },
+    maxAbsDiff: { dense: dc.maxAbs, csr: sc.maxAbs },
+    equivalent,
+    engines: results,
+    seed,
+    seedPublished: SEED_PUBLISHED,
+    seedNote: null, // a stable JSON shape: the key is always present
+    seconds,
+  });
+
+  printEngines(out, { n, shownFile, architecture: describeModel(model), convertMs, batchSize, results, dc, sc, sameAccuracy });
+  if (seed.length > 0) printSeed(out, seed);
+  out.line();
+  out.line(`done in ${seconds.toFixed(1)} s (timings on a shared machine are indicative; see 'cnn2mlp bench')`);
+  if (!equivalent) {
+    throw new CheckFailed(
+      `the CNN and its MLPs disagree: ${dc.differ} (dense) and ${sc.differ} (CSR) predictions differ, ` +
+        `max |Δoutput| ${Math.max(dc.maxAbs, sc.maxAbs).toExponential(2)}, accuracies ${results.map((r) => pct(r.accuracy)).join(' / ')}`,
+    );
+  }
+}
+
+/** The human-readable table of the three engines and how far the MLPs are from the CNN. */
+function printEngines(
+  out: Output,
+  r: { n: number; shownFile: string; architecture: string; convertMs: number; batchSize: number; results: EngineResult[]; dc: Agreement; sc: Agreement; sameAccuracy: boolean },
+): void {
+  const { n, shownFile, convertMs, batchSize, results, dc, sc, sameAccuracy } = r;
+  out.line(`cnn2mlp demo: Fashion-MNIST test set, ${int(n)} images (${shownFile})`);
+  out.line(`model: ${r.architecture}; converted to dense and CSR MLPs in ${convertMs.toFixed(0)} ms`);
+  out.line();
+  out.line(
+    table([
+      ['engine', 'accuracy', 'MACs/image', 'weights', 'nonzeros', 'bytes', 'latency b=1', `images/s b=${batchSize}`],
+      ...results.map((r) => [r.label, pct(r.accuracy), int(r.macs), int(r.weights), int(r.nonzeros), bytes(r.bytes), `${r.latencyMs.toFixed(3)} ms`, int(r.throughput)]),
+    ]),
+  );
+  out.line();
+  out.line(
+    `equivalence: ${dc.differ + sc.differ === 0 ? 'identical predictions' : 'PREDICTIONS DIFFER'}, ${sameAccuracy ? 'identical accuracy' : 'ACCURACIES DIFFER'} — ` +
+      `dense vs CNN ${dc.differ} of ${int(n)} differ (max |Δoutput| ${dc.maxAbs.toExponential(2)}), ` +
+      `CSR vs CNN ${sc.differ} of ${int(n)} differ (max |Δoutput| ${sc.maxAbs.toExponential(2)})`,
+  );
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+
+/** The embedded model, or `--model`, which must be a Fashion-MNIST classifier. */
+async function loadDemoModel(option: string | undefined, modelFile: string): Promise<CnnModel> {
+  const model = option ? await loadCnn(modelFile) : await loadTfjs(modelFile);
+  const plan = planModel(model);
+  if (plan.inputSize !== 28 * 28 || plan.outputSize !== 10) {
+    throw new Cnn2MlpError(
+      'ERR_INVALID_ARG',
+      `--model must be a Fashion-MNIST classifier (input 28×28×1, 10 outputs) because the demo scores it on that test set, but ${modelFile} takes [${model.inputShape.join(', ')}] and returns ${plan.outputSize} values; ` +
+        `to check any other model use 'cnn2mlp verify ${modelFile}'`,
+    );
+  }
+  return model;
+}
+
+/** The first `limit` images of the Fashion-MNIST test set, [n, 28, 28, 1] in [0, 1], and their labels. */
+function testSet(limit: number): { inputs: Float32Array; labels: Uint8Array; n: number } {
+  const dataDir = path.join(packageRoot(), 'data', 'fashion-mnist');
+  const set = readIdxImageSet(path.join(dataDir, 't10k-images-idx3-ubyte.gz'), path.join(dataDir, 't10k-labels-idx1-ubyte.gz'));
+  const n = Math.min(set.count, limit);
+  const inputs = new Float32Array(n * 784);
+  for (let i = 0; i < inputs.length; i++) inputs[i] = set.images[i] / 255; // the model was trained on [0, 1] pixels
+  return { inputs, labels: set.labels.subarray(0, n), n };
+}
+
+/** One engine over the whole set in batches (accuracy, throughput), then its single-sample latency. */
+async function scoreEngine(e: Engine, inputs: Float32Array, labels: Uint8Array, batchSize: number, latencyRuns: number, out: Output) {
+  const n = labels.length;
+  const outSize = 10;
+  const y = new Float32Array(n * outSize);
+  const bar = out.progress(e.label, n);
+  const ts = performance.now();
+  for (let s = 0; s < n; s += batchSize) {
+    const b = Math.min(batchSize, n - s);
+    y.set(await e.run(inputs.subarray(s * 784, (s + b) * 784), b), s * outSize);
+    bar.tick(b);
+  }
+  const seconds = (performance.now() - ts) / 1000;
+  bar.stop();
+  const pred = argmaxRows(y, n);
+  let correct = 0;
+  for (let i = 0; i < n; i++) if (pred[i] === labels[i]) correct++;
+  // latency: one sample at a time, a few warm-up calls first (page faults, thread-pool wake-up)
+  const times: number[] = [];
+  for (let r = -5; r < latencyRuns; r++) {
+    const i = ((r + 5) % n) * 784;
+    const tl = performance.now();
+    await e.run(inputs.subarray(i, i + 784), 1);
+    if (r >= 0) times.push(performance.now() - tl);
+  }
+  const result: EngineResult = { engine: e.engine, label: e.label, ...e.counts, accuracy: correct / n, correct, latencyMs: median(times), throughput: n / seconds };
+  return { y, result };
+}
+
+function agreement(ref: Float32Array, other: Float32Array, n: number): Agreement {
+  const r = argmaxRows(ref, n);
+  const p = argmaxRows(other, n);
+  let differ = 0;
+  let maxAbs = 0;
+  for (let i = 0; i < n; i++) if (p[i] !== r[i]) differ++;
+  for (let i = 0; i < ref.length; i++) {
+    const d = Math.abs(other[i] - ref[i]);
+    if (!(d <= maxAbs) && !Number.isNaN(maxAbs)) maxAbs = d; // a NaN sticks
+  }
+  return { differ, maxAbs };
+}
+
+/** The seed study's network: counts only (its dense MLP has over a billion weights). */
+function seedCounts(): SeedCounts[] {
+  return ([2, 3] as const).map((stride) => {
+    const m = seedNetwork({ stride, seed: 1 }); // counts do not depend on the weight values
+    return { stride, cnn: cnnCounts(m), stats: stats(m) };
+  });
+}
+
+function printSeed(out: Output, seed: SeedCounts[]): void {
+  out.line();
+  out.line("the seed study's network (80×80×3 → conv 3×3×32 → conv 3×3×64 → conv 3×3×64, all strided 'same' → dense 1024 → dense 29):");
+  const p = SEED_PUBLISHED;
+  out.line(
+    table([
+      ['', 'CNN MACs', 'CNN weights', 'dense MLP MACs = weights', 'dense bytes', 'CSR nonzeros', 'CSR bytes'],
+      ...seed.map((s) => [
+        `stride ${s.stride}`,
+        int(s.cnn.macs),
+        int(s.cnn.weights),
+        int(s.stats.dense.totals.macs),
+        bytes(s.stats.dense.totals.bytes),
+        int(s.stats.csr.totals.nonzeros),
+        bytes(s.stats.csr.totals.bytes),
+      ]),
+    ]),
+  );
+  out.line(
+    `published (2019, stride not stated): CNN ${int(p.cnn.macs)} MACs, ${int(p.cnn.weights)} weights; ` +
+      `MLP ${int(p.mlp.macs)} MACs, ${int(p.mlp.weights)} weights`,
+  );
+  const conv = seed[0]?.stats?.totals;
+  if (conv) out.line(`(the published CNN weights are the conv layers' only: ${int(conv.convWeights)} weights + 160 biases = ${int(conv.convWeights + 160)})`);
 }

@@ -22,7 +22,16 @@ export function statsTable(s: CnnStats): string {
     ['CNN (direct conv)', int(t.macs), int(t.weights), '', int(t.biases), bytes(4 * (t.weights + t.biases))],
     row('MLP dense', s.dense.totals),
     row('MLP CSR', s.csr.totals),
+    ...carryRows(s),
   ]);
+}
+
+/** Graph models: the part of each MLP that carries tensors for later layers (units, nonzeros, bytes). */
+function carryRows(s: CnnStats): string[][] {
+  const c = (m: MlpStatsTotals) => m.carryUnits ?? 0;
+  if (!c(s.csr.totals)) return [];
+  const row = (name: string, m: MlpStatsTotals) => [name, int(m.carryMacs ?? 0), int(m.carryMacs ?? 0), int(m.carryNonzeros ?? 0), int(c(m)) + ' units', bytes(m.carryBytes ?? 0)];
+  return [row('  of which carry, dense', s.dense.totals), row('  of which carry, CSR', s.csr.totals)];
 }
 
 export function statsCommand(): Command {

@@ -41,3 +41,13 @@ export function activateConst(a: ResolvedActivation, v: number): number {
       return v;
   }
 }
+
+/**
+ * The MLP has no hardSigmoid (a layer stores no offset): hardSigmoid(x) = clip(α·x + β, 0, 1), so
+ * its α and β move into the layer's rows (scale, shift) and the layer clips to [0, 1]. Null for
+ * every activation the MLP has as it is.
+ */
+export function rowFolded(a: ResolvedActivation): { act: ResolvedActivation; scale: number; shift: number } | null {
+  if (a.code !== ACT.hardSigmoid) return null;
+  return { act: { name: 'clip', code: ACT.clip, alpha: 0, beta: 0, min: 0, max: 1 }, scale: a.alpha, shift: a.beta };
+}

@@ -71,3 +71,12 @@ export function recombine(n: number, rw: ReluRewrite): AffineMap {
   }
   return out.finish();
 }
+
+/** Rows [outputs, 2·outputs) compute the op's outputs again, scaled and shifted (see reluRewrite). */
+export function secondCopy(rows: number, outputs: number, rw: ReluRewrite) {
+  const rowLogical = Int32Array.from({ length: rows }, (_, r) => (r < 2 * outputs ? r % outputs : 0));
+  const second = (r: number) => r >= outputs && r < 2 * outputs;
+  const rowScale = rw.scale === 1 ? null : Float64Array.from({ length: rows }, (_, r) => (second(r) ? rw.scale : 1));
+  const rowShift = rw.shift === 0 ? null : Float64Array.from({ length: rows }, (_, r) => (second(r) ? rw.shift : 0));
+  return { rowLogical, rowScale, rowShift };
+}

@@ -13,7 +13,7 @@ import type { Prim } from '../model/op-contract.js';
 /** What computes a layer's rows before the maps (defined with the op contract, which C++ reads too). */
 export { PRIM, type Prim } from '../model/op-contract.js';
 
-export type LayerKind = 'conv2d' | 'dense' | 'avgPool' | 'identity' | 'maxPoolStage' | 'preluStage';
+export type LayerKind = 'conv2d' | 'dense' | 'avgPool' | 'identity' | 'maxPoolStage' | 'preluStage' | 'convTranspose';
 
 export interface LayerPlan {
   prim: Prim;

@@ -12,12 +12,13 @@
  */
 import { Cnn2MlpError } from '../errors.js';
 import { ACT, FLAG_FLATTEN_CHW, OP, type Plan, type PlanOp, type ResolvedActivation } from '../model/plan.js';
-import { activateConst, LINEAR, nonNegativeAct, RELU } from './activation.js';
+import { activateConst, LINEAR, nonNegativeAct, RELU, rowFolded } from './activation.js';
 import { entries, fromChannelFirst, gather, identityMap, isIdentity, isInjective, isPermutation, toChannelFirst, type AffineMap } from './affine-map.js';
 import { CsrWriter } from './explicit-layer.js';
 import { PRIM, type LayerKind, type LayerPlan, type MlpPlan, type Prim } from './layer-plan.js';
-import { carriesPast, carryRows, recombine, reluRewrite, type ReluRewrite } from './carry.js';
-import { concatMaps, selectPixels, sumMaps } from './graph-maps.js';
+import { carriesPast, carryRows, recombine, reluRewrite, secondCopy } from './carry.js';
+import { concatMaps, selectPixels, sumMaps, upsampleMap } from './graph-maps.js';
+import { transposeConvRows } from './transpose-conv.js';
 import { anyMaybeNegative, maxNetwork, maxStages, poolWindows, preluStage } from './relu-stages.js';
 import { layerBytes, primaryNonzeros, type MlpFormat } from './size.js';
 
@@ -34,13 +35,7 @@ function notConvertible(op: PlanOp, msg: string): never {
   throw new Cnn2MlpError('ERR_NOT_CONVERTIBLE', `${op.layerName}: ${msg}`);
 }
 
-/** Activations an MLP layer has (native/kernels: linear … softmax). */
-function refuseNonMlpActivation(op: PlanOp, act: ResolvedActivation): void {
-  if (act.code > ACT.softmax) notConvertible(op, `the MLP runtime has no ${act.name} activation; the model runs with runCnn`);
-}
-
 function refuseSpatialSoftmax(op: PlanOp, act: ResolvedActivation): void {
-  refuseNonMlpActivation(op, act);
   if (act.code === ACT.softmax && op.outShape.kind === 'spatial' && op.outH * op.outW > 1)
     notConvertible(op, `softmax over the channels of a ${op.outH}×${op.outW} spatial output is not an MLP layer activation (the MLP's softmax spans the whole output vector)`);
 }
@@ -132,14 +127,13 @@ class MlpPlanner {
         this.features = selectPixels(this.features, op.outH, op.outW, op.inW, op.inC, (y, x) => [y + op.pads[0], x + op.pads[2]]);
         return this.activate(op.activation, op);
       case OP.upsample2d:
-        if (op.flags !== 0) notConvertible(op, 'only nearest upsampling with asymmetric coordinates and floor rounding is converted; bilinear and the other modes are not yet');
-        this.features = selectPixels(this.features, op.outH, op.outW, op.inW, op.inC, (y, x) => [Math.floor(y / op.sh), Math.floor(x / op.sw)]);
+        this.features = upsampleMap(this.features, op);
+        return this.activate(op.activation, op);
+      case OP.conv2dTranspose:
+        this.transposeConv(op);
         return this.activate(op.activation, op);
       case OP.multiply:
-        notConvertible(op, 'the product of two tensors is not an MLP layer (y = act(W·x + b) is linear in x before its activation)');
-      // eslint-disable-next-line no-fallthrough
-      case OP.conv2dTranspose:
-        notConvertible(op, 'conv2dTranspose is not converted yet; run the model with runCnn');
+        notConvertible(op, 'the product of two tensors is not affine in the input, and an MLP layer (y = act(W·x + b)) is affine before its activation');
       // eslint-disable-next-line no-fallthrough
       default:
         notConvertible(op, `op ${op.op} has no exact MLP form`);
@@ -186,19 +180,12 @@ class MlpPlanner {
     const nonzeros = primaryNonzeros(prim, op, inMap, this.units, addend?.csr ?? null, rw ? 2 : 1);
     const layer = { prim, opIndex, rows, cols: this.units, inMap, csr: addend?.csr ?? null, nonzeros, primaryRows };
     const carry = { carryRows: rows - primaryRows, carryNonzeros: addend?.carryNonzeros ?? 0, addend: addend !== null };
-    const copies = rw ? this.secondCopy(rows, outputs, rw) : { rowLogical: null, rowScale: null, rowShift: null };
-    this.pushLayer({ ...layer, ...carry, ...copies, act, origin: op.layerName, kind });
+    const copies = rw ? secondCopy(rows, outputs, rw) : { rowLogical: null, rowScale: null, rowShift: null };
+    const fold = rowFolded(act); // (nothing is carried past it: carryRows refused that above)
+    if (fold) Object.assign(copies, { rowScale: new Float64Array(rows).fill(fold.scale), rowShift: new Float64Array(rows).fill(fold.shift) });
+    this.pushLayer({ ...layer, ...carry, ...copies, act: fold ? fold.act : act, origin: op.layerName, kind });
     addend?.values.forEach((v, k) => (this.values[v] = addend.maps[k]));
     this.features = rw ? recombine(outputs, rw) : identityMap(outputs);
-  }
-
-  /** Rows [outputs, 2·outputs) compute the op's outputs again, scaled and shifted (see reluRewrite). */
-  private secondCopy(rows: number, outputs: number, rw: ReluRewrite) {
-    const rowLogical = Int32Array.from({ length: rows }, (_, r) => (r < 2 * outputs ? r % outputs : 0));
-    const second = (r: number) => r >= outputs && r < 2 * outputs;
-    const rowScale = rw.scale === 1 ? null : Float64Array.from({ length: rows }, (_, r) => (second(r) ? rw.scale : 1));
-    const rowShift = rw.shift === 0 ? null : Float64Array.from({ length: rows }, (_, r) => (second(r) ? rw.shift : 0));
-    return { rowLogical, rowScale, rowShift };
   }
 
   /**
@@ -284,7 +271,10 @@ class MlpPlanner {
     if (act.code === ACT.linear) return;
     refuseSpatialSoftmax(op, act);
     if (this.foldIntoRows(act.code === ACT.softmax)) {
-      this.openLayer()!.act = act;
+      const L = this.openLayer()!;
+      const fold = rowFolded(act);
+      if (fold) for (let r = 0; r < L.rows; r++) [L.rowScale![r], L.rowShift![r]] = [L.rowScale![r] * fold.scale, L.rowShift![r] * fold.scale + fold.shift];
+      L.act = fold ? fold.act : act;
       this.unitsNonNeg = nonNegativeAct(act);
       const m = this.features;
       for (let i = 0; i < m.n; i++) if (entries(m, i) === 0) m.cnst[i] = activateConst(act, m.cnst[i]);
@@ -298,8 +288,9 @@ class MlpPlanner {
     const m = this.features;
     // carrying past it: a ReLU layer with each feature twice, when ReLU rewrites `act` (see carry.ts)
     const rw = this.carried().length && !carriesPast(act) ? reluRewrite(act) : null;
-    const copies: [number, number][] = rw ? [[1, 0], [rw.scale, rw.shift]] : [[1, 0]];
-    this.explicitLayers([origin], rw ? RELU : act, 'identity', ([w], mapAfter) => {
+    const fold = rowFolded(act);
+    const copies: [number, number][] = rw ? [[1, 0], [rw.scale, rw.shift]] : fold ? [[fold.scale, fold.shift]] : [[1, 0]];
+    this.explicitLayers([origin], rw ? RELU : fold ? fold.act : act, 'identity', ([w], mapAfter) => {
       for (const [scale, shift] of copies)
         for (let i = 0; i < m.n; i++) {
           w.begin();
@@ -310,6 +301,17 @@ class MlpPlanner {
     });
   }
 
+  /** Its own sparse layer (linear: the op's activation follows as for any other op). */
+  private transposeConv(op: PlanOp): void {
+    const input = this.features;
+    const residual = op.residual >= 0 ? this.values[op.residual]! : null;
+    const weights = this.plan.tensors[op.weights];
+    const bias = op.bias >= 0 ? this.plan.tensors[op.bias] : null;
+    this.explicitLayers([op.layerName], LINEAR, 'convTranspose', ([w], mapAfter) => {
+      transposeConvRows(op, weights, bias, input, residual, w);
+      return mapAfter ? identityMap(op.outH * op.outW * op.outC) : null;
+    });
+  }
 
   private maxPool(op: PlanOp): void {
     const windows = poolWindows(op);

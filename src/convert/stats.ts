@@ -38,6 +38,8 @@ export interface MlpLayerStats {
   /** stats(model) only: of the rows, those that only carry a tensor a later layer reads (graph models), and their nonzeros */
   carryUnits?: number;
   carryNonzeros?: number;
+  /** stats(model) only: the bytes of those rows in the layer's format (their weights, row pointers and biases) */
+  carryBytes?: number;
   /** stored weights: rows×cols for dense, nonzeros for csr */
   weights: number;
   biases: number;
@@ -60,7 +62,8 @@ export interface MlpStats {
   /** the layers' common storage, or 'mixed' (format 'auto' picks per layer) */
   format: 'dense' | 'csr' | 'rcsr' | 'mixed';
   layers: MlpLayerStats[];
-  totals: { layers: number; weights: number; nonzeros: number; biases: number; macs: number; bytes: number };
+  /** `carry*`: stats(model) only, the part of the totals that carries tensors for later layers (graph models) */
+  totals: { layers: number; weights: number; nonzeros: number; biases: number; macs: number; bytes: number; carryUnits?: number; carryNonzeros?: number; carryMacs?: number; carryBytes?: number };
 }
 
 export interface CnnStats {
@@ -77,9 +80,14 @@ function mlpPlanStats(mp: MlpPlan, format: 'dense' | 'csr'): MlpStats {
     const nnz = l.nonzeros;
     const weights = format === 'dense' ? l.rows * l.cols : nnz;
     const bytes = layerBytes(format, l.rows, l.cols, nnz);
-    return { origin: l.origin, kind: l.kind, rows: l.rows, cols: l.cols, nonzeros: nnz, carryUnits: l.carryRows, carryNonzeros: l.carryNonzeros, weights, biases: l.rows, macs: weights, bytes, activation: l.act.name };
+    const carryBytes = layerBytes(format, l.carryRows, l.cols, l.carryNonzeros) - layerBytes(format, 0, l.cols, 0);
+    const carry = { carryUnits: l.carryRows, carryNonzeros: l.carryNonzeros, carryBytes };
+    return { origin: l.origin, kind: l.kind, rows: l.rows, cols: l.cols, nonzeros: nnz, ...carry, weights, biases: l.rows, macs: weights, bytes, activation: l.act.name };
   });
-  return { format, layers, totals: totalsOf(layers) };
+  const sum = (k: 'carryUnits' | 'carryNonzeros' | 'carryBytes') => layers.reduce((a, l) => a + (l[k] ?? 0), 0);
+  // carry MACs = carry weights: rows × cols dense, nonzeros csr
+  const carryMacs = format === 'dense' ? mp.layers.reduce((a, l) => a + l.carryRows * l.cols, 0) : sum('carryNonzeros');
+  return { format, layers, totals: { ...totalsOf(layers), carryUnits: sum('carryUnits'), carryNonzeros: sum('carryNonzeros'), carryMacs, carryBytes: sum('carryBytes') } };
 }
 
 function totalsOf(layers: MlpLayerStats[]): MlpStats['totals'] {

@@ -12,85 +12,12 @@ import path from 'node:path';
 import { readFile, stat } from 'node:fs/promises';
 import { Cnn2MlpError, describe } from '../errors.js';
 import { layoutShape, planModel } from '../model/plan.js';
-import type {
-  Activation,
-  ActivationLayer,
-  CnnModel,
-  FlattenLayer,
-  GlobalPoolLayer,
-  Layer,
-  Layout,
-  Padding,
-  Pair,
-  Pool2dLayer,
-  ZeroPad2dLayer,
-} from '../model/types.js';
+import type { CnnModel, Layer, Shape } from '../model/types.js';
 import { openBundle, readFloat32, readTensorBytes, type Bundle, type BundleTensor } from './tf/bundle.js';
 import { architectureFromMetaGraph } from './tf/graph.js';
+import type { CheckpointArchitecture, CheckpointBatchNorm, CheckpointConv2d, CheckpointDense, CheckpointLayer } from './tf/architecture.js';
 
-/** Which checkpoint variables a weighted layer reads. Give `scope` (e.g. 'conv2d_1' or
- *  'layer_with_weights-1') to mean `<scope>/kernel` and `<scope>/bias`, or name them outright.
- *  Keras object-based names resolve too: 'x/kernel' finds 'x/kernel/.ATTRIBUTES/VARIABLE_VALUE'. */
-export interface CheckpointVariables {
-  scope?: string;
-  /** conv2d: HWIO [kh, kw, in, filters]; dense: [in, units] (or [units, in] with transposeKernel) */
-  kernel?: string;
-  /** null: the layer has no bias */
-  bias?: string | null;
-}
-
-export interface CheckpointConv2d extends CheckpointVariables {
-  type: 'conv2d';
-  name?: string;
-  /** optional cross-checks against the kernel's shape */
-  kernelSize?: Pair;
-  filters?: number;
-  strides?: Pair;
-  padding?: Padding;
-  dilation?: Pair;
-  activation?: Activation;
-}
-
-export interface CheckpointDense extends CheckpointVariables {
-  type: 'dense';
-  name?: string;
-  units?: number;
-  /** the kernel is stored [units, in] (MatMul transpose_b) */
-  transposeKernel?: boolean;
-  activation?: Activation;
-}
-
-export interface CheckpointBatchNorm {
-  type: 'batchNorm';
-  name?: string;
-  /** `<scope>/gamma`, `/beta`, `/moving_mean`, `/moving_variance` unless named below */
-  scope?: string;
-  gamma?: string | null;
-  beta?: string | null;
-  mean?: string;
-  variance?: string;
-  epsilon?: number;
-}
-
-export type CheckpointLayer =
-  | CheckpointConv2d
-  | CheckpointDense
-  | CheckpointBatchNorm
-  | Pool2dLayer
-  | GlobalPoolLayer
-  | FlattenLayer
-  | ZeroPad2dLayer
-  | ActivationLayer;
-
-/** The network a checkpoint's variables belong to, in execution order. */
-export interface CheckpointArchitecture {
-  name?: string;
-  /** default 'NHWC' (TensorFlow's); kernels in a TF checkpoint are HWIO either way */
-  layout?: Layout;
-  /** one sample: [H, W, C] (NHWC), [C, H, W] (NCHW) or [N] */
-  inputShape: number[];
-  layers: CheckpointLayer[];
-}
+export type { CheckpointArchitecture, CheckpointBatchNorm, CheckpointConv2d, CheckpointDense, CheckpointLayer, CheckpointVariables } from './tf/architecture.js';
 
 /** One tensor of a checkpoint as its index describes it. */
 export interface CheckpointTensorInfo {
@@ -237,129 +164,147 @@ async function buildModel(bundle: Bundle, arch: CheckpointArchitecture): Promise
   // activations get planModel's checks and messages, re-labelled with the layer's real index.
   let shape = planModel({ layout, inputShape: arch.inputShape, layers: [{ type: 'flatten' }] }).inputShape;
   const layers: Layer[] = [];
-
   for (let i = 0; i < arch.layers.length; i++) {
     const spec = arch.layers[i];
     const label = spec?.name ?? (spec as { scope?: string } | undefined)?.scope;
     const where = `layer ${i} (${typeof spec?.type === 'string' ? spec.type : '?'}${label ? ` '${label}'` : ''})`;
-    const add = (layer: Layer) => {
-      let plan;
-      try {
-        plan = planModel({ layout, inputShape: layoutShape(shape, layout), layers: [layer] });
-      } catch (err) {
-        if (err instanceof Cnn2MlpError) throw new Cnn2MlpError(err.code, err.message.replace(/^layer 0 \([^)]*\)/, where), { cause: err });
-        throw err;
-      }
-      layers.push(layer);
-      shape = plan.outputShape;
-    };
-    const mismatch = (what: string, t: BundleTensor, expected: (number | string)[]): never => {
-      throw new Cnn2MlpError(
-        'ERR_INVALID_MODEL',
-        `${where}: ${what} '${t.name}' has shape [${t.shape.join(', ')}] but the architecture expects [${expected.join(', ')}] here`,
-      );
-    };
-    const variable = async (explicit: string | null | undefined, scope: string | undefined, leaf: string, role: string, optional: boolean) => {
-      if (explicit === null) return undefined;
-      const name = explicit ?? (scope !== undefined ? `${scope}/${leaf}` : undefined);
-      if (typeof name !== 'string') throw new Cnn2MlpError('ERR_INVALID_ARG', `${where}: name its ${role} variable (give scope or ${leaf})`);
-      const t = findVariable(bundle, name);
-      if (!t) {
-        if (optional && explicit === undefined) return undefined;
-        throw new Cnn2MlpError('ERR_INVALID_MODEL', `${where}: the checkpoint has no variable '${name}' for its ${role}. Model variables: ${modelVariableList(bundle)}`);
-      }
-      return { t, values: await readFloat32(bundle, t) };
-    };
     if (typeof spec !== 'object' || spec === null) throw new Cnn2MlpError('ERR_INVALID_ARG', `${where}: Expected a layer object but received ${describe(spec)}`);
-    switch (spec.type) {
-      case 'conv2d': {
-        if (shape.kind !== 'spatial') throw new Cnn2MlpError('ERR_INVALID_MODEL', `${where}: needs a spatial input but receives a vector of ${shape.n}`);
-        const k = (await variable(spec.kernel, spec.scope, 'kernel', 'kernel', false))!;
-        const ks = k.t.shape;
-        const expected = [spec.kernelSize?.[0] ?? ks[0] ?? '?', spec.kernelSize?.[1] ?? ks[1] ?? '?', shape.c, spec.filters ?? ks[3] ?? '?'];
-        if (ks.length !== 4 || ks.some((d, j) => d !== expected[j])) mismatch('kernel', k.t, expected);
-        const b = await variable(spec.bias, spec.scope, 'bias', 'bias', true);
-        if (b && (b.t.shape.length !== 1 || b.t.shape[0] !== ks[3])) mismatch('bias', b.t, [ks[3]]);
-        add({
-          type: 'conv2d',
-          name: spec.name ?? spec.scope ?? k.t.name,
-          filters: ks[3],
-          kernelSize: [ks[0], ks[1]],
-          strides: spec.strides ?? [1, 1],
-          padding: spec.padding ?? 'valid',
-          dilation: spec.dilation ?? [1, 1],
-          weights: k.values,
-          ...(b ? { bias: b.values } : {}),
-          ...(spec.activation !== undefined ? { activation: spec.activation } : {}),
-        });
-        break;
-      }
-      case 'dense': {
-        if (shape.kind !== 'vector')
-          throw new Cnn2MlpError('ERR_INVALID_MODEL', `${where}: needs a vector input but receives ${shape.h}×${shape.w}×${shape.c}; add a flatten layer before it`);
-        const n = shape.n;
-        const k = (await variable(spec.kernel, spec.scope, 'kernel', 'kernel', false))!;
-        const ks = k.t.shape;
-        const units = spec.units ?? (spec.transposeKernel ? ks[0] : ks[1]) ?? '?';
-        const expected = spec.transposeKernel ? [units, n] : [n, units];
-        if (ks.length !== 2 || ks.some((d, j) => d !== expected[j])) mismatch('kernel', k.t, expected);
-        const u = units as number;
-        let weights = k.values;
-        if (spec.transposeKernel) {
-          weights = new Float32Array(n * u);
-          for (let o = 0; o < u; o++) for (let j = 0; j < n; j++) weights[j * u + o] = k.values[o * n + j];
-        }
-        const b = await variable(spec.bias, spec.scope, 'bias', 'bias', true);
-        if (b && (b.t.shape.length !== 1 || b.t.shape[0] !== u)) mismatch('bias', b.t, [u]);
-        add({
-          type: 'dense',
-          name: spec.name ?? spec.scope ?? k.t.name,
-          units: u,
-          weights,
-          ...(b ? { bias: b.values } : {}),
-          ...(spec.activation !== undefined ? { activation: spec.activation } : {}),
-        });
-        break;
-      }
-      case 'batchNorm': {
-        const c = shape.kind === 'spatial' ? shape.c : shape.n;
-        const get = async (explicit: string | null | undefined, leaf: string, optional: boolean) => {
-          const v = await variable(explicit, spec.scope, leaf, leaf, optional);
-          if (v && (v.t.shape.length !== 1 || v.t.shape[0] !== c)) mismatch(leaf, v.t, [c]);
-          return v?.values;
-        };
-        const gamma = await get(spec.gamma, 'gamma', true);
-        const beta = await get(spec.beta, 'beta', true);
-        const mean = (await get(spec.mean, 'moving_mean', false))!;
-        const variance = (await get(spec.variance, 'moving_variance', false))!;
-        add({
-          type: 'batchNorm',
-          ...(spec.name ?? spec.scope ? { name: spec.name ?? spec.scope } : {}),
-          mean,
-          variance,
-          ...(gamma ? { gamma } : {}),
-          ...(beta ? { beta } : {}),
-          ...(spec.epsilon !== undefined ? { epsilon: spec.epsilon } : {}),
-        });
-        break;
-      }
-      case 'maxPool2d':
-      case 'avgPool2d':
-      case 'globalAvgPool2d':
-      case 'globalMaxPool2d':
-      case 'flatten':
-      case 'zeroPad2d':
-      case 'activation':
-        add({ ...spec } as Layer);
-        break;
-      default:
-        throw new Cnn2MlpError(
-          'ERR_INVALID_ARG',
-          `${where}: unknown layer type ${describe((spec as { type?: unknown }).type)}; supported: conv2d, dense, batchNorm, maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, flatten, zeroPad2d, activation`,
-        );
+    const layer = await layerFromSpec(spec, shape, new LayerVariables(bundle, where));
+    let plan;
+    try {
+      plan = planModel({ layout, inputShape: layoutShape(shape, layout), layers: [layer] });
+    } catch (err) {
+      if (err instanceof Cnn2MlpError) throw new Cnn2MlpError(err.code, err.message.replace(/^layer 0 \([^)]*\)/, where), { cause: err });
+      throw err;
     }
+    layers.push(layer);
+    shape = plan.outputShape;
   }
   const model: CnnModel = { ...(arch.name ? { name: arch.name } : {}), layout, inputShape: [...arch.inputShape], layers };
   planModel(model); // whole-model rules (softmax only last, a model has layers)
   return model;
+}
+
+/** Reads the checkpoint variables of one architecture layer; `where` labels its messages. */
+class LayerVariables {
+  constructor(
+    private readonly bundle: Bundle,
+    readonly where: string,
+  ) {}
+
+  mismatch(what: string, t: BundleTensor, expected: (number | string)[]): never {
+    throw new Cnn2MlpError(
+      'ERR_INVALID_MODEL',
+      `${this.where}: ${what} '${t.name}' has shape [${t.shape.join(', ')}] but the architecture expects [${expected.join(', ')}] here`,
+    );
+  }
+
+  /** The variable named `explicit`, else `<scope>/<leaf>`; undefined when `explicit` is null, or when optional and absent. */
+  async read(explicit: string | null | undefined, scope: string | undefined, leaf: string, role: string, optional: boolean) {
+    if (explicit === null) return undefined;
+    const name = explicit ?? (scope !== undefined ? `${scope}/${leaf}` : undefined);
+    if (typeof name !== 'string') throw new Cnn2MlpError('ERR_INVALID_ARG', `${this.where}: name its ${role} variable (give scope or ${leaf})`);
+    const t = findVariable(this.bundle, name);
+    if (!t) {
+      if (optional && explicit === undefined) return undefined;
+      throw new Cnn2MlpError('ERR_INVALID_MODEL', `${this.where}: the checkpoint has no variable '${name}' for its ${role}. Model variables: ${modelVariableList(this.bundle)}`);
+    }
+    return { t, values: await readFloat32(this.bundle, t) };
+  }
+}
+
+/** The layer an architecture entry describes, its weights read and checked against the input `shape`. */
+async function layerFromSpec(spec: CheckpointLayer, shape: Shape, vars: LayerVariables): Promise<Layer> {
+  switch (spec.type) {
+    case 'conv2d':
+      return convFromSpec(spec, shape, vars);
+    case 'dense':
+      return denseFromSpec(spec, shape, vars);
+    case 'batchNorm':
+      return batchNormFromSpec(spec, shape, vars);
+    case 'maxPool2d':
+    case 'avgPool2d':
+    case 'globalAvgPool2d':
+    case 'globalMaxPool2d':
+    case 'flatten':
+    case 'zeroPad2d':
+    case 'activation':
+      return { ...spec } as Layer;
+    default:
+      throw new Cnn2MlpError(
+        'ERR_INVALID_ARG',
+        `${vars.where}: unknown layer type ${describe((spec as { type?: unknown }).type)}; supported: conv2d, dense, batchNorm, maxPool2d, avgPool2d, globalAvgPool2d, globalMaxPool2d, flatten, zeroPad2d, activation`,
+      );
+  }
+}
+
+async function convFromSpec(spec: CheckpointConv2d, shape: Shape, vars: LayerVariables): Promise<Layer> {
+  if (shape.kind !== 'spatial') throw new Cnn2MlpError('ERR_INVALID_MODEL', `${vars.where}: needs a spatial input but receives a vector of ${shape.n}`);
+  const k = (await vars.read(spec.kernel, spec.scope, 'kernel', 'kernel', false))!;
+  const ks = k.t.shape;
+  const expected = [spec.kernelSize?.[0] ?? ks[0] ?? '?', spec.kernelSize?.[1] ?? ks[1] ?? '?', shape.c, spec.filters ?? ks[3] ?? '?'];
+  if (ks.length !== 4 || ks.some((d, j) => d !== expected[j])) vars.mismatch('kernel', k.t, expected);
+  const b = await vars.read(spec.bias, spec.scope, 'bias', 'bias', true);
+  if (b && (b.t.shape.length !== 1 || b.t.shape[0] !== ks[3])) vars.mismatch('bias', b.t, [ks[3]]);
+  return {
+    type: 'conv2d',
+    name: spec.name ?? spec.scope ?? k.t.name,
+    filters: ks[3],
+    kernelSize: [ks[0], ks[1]],
+    strides: spec.strides ?? [1, 1],
+    padding: spec.padding ?? 'valid',
+    dilation: spec.dilation ?? [1, 1],
+    weights: k.values,
+    ...(b ? { bias: b.values } : {}),
+    ...(spec.activation !== undefined ? { activation: spec.activation } : {}),
+  };
+}
+
+async function denseFromSpec(spec: CheckpointDense, shape: Shape, vars: LayerVariables): Promise<Layer> {
+  if (shape.kind !== 'vector')
+    throw new Cnn2MlpError('ERR_INVALID_MODEL', `${vars.where}: needs a vector input but receives ${shape.h}×${shape.w}×${shape.c}; add a flatten layer before it`);
+  const n = shape.n;
+  const k = (await vars.read(spec.kernel, spec.scope, 'kernel', 'kernel', false))!;
+  const ks = k.t.shape;
+  const units = spec.units ?? (spec.transposeKernel ? ks[0] : ks[1]) ?? '?';
+  const expected = spec.transposeKernel ? [units, n] : [n, units];
+  if (ks.length !== 2 || ks.some((d, j) => d !== expected[j])) vars.mismatch('kernel', k.t, expected);
+  const u = units as number;
+  let weights = k.values;
+  if (spec.transposeKernel) {
+    weights = new Float32Array(n * u);
+    for (let o = 0; o < u; o++) for (let j = 0; j < n; j++) weights[j * u + o] = k.values[o * n + j];
+  }
+  const b = await vars.read(spec.bias, spec.scope, 'bias', 'bias', true);
+  if (b && (b.t.shape.length !== 1 || b.t.shape[0] !== u)) vars.mismatch('bias', b.t, [u]);
+  return {
+    type: 'dense',
+    name: spec.name ?? spec.scope ?? k.t.name,
+    units: u,
+    weights,
+    ...(b ? { bias: b.values } : {}),
+    ...(spec.activation !== undefined ? { activation: spec.activation } : {}),
+  };
+}
+
+async function batchNormFromSpec(spec: CheckpointBatchNorm, shape: Shape, vars: LayerVariables): Promise<Layer> {
+  const c = shape.kind === 'spatial' ? shape.c : shape.n;
+  const get = async (explicit: string | null | undefined, leaf: string, optional: boolean) => {
+    const v = await vars.read(explicit, spec.scope, leaf, leaf, optional);
+    if (v && (v.t.shape.length !== 1 || v.t.shape[0] !== c)) vars.mismatch(leaf, v.t, [c]);
+    return v?.values;
+  };
+  const gamma = await get(spec.gamma, 'gamma', true);
+  const beta = await get(spec.beta, 'beta', true);
+  const mean = (await get(spec.mean, 'moving_mean', false))!;
+  const variance = (await get(spec.variance, 'moving_variance', false))!;
+  return {
+    type: 'batchNorm',
+    ...(spec.name ?? spec.scope ? { name: spec.name ?? spec.scope } : {}),
+    mean,
+    variance,
+    ...(gamma ? { gamma } : {}),
+    ...(beta ? { beta } : {}),
+    ...(spec.epsilon !== undefined ? { epsilon: spec.epsilon } : {}),
+  };
 }

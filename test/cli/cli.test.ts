@@ -14,7 +14,8 @@ import { PNG } from 'pngjs';
 import { readIdxImageSet } from '../../src/data/idx.js';
 import { writeNpy } from '../../src/data/npy.js';
 import { loadTfjs, runCnn } from '../../src/index.js';
-import { sharedFixture } from '../support/shared-fixtures.js';
+import { fixtureMissing, sharedFixture } from '../support/shared-fixtures.js';
+import { skipUnless } from '../support/skips.js';
 
 const root = path.resolve(__dirname, '../..');
 const bin = path.join(root, 'dist/cli/main.js');
@@ -131,7 +132,8 @@ describe('cnn2mlp CLI (spawned)', () => {
   });
 });
 
-describe.skipIf(!hasModel)('with the embedded model (needs loadTfjs)', () => {
+describe('with the embedded model (needs loadTfjs)', () => {
+  skipUnless(hasModel, `${path.relative(root, modelJson)} is missing (run npm run train:fashion-mnist)`);
   it('stats --json: CNN counts equal the closed form computed from model.json', () => {
     const s = json(cli('stats', modelJson, '--json'));
     const ref = closedFormCounts();
@@ -293,7 +295,8 @@ describe('the seed network (needs seedNetwork)', () => {
 
 const estimator = sharedFixture('tf-checkpoint/mnist-tflayers-estimator');
 
-describe.skipIf(!estimator)('a TF checkpoint with its .meta graph (shared fixture)', () => {
+describe('a TF checkpoint with its .meta graph (shared fixture)', () => {
+  skipUnless(estimator, fixtureMissing('tf-checkpoint/mnist-tflayers-estimator') ?? '');
   it('stats and verify by prefix: weights equal the variables the index lists; dense and CSR agree with the CNN', () => {
     const prefix = path.join(estimator!, 'model.ckpt-20000');
     // independent: the tensor shapes a Python dump of the checkpoint index recorded

@@ -1,35 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { Cnn2MlpError, convert, stats } from '../../src/index.js';
+import type { Mlp } from '../../src/mlp/mlp.js';
 import type { CnnModel } from '../../src/model/types.js';
 import { planModel } from '../../src/model/plan.js';
 import { native } from '../../src/native.js';
-import { readMlp, runMlpRef } from '../support/stored-mlp.js';
-import { naiveCnn } from '../support/naive-cnn.js';
+import { checkConvert } from '../support/check-convert.js';
 import { randomInput, sampleSize, seededUniform } from '../support/random-cnn.js';
 import { seedModel } from '../support/seed-model.js';
 
-// Same tolerance argument as test/convert/convert.property.test.ts (float32 rounding of composed weights).
-function expectClose(got: Float64Array, want: Float64Array) {
-  let scale = 0;
-  for (const v of want) scale = Math.max(scale, Math.abs(v));
-  expect(got.length).toBe(want.length);
-  for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(2e-4 * (1 + scale) + 2e-4 * Math.abs(want[i]));
-}
-
+/** MLP(x) == reference CNN(x) for both formats within per-output bounds (test/support/check-convert.ts); the layers built. */
 async function agree(model: CnnModel, batch = 3) {
-  const x = randomInput(sampleSize(model), batch, 11);
-  const want = naiveCnn(model, x, batch);
-  const out: Record<string, Awaited<ReturnType<typeof convert>>['layers']> = {};
-  for (const format of ['dense', 'csr'] as const) {
-    const mlp = await convert(model, { format });
-    try {
-      expectClose(runMlpRef(readMlp(mlp), x, batch), want);
-      out[format] = mlp.layers;
-    } finally {
-      mlp.dispose();
-    }
-  }
-  return out;
+  return (await checkConvert(model, randomInput(sampleSize(model), batch, 11), batch)).layers as Record<'dense' | 'csr', Mlp['layers']>;
 }
 
 const bn = (c: number, seed: number) => ({

@@ -1,7 +1,8 @@
 /**
  * The CLI's file readers against independent implementations: NumPy for .npy and IDX, OpenCV
- * (python3-opencv) for PNG/JPEG decoding and bilinear resizing. Skipped when /usr/bin/python3
- * lacks numpy or cv2.
+ * (python3-opencv) for PNG/JPEG decoding and bilinear resizing. The interpreter comes from
+ * test/support/python.ts ($CNN2MLP_PYTHON, else python3); NumPy-only checks need no cv2, and a
+ * missing module skips with the reason (or fails, with CNN2MLP_REQUIRE_DEPS=1).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,14 +14,18 @@ import { encodeNpy, parseNpy, readNpy, writeNpy } from '../../src/data/npy.js';
 import { decodeImage, imageToInput, readImage, resizeBilinear } from '../../src/data/image.js';
 import { parseIdx, readIdxImageSet } from '../../src/data/idx.js';
 import { Cnn2MlpError } from '../../src/errors.js';
+import { pythonMissing, pythonWith } from '../support/python.js';
+import { skipUnless } from '../support/skips.js';
 
-const PY = '/usr/bin/python3';
-const probe = spawnSync(PY, ['-c', 'import numpy, cv2'], { encoding: 'utf8' });
-const hasPy = probe.status === 0;
+const NUMPY = pythonMissing(['numpy']);
+const OPENCV = pythonMissing(['cv2', 'numpy']);
 const dir = mkdtempSync(path.join(tmpdir(), 'cnn2mlp-data-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Runs `code` in a python that has numpy (and cv2 when the code imports it). */
 function py(code: string): string {
+  const PY = pythonWith(/import[^\n]*cv2/.test(code) ? ['cv2', 'numpy'] : ['numpy']);
+  if (!PY) throw new Error('no python with the modules this check needs');
   const r = spawnSync(PY, ['-c', code], { encoding: 'utf8', cwd: dir });
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
   return r.stdout;
@@ -35,7 +40,8 @@ function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
-describe.skipIf(!hasPy)('.npy against NumPy', () => {
+describe('.npy against NumPy', () => {
+  skipUnless(!NUMPY, NUMPY ?? '');
   it('reads what NumPy writes (float32, float64, uint8; 0-D to 3-D; format 1.0 and 2.0)', () => {
     py(`
 import numpy as np
@@ -97,7 +103,8 @@ describe('.npy errors', () => {
   });
 });
 
-describe.skipIf(!hasPy)('images against OpenCV', () => {
+describe('images against OpenCV', () => {
+  skipUnless(!OPENCV, OPENCV ?? '');
   const W = 37;
   const H = 23;
   const rgba = new Uint8Array(W * H * 4);
@@ -169,7 +176,8 @@ cv2.resize(im, (${ow}, ${oh}), interpolation=cv2.INTER_LINEAR).astype(np.float32
   });
 });
 
-describe.skipIf(!hasPy)('IDX against NumPy', () => {
+describe('IDX against NumPy', () => {
+  skipUnless(!NUMPY, NUMPY ?? '');
   it('reads the committed Fashion-MNIST test set as NumPy does', () => {
     const root = path.resolve(__dirname, '../..');
     const img = path.join(root, 'data/fashion-mnist/t10k-images-idx3-ubyte.gz');

@@ -13,7 +13,8 @@ import { Cnn2MlpError } from '../../src/errors.js';
 import { planModel } from '../../src/model/plan.js';
 import { seedNetwork } from '../../src/model/seed.js';
 import { crc32c, crc32cUpdate, maskCrc } from '../../src/formats/crc32c.js';
-import { KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
+import { skipUnless } from '../support/skips.js';
+import { CHECKPOINTS_MISSING, KERAS_ARCH, TF1, TF1_PREFIX, TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
 import { writeTable } from '../support/tf-table-writer.js';
 import { encodeEntry, encodeHeader, writeCheckpoint } from '../support/tf-checkpoint-writer.js';
 
@@ -66,7 +67,8 @@ describe('crc32c', () => {
   });
 });
 
-describe.skipIf(!TF1 || !TF2)('loadCheckpoint on real TensorFlow checkpoints', () => {
+describe('loadCheckpoint on real TensorFlow checkpoints', () => {
+  skipUnless(TF1 && TF2, CHECKPOINTS_MISSING ?? '');
   for (const [label, dir, prefix] of [
     ['TF 1.5 Estimator', TF1, TF1_PREFIX],
     ['TF 2.1 Keras object-based (2 shards)', TF2, TF2_PREFIX],
@@ -163,7 +165,8 @@ describe.skipIf(!TF1 || !TF2)('loadCheckpoint on real TensorFlow checkpoints', (
   });
 });
 
-describe.skipIf(!TF1 || !TF2)('malformed checkpoints give a clear Cnn2MlpError', () => {
+describe('malformed checkpoints give a clear Cnn2MlpError', () => {
+  skipUnless(TF1 && TF2, CHECKPOINTS_MISSING ?? '');
   let tmp: string;
   let tf1: string; // prefix of a private copy of the TF1 fixture
   let tf2: string;

@@ -1,6 +1,6 @@
 /**
  * loadOnnx against onnxruntime-node: each graph is built here with the protobuf schema, run by
- * onnxruntime, loaded with loadOnnx and run by a naive float64 reference CNN (test/support/naive-cnn.ts).
+ * onnxruntime, loaded with loadOnnx and run by the float64 reference CNN (test/support/reference-cnn.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { loadOnnx } from '../../src/formats/onnx.js';

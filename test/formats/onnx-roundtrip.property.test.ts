@@ -1,6 +1,6 @@
 /**
  * Random valid CnnModels (both layouts, every layer kind) → cnnToOnnx → onnxruntime-node, against
- * the naive float64 reference; NCHW models also → loadOnnx(cnnToOnnx(model)) must compute the same
+ * the float64 reference (test/support/reference-cnn.ts); NCHW models also → loadOnnx(cnnToOnnx(model)) must compute the same
  * function as the model itself (the loader inverts the exporter).
  */
 import fc from 'fast-check';
@@ -10,25 +10,16 @@ import { cnnToOnnx } from '../../src/formats/onnx-export.js';
 import { loadOnnx } from '../../src/formats/onnx.js';
 import { OP, planModel } from '../../src/model/plan.js';
 import type { CnnModel } from '../../src/model/types.js';
-import { naiveCnn } from '../support/naive-cnn.js';
+import { referenceCnn } from '../support/reference-cnn.js';
+import { assertWithin } from '../support/tolerance.js';
 import { arbCnnCase, randomInput, sampleSize } from '../support/random-cnn.js';
 
 /**
- * Tolerance: onnxruntime accumulates in float32; the reference in float64 from the same float32
- * weights. A sum of K ≤ 7·7·12 ≈ 600 terms differs by ≲ sqrt(K)·2^-24·Σ|terms|, and layers pass
- * errors on with O(1) gain (He-scaled weights), so atol 1e-4·(1 + max|y|) + rtol 1e-4 is ample and
- * still far below the O(0.1) change of a wrong tap, pad or permutation.
+ * Tolerance: per output, the bound a float32 implementation of the same layers must meet
+ * (reference-cnn's tol32: γ(K + 1)·Σ|w·x| per reduction, propagated; test/support/tolerance.ts).
+ * loadOnnx(cnnToOnnx(model)) holds the same float32 weights (ONNX stores epsilon in float32: the
+ * batch-norm constants' rounding, tolParams), so the reference must give the same values.
  */
-function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
-  expect(got.length).toBe(want.length);
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]));
-  for (let i = 0; i < want.length; i++) {
-    const tol = 1e-4 * (1 + scale) + 1e-4 * Math.abs(want[i]);
-    if (!(Math.abs(got[i] - want[i]) <= tol)) throw new Error(`${what}: output ${i} is ${got[i]}, expected ${want[i]} (tol ${tol})`);
-  }
-}
-
 /** onnxruntime refuses pool pads ≥ the (undilated) kernel size, which the ONNX spec and cnn2mlp allow when dilated. */
 function ortRefusesPads(model: CnnModel): boolean {
   return planModel(model).ops.some(
@@ -44,16 +35,17 @@ describe('cnnToOnnx / loadOnnx on random models', () => {
         fc.pre(!ortRefusesPads(model)); // pool windows wholly in padding: planModel rejects them, random-cnn never makes them
         const bytes = cnnToOnnx(model);
         const input = randomInput(sampleSize(model), batch, inputSeed);
-        const want = naiveCnn(model, input, batch);
+        const ref = referenceCnn(model, input, batch);
+        const want = ref.y;
         // Graph optimisations off: onnxruntime's Pad→MaxPool fusion produces pads ≥ kernel, which its own pool kernel then rejects.
         const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled' });
         try {
           const res = await session.run({ input: new ort.Tensor('float32', input, [batch, ...model.inputShape]) });
-          expectClose(res.output.data as Float32Array, want, 'onnxruntime');
+          assertWithin(res.output.data as Float32Array, want, ref.tol32, 'onnxruntime');
         } finally {
           await session.release();
         }
-        if (model.layout === 'NCHW') expectClose(naiveCnn(loadOnnx(bytes), input, batch), want, 'loadOnnx(cnnToOnnx(model))');
+        if (model.layout === 'NCHW') assertWithin(referenceCnn(loadOnnx(bytes), input, batch).y, want, ref.tolParams.map((t, i) => t + 1e-12 * (1 + Math.abs(want[i]))), 'loadOnnx(cnnToOnnx(model))');
         ran.push(model.layout);
       }),
       { numRuns: 150, seed: 20261125 },

@@ -1,6 +1,6 @@
 /**
  * exportOpenCv checked by real OpenCV: cv2.ml.ANN_MLP_load + predict (python3-opencv) on the
- * exported YAML/XML, against the naive float64 evaluation of the same MLP (test/support/stored-mlp.ts).
+ * exported YAML/XML, against the float64 evaluation of the same stored MLP (test/support/stored-mlp.ts).
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,9 +10,10 @@ import { Mlp, exportOpenCv, loadCheckpoint, type ExportOpenCvOptions } from '../
 import { Cnn2MlpError } from '../../src/errors.js';
 import { native, type NativeLayerInput } from '../../src/native.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { readMlp, runMlpRef } from '../support/stored-mlp.js';
-import { opencvPredict, opencvPython } from '../support/opencv-python.js';
-import { TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
+import { evalStored, readMlp } from '../support/stored-mlp.js';
+import { opencvMissing, opencvPredict, opencvPython } from '../support/opencv-python.js';
+import { skipUnless } from '../support/skips.js';
+import { CHECKPOINTS_MISSING, TF2, TF2_PREFIX } from '../support/tf-checkpoint-fixtures.js';
 
 const HAVE_CV = opencvPython() !== null;
 
@@ -80,7 +81,8 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.ANN_MLP)', () => {
+describe('exportOpenCv, loaded and run by real OpenCV (cv2.ml.ANN_MLP)', () => {
+  skipUnless(HAVE_CV, opencvMissing() ?? '');
   const cases: { name: string; sizes: number[]; acts: Act[]; opts?: ExportOpenCvOptions; activation: string; pairs?: boolean; csr?: boolean }[] = [
     { name: 'all relu', sizes: [13, 17, 9, 5], acts: [ACT.relu, ACT.relu, ACT.relu], activation: 'RELU' },
     { name: 'all linear', sizes: [8, 6, 3], acts: [ACT.linear, ACT.linear], activation: 'IDENTITY' },
@@ -99,7 +101,7 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
     for (const [i, c] of cases.entries()) {
       using mlp = randomMlp(c.sizes, c.acts, 100 + i, c.csr);
       const x = inputs(n, c.sizes[0], 200 + i);
-      const want = runMlpRef(readMlp(mlp), x, n);
+      const want = evalStored(readMlp(mlp), x, n).y;
       for (const ext of ['yml', 'xml', i % 2 ? 'xml.gz' : 'yaml.gz']) {
         const file = path.join(tmp, `case${i}.${ext}`);
         const info = await exportOpenCv(mlp, file, c.opts);
@@ -167,7 +169,8 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
     await expect(exportOpenCv(mlp, path.join(tmp, 'no-such-dir', 'x.yml'))).rejects.toMatchObject({ code: 'ERR_BAD_FILE' });
   });
 
-  it.skipIf(!TF2)('the dense head of the real Keras checkpoint (800→100 relu→10 softmax), exported as logits in relu pairs', async () => {
+  it('the dense head of the real Keras checkpoint (800→100 relu→10 softmax), exported as logits in relu pairs', async (ctx) => {
+    ctx.skip(!TF2, CHECKPOINTS_MISSING);
     const model = await loadCheckpoint(TF2_PREFIX!, {
       inputShape: [800],
       layers: [
@@ -186,7 +189,7 @@ describe.skipIf(!HAVE_CV)('exportOpenCv, loaded and run by real OpenCV (cv2.ml.A
     using mlp = new Mlp(native().mlpFromLayers(800, layers), { layout: 'NHWC', inputShape: [800], outputShape: [10] });
     const n = 4;
     const x = Float32Array.from(inputs(n, 800, 9), (v) => Math.abs(v) / 2); // post-ReLU-like features in [0, 1)
-    const probs = runMlpRef(readMlp(mlp), x, n);
+    const probs = evalStored(readMlp(mlp), x, n).y;
     const file = path.join(tmp, 'keras-head.xml');
     const info = await exportOpenCv(mlp, file, { softmax: 'logits', linearLayers: 'reluPair' });
     expect(info).toMatchObject({ activation: 'RELU', output: 'pairs', logits: true, layerSizes: [800, 100, 20] });

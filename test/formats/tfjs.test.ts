@@ -1,7 +1,7 @@
 /**
  * loadTfjs against TensorFlow.js itself: tiny models are built and trained for a few steps with
  * @tensorflow/tfjs (CPU backend), saved in Layers format to a temp dir, loaded with loadTfjs, run by
- * the naive reference CNN and compared with tfjs's own predict().
+ * the reference CNN (test/support/reference-cnn.ts) and compared with tfjs's own predict().
  */
 import fs from 'node:fs';
 import os from 'node:os';

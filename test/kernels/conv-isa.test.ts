@@ -1,21 +1,26 @@
 /**
- * Every SIMD convolution kernel the CPU can run against the scalar reference kernel
- * (f32_conv2d_nhwc_1x1__ref, itself checked against tfjs in test/cnn/cnn-vs-tfjs.property.test.ts), on the
- * shapes where tiling goes wrong: channel tails (cout < 16, 17, 33, 70), cin = 1, kernels larger
- * than the input (all taps of some pixels in padding), stride > kernel, 1×1, dilation with stride,
- * groups (blocked, and few-channel groups on the gathering kernel), depthwise (multiplier 1 with
- * tails, multiplier 2), rows wider than the register tile and
+ * Every convolution kernel family the CPU can run (scalar f32_conv2d_nhwc_1x1__ref, AVX2, AVX-512),
+ * through runCnn, against the independent reference CNN, on the shapes where tiling goes wrong:
+ * channel tails (cout < 16, 17, 33, 70), cin = 1, kernels larger than the input (all taps of some
+ * pixels in padding), stride > kernel, 1×1, dilation with stride, groups (blocked, and few-channel
+ * groups on the gathering kernel), depthwise (multiplier 1 with tails, multiplier 2), rows wider
+ * than the register tile and
  * dense layers (run by the same kernel over the batch) with batch sizes around the tile width.
  *
- * Tolerance: the reference accumulates in double, the kernels in float32 in a different order;
- * a float32 sum of K products errs by at most ~K·eps·Σ|w·x| (worst case, sqrt(K)·eps typically),
- * and for these uniform random weights Σ|w·x| ≲ sqrt(K)·max|y|, so
- *   max|simd − ref| ≤ 2 · K · eps32 · max(1, max|ref|),   K = kh·kw·cin/groups (or dense inputs).
+ * Each kernel, the scalar one included, is checked against the independent float64 reference CNN
+ * (test/support/reference-cnn.ts) twice: on random weights within the per-output bound a float32
+ * sum of those very products must meet (γ(K + 1)·Σ|w·x|, test/support/tolerance.ts), and on
+ * dyadic weights and inputs (test/support/mlp-reference.ts), which any correct kernel sums exactly:
+ * there every output must be bit-exact, so one dropped tap or a relative error of 1e-7 shows.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileCnn, cpuInfo, runCnnSync, setIsa, type CnnModel, type Activation, type Padding } from '../../src/index.js';
+import { compileCnn, runCnnSync, setIsa, type CnnModel, type Activation, type Padding } from '../../src/index.js';
 import fc from 'fast-check';
-import { arbCnnModel, randomInput, sampleSize, seededUniform } from '../support/random-cnn.js';
+import { arbCnnModel, mulberry32, randomInput, sampleSize, seededUniform } from '../support/random-cnn.js';
+import { dyadic } from '../support/mlp-reference.js';
+import { referenceCnn } from '../support/reference-cnn.js';
+import { ALL_ISAS, isaMissing, skipUnlessIsa } from '../support/skips.js';
+import { assertWithin } from '../support/tolerance.js';
 
 interface ConvCase {
   name: string;
@@ -90,38 +95,53 @@ function denseModel(inputs: number, units: number, seed: number): CnnModel {
   };
 }
 
-function compare(model: CnnModel, K: number, batch: number, isa: 'avx2' | 'avx512' | 'scalar') {
+/** The same model with weights, bias and input on the dyadic grid and no activation: exact sums. */
+function dyadicModel(model: CnnModel, seed: number): CnnModel {
+  const rand = mulberry32(seed);
+  return {
+    ...model,
+    layers: model.layers.map((l) =>
+      l.type === 'conv2d' || l.type === 'dense'
+        ? { ...l, weights: dyadic(rand, l.weights.length), bias: l.bias && dyadic(rand, l.bias.length).map((v) => v / 8), activation: 'linear' }
+        : l,
+    ),
+  };
+}
+
+function compare(model: CnnModel, batch: number, isa: 'avx2' | 'avx512' | 'scalar') {
+  setIsa(isa);
   const cnn = compileCnn(model);
   try {
     const x = randomInput(cnn.inputSize, batch, 99);
-    setIsa('scalar');
-    const want = runCnnSync(cnn, x, { threads: 2 });
-    setIsa(isa);
-    const got = runCnnSync(cnn, x, { threads: 2 });
-    let maxRef = 0;
-    let maxDiff = 0;
-    for (let i = 0; i < want.length; i++) {
-      maxRef = Math.max(maxRef, Math.abs(want[i]));
-      maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
-    }
-    expect(maxRef).toBeGreaterThan(0);
-    expect(maxDiff).toBeLessThanOrEqual(2 * K * 2 ** -23 * Math.max(1, maxRef));
+    const ref = referenceCnn(model, x, batch);
+    assertWithin(runCnnSync(cnn, x, { threads: 2 }), ref.y, ref.tol32, `${isa} kernel`);
   } finally {
     cnn.dispose();
   }
+  const exact = dyadicModel(model, batch);
+  const dcnn = compileCnn(exact);
+  try {
+    const x = dyadic(mulberry32(7), dcnn.inputSize * batch);
+    const want = referenceCnn(exact, x, batch).y;
+    const got = runCnnSync(dcnn, x, { threads: 2 });
+    const at = got.findIndex((v, i) => v !== want[i]);
+    expect(at, `${isa} kernel, dyadic data: output ${at} is ${got[at]}, exactly ${want[at]}`).toBe(-1);
+  } finally {
+    dcnn.dispose();
+  }
 }
 
-const simdIsas = cpuInfo().supportedIsas.filter((i) => i !== 'scalar') as ('avx2' | 'avx512')[];
 
-describe.each(simdIsas)('%s conv kernels match the scalar reference', (isa) => {
+describe.each(ALL_ISAS)('%s conv kernels match the reference CNN', (isa) => {
+  skipUnlessIsa(isa);
   afterAll(() => {
     setIsa('auto');
   });
   it.each(cases)('$name', (t) => {
-    compare(convModel(t, t.h * 31 + t.filters), t.k[0] * t.k[1] * (t.c / (t.groups ?? 1)), t.batch ?? 2, isa);
+    compare(convModel(t, t.h * 31 + t.filters), t.batch ?? 2, isa);
   });
   it.each([1, 5, 7, 14, 15, 29])('dense 300 → 70 over batch %i', (batch) => {
-    compare(denseModel(300, 70, batch), 300, batch, isa);
+    compare(denseModel(300, 70, batch), batch, isa);
   });
 });
 
@@ -160,10 +180,9 @@ describe('sample-major batches match sample-by-sample runs', () => {
       { numRuns: 25, seed: 2026 },
     );
   });
-  // SIMD kernels on the whole batch against the scalar reference run sample by sample. Tolerance
-  // as above, with K = 288, the longest reduction in this model (conv2: 3·3·32;
-  // errors compound over layers, hence the extra factor 4).
-  it.each(simdIsas)('%s kernels, seed-like network (stride 3, batch 9, threads 2)', (isa) => {
+  // SIMD kernels on the whole batch against the reference CNN, within its per-output bounds.
+  it.for(['avx2', 'avx512'] as const)('%s kernels, seed-like network (stride 3, batch 9, threads 2)', (isa, ctx) => {
+    ctx.skip(!!isaMissing(isa), isaMissing(isa));
     const model: CnnModel = {
       layout: 'NCHW',
       inputShape: [3, 20, 20],
@@ -180,17 +199,15 @@ describe('sample-major batches match sample-by-sample runs', () => {
     try {
       const batch = 9;
       const x = randomInput(cnn.inputSize, batch, 5);
-      setIsa('scalar');
-      const want = perSample(cnn, x, batch);
+      const ref = referenceCnn(model, x, batch);
+      const want = ref.y;
       setIsa(isa);
       const got = runCnnSync(cnn, x, { threads: 2 });
-      let maxDiff = 0;
-      for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i]));
       // The outputs must depend on the sample (else a sample mix-up would pass): neighbours differ.
       let spread = 0;
       for (let i = 0; i < (batch - 1) * cnn.outputSize; i++) spread = Math.max(spread, Math.abs(want[i + cnn.outputSize] - want[i]));
       expect(spread).toBeGreaterThan(0.01);
-      expect(maxDiff).toBeLessThanOrEqual(4 * 2 * 288 * 2 ** -23);
+      assertWithin(got, want, ref.tol32, `${isa}, sample-major`);
     } finally {
       cnn.dispose();
     }

@@ -1,17 +1,19 @@
 // Every MLP kernel family the CPU supports (scalar, avx2, avx512) against a naive float64 TS
 // evaluation, over the edge shapes: rows/cols off the tile sizes, cols < 16, one row, empty CSR
 // rows, zero weights, batch 1..33, and layers large enough to split across threads.
-// Tolerance: per-output worst-case float32 summation bound (K + 2)·eps·Σ|w·x| (see
-// test/support/mlp-reference.ts), K the reduction length; a wrong index or a missed tile gives
-// errors of order |w·x|, far above it.
+// Tolerance: per-output worst-case float32 summation bound γ(K + 1)·Σ|w·x| (test/support/tolerance.ts),
+// K the reduction length; a wrong index or a missed tile gives errors of order |w·x|, far above it.
+// On wide rows that bound (~K²·u of one product) is too loose to see one dropped product, so every
+// shape also runs on dyadic data (test/support/mlp-reference.ts), which any correct kernel sums
+// exactly: there the bound is zero.
 import { afterAll, describe, expect, it } from 'vitest';
-import { cpuInfo, setIsa } from '../../src/runtime.js';
+import { setIsa } from '../../src/runtime.js';
+import { ALL_ISAS, skipUnlessIsa } from '../support/skips.js';
 import { mlpFromLayers, type MlpLayerSpec } from '../../src/mlp/layers.js';
 import { runMlp, runMlpSync } from '../../src/mlp/run.js';
-import { randomCsr, randomDense, randomInput, referenceMlp, worstRatio } from '../support/mlp-reference.js';
+import { dyadic, dyadicLayer, randomCsr, randomDense, randomInput, referenceMlp, worstRatio } from '../support/mlp-reference.js';
 import { mulberry32 } from '../../src/util/random.js';
 
-const { supportedIsas } = cpuInfo();
 const refs = new Map<string, { y: Float64Array; tol: Float64Array }>();
 afterAll(() => {
   setIsa('auto');
@@ -46,7 +48,29 @@ const DENSE_SHAPES: Array<[number, number]> = [
   [50, 2100],
 ];
 
-describe.each(supportedIsas)('MLP kernels, %s', (isa) => {
+/** Dyadic weights and inputs: the result must be exact (see the file comment). */
+function checkExact(inputSize: number, layer: MlpLayerSpec, batch: number, seed: number, threads = 1): void {
+  const rand = mulberry32(seed);
+  const l = dyadicLayer(layer, rand);
+  const x = dyadic(rand, batch * inputSize);
+  const { y } = referenceMlp(inputSize, [l], x);
+  using mlp = mlpFromLayers(inputSize, [l]);
+  const got = runMlpSync(mlp, x, { threads });
+  const at = got.findIndex((v, i) => v !== y[i]);
+  expect(at, `dyadic ${layer.format} ${layer.rows}×${layer.cols}, batch ${batch}: output ${at} is ${got[at]}, exactly ${y[at]}`).toBe(-1);
+}
+
+describe.each(ALL_ISAS)('MLP kernels, %s', (isa) => {
+  skipUnlessIsa(isa);
+  it('dense and CSR sums are exact on dyadic data, wide rows included (a dropped product shows)', () => {
+    setIsa(isa);
+    let seed = 500;
+    for (const [rows, cols] of DENSE_SHAPES)
+      for (const batch of [1, 2, 7, 32, 33]) checkExact(cols, randomDense(mulberry32(seed), rows, cols), batch, seed++);
+    for (const [rows, cols, density] of [[19, 40, 0.3], [50, 2100, 0.5], [13, 4200, 1]] as const)
+      for (const batch of [1, 3, 16, 33]) checkExact(cols, randomCsr(mulberry32(seed), rows, cols, density, 4), batch, seed++);
+  });
+
   it('dense GEMV/GEMM: rows and cols off the tile, one row, cols < 16, batch 1..33', async () => {
     setIsa(isa);
     let seed = 1;

@@ -18,9 +18,8 @@ import { planModel } from '../../src/model/plan.js';
 import type { Activation, CnnModel, Padding } from '../../src/model/types.js';
 import type { NativeKernelArgs, NativeKernelInfo } from '../../src/native.js';
 import { mulberry32, seededUniform } from '../../src/util/random.js';
+import { U, gamma } from './tolerance.js';
 
-const U = 2 ** -24;
-const gamma = (n: number) => (n * U) / (1 - n * U);
 
 export interface KernelCase {
   label: string;

@@ -1,22 +1,22 @@
 /**
  * Runs real OpenCV (python3 + cv2, Debian's python3-opencv) on exported ANN_MLP files:
  * cv2.ml.ANN_MLP_load(path).predict(x) with x in float64, so OpenCV's output is its own float64
- * result. Finds an interpreter that imports cv2: $CNN2MLP_PYTHON, python3, /usr/bin/python3.
+ * result. The interpreter: test/support/python.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-let cached: string | null | undefined;
+import { pythonMissing, pythonWith } from './python.js';
 
+/** A python that imports cv2 and numpy, or null. */
 export function opencvPython(): string | null {
-  if (cached !== undefined) return cached;
-  const candidates = [process.env.CNN2MLP_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
-  cached = candidates.find((py) => spawnSync(py, ['-c', 'import cv2, numpy'], { stdio: 'ignore' }).status === 0) ?? null;
-  if (!cached) console.warn('skipping OpenCV checks: no python3 with cv2 (install Debian python3-opencv, or set CNN2MLP_PYTHON)');
-  return cached;
+  return pythonWith(['cv2', 'numpy']);
 }
+
+/** Why the OpenCV checks cannot run here, or undefined. */
+export const opencvMissing = (): string | undefined => pythonMissing(['cv2', 'numpy']);
 
 const SCRIPT = `
 import json, sys, numpy as np, cv2

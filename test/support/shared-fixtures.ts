@@ -18,6 +18,14 @@ export function sharedFixturesDir(): string | undefined {
   return candidates.find((d) => existsSync(d));
 }
 
+/** Why the shared fixture `rel` cannot be used here (a skip reason), or undefined when it is present. */
+export function fixtureMissing(rel: string): string | undefined {
+  const base = sharedFixturesDir();
+  return base && existsSync(path.join(base, rel))
+    ? undefined
+    : `shared fixture ${rel} not found (looked in <repo>/../shared/fixtures, $CNN2MLP_SHARED/fixtures, /work/shared/fixtures)`;
+}
+
 /** The fixture directory `rel` (e.g. 'tf-checkpoint/mnist-tflayers-estimator'), or undefined with a logged reason. */
 export function sharedFixture(rel: string): string | undefined {
   const base = sharedFixturesDir();

@@ -12,7 +12,7 @@ import { tfjsCnn, tfjsMlp, useTfjsBackend, type TfjsBackendInfo } from '../peers
 import { onnxMlp } from '../peers/onnx-mlp.js';
 import { ortCnn } from '../peers/ort-cnn.js';
 import { errMsg, type BenchContext, type Recorder } from './context.js';
-import type { Reference, SeedCase, Times } from './seed.js';
+import type { Reference, SeedCase, Times } from './seed-case.js';
 
 /** Switches tfjs to `backend` and remembers, once, what it runs with. */
 async function tfjsBackend(ctx: BenchContext, backend: 'cpu' | 'wasm'): Promise<TfjsBackendInfo> {

@@ -4,15 +4,15 @@
  */
 import { stats } from '../../convert/stats.js';
 import type { Mlp } from '../../mlp/mlp.js';
-import type { CnnModel } from '../../model/types.js';
 import { seededUniform } from '../../util/random.js';
 import { timeIt } from '../harness.js';
 import { fmtBytes, fmtMs } from '../format.js';
 import { availableMemory, convertModel } from '../engines.js';
 import { cnnRunner, mlpRunner, type Runner } from '../runner.js';
-import { quickSeedModel, seedModel, workloadCounts, type WorkloadCounts } from '../workloads.js';
+import { quickSeedModel, seedModel, workloadCounts } from '../workloads.js';
 import { Recorder, errMsg, type BenchContext } from './context.js';
 import { cnnPeers, denseMlpPeers } from './peers.js';
+import type { Reference, SeedCase, Times } from './seed-case.js';
 import type { Part, WorkloadStats } from './types.js';
 
 /** The seed study's published figures (stride not stated; shown beside both strides). */
@@ -20,27 +20,6 @@ export const SEED_PUBLISHED = {
   cnn: { macs: 12_355_840, weights: 56_320, ms: '~10 ms (i7)' },
   mlp: { macs: 1_340_228_608, weights: 1_028_130_752, ms: '"likely ~1 s"' },
 } as const;
-
-/** One seed workload: the model, its counts and one input batch of the largest size. */
-export interface SeedCase {
-  wl: string;
-  stride: 2 | 3;
-  model: CnnModel;
-  counts: WorkloadCounts;
-  inSize: number;
-  maxBatch: number;
-  /** the first `b` samples of the seed input */
-  inputOf(b: number): Float32Array;
-}
-
-/** The first engine's output at maxBatch: what later engines are checked against. */
-export interface Reference {
-  name: string;
-  out: Float32Array;
-}
-
-/** Median ms by `${batch}/${threads}`, for the peers' ratios. */
-export type Times = Map<string, number>;
 
 function seedCase(ctx: BenchContext, stride: 2 | 3): SeedCase & { source: string } {
   const { model, source } = ctx.quick ? quickSeedModel(stride) : seedModel(stride, 80);

@@ -8,6 +8,7 @@
 import { describe } from '../../errors.js';
 import type { CnnModel, Layer } from '../../model/types.js';
 import { GRAPH_OPS, type GConst, type GCtx, type GData, type GValue } from './graph-ops.js';
+import { attrNum, type GNode } from './graph-node.js';
 import { bad, isObj, unsupported, type Json, type Weight } from './weights.js';
 
 /** TensorFlow ops loadTfjs maps in graph models (besides Const, Placeholder, Identity, NoOp and folded shape ops). */
@@ -16,43 +17,8 @@ export const TFJS_GRAPH_OPS: readonly string[] = Object.keys(GRAPH_OPS).sort();
 const PASS = new Set(['Identity', 'StopGradient', 'Snapshot']);
 const FOLD = new Set(['Shape', 'StridedSlice', 'Pack', 'Cast', 'ConcatV2', 'Identity']);
 
-interface GNode {
-  name: string;
-  op: string;
-  input: string[];
-  attr: Json;
-}
-
 const nodeName = (input: string) => input.replace(/^\^/, '').replace(/:\d+$/, '');
 const outputIndex = (input: string) => (/:(\d+)$/.exec(input) ? Number(/:(\d+)$/.exec(input)![1]) : 0);
-
-export function attrInts(n: GNode, key: string): number[] | undefined {
-  const a = n.attr[key];
-  if (!isObj(a) || !isObj(a.list)) return undefined;
-  const v = a.list.i;
-  return Array.isArray(v) ? v.map(Number) : [];
-}
-export function attrStr(n: GNode, key: string): string | undefined {
-  const a = n.attr[key];
-  return isObj(a) && typeof a.s === 'string' ? Buffer.from(a.s, 'base64').toString('utf8') : undefined;
-}
-export function attrStrs(n: GNode, key: string): string[] {
-  const a = n.attr[key];
-  const v = isObj(a) && isObj(a.list) ? a.list.s : undefined;
-  return Array.isArray(v) ? v.map((s) => Buffer.from(String(s), 'base64').toString('utf8')) : [];
-}
-export function attrNum(n: GNode, key: string, def: number): number {
-  const a = n.attr[key];
-  if (!isObj(a)) return def;
-  if (a.f !== undefined) return Number(a.f);
-  if (a.i !== undefined) return Number(a.i);
-  return def;
-}
-export function attrBool(n: GNode, key: string): boolean {
-  const a = n.attr[key];
-  return isObj(a) && a.b === true;
-}
-export type { GNode };
 
 function parseNodes(topology: Json): GNode[] {
   const list = topology.node;

@@ -5,7 +5,7 @@
  * scaleShift; between two data tensors Add/AddV2 and Mul become add and multiply.
  */
 import type { Activation, Layer, Pair, Padding } from '../../model/types.js';
-import { attrBool, attrInts, attrNum, attrStr, attrStrs, type GNode } from './graph-model.js';
+import { attrBool, attrInts, attrNum, attrStr, attrStrs, type GNode } from './graph-node.js';
 import type { LayerSpec } from '../graph-tidy.js';
 import { bad, unsupported } from './weights.js';
 
