@@ -1,6 +1,7 @@
 /** A small valid CnnModel the targets mutate, and a cheap run of whatever a loader returns. */
 import * as api from '../../../src/index.js';
 import type { CnnModel } from '../../../src/model/types.js';
+import type { CnnStats } from '../../../src/convert/stats.js';
 
 export function smallModel(layout: 'NHWC' | 'NCHW' = 'NHWC'): CnnModel {
   const r = (n: number, s: number) => Float32Array.from({ length: n }, (_, k) => Math.sin(k * 12.9898 + s) * 0.5);
@@ -22,7 +23,7 @@ export async function exercise(model: CnnModel): Promise<void> {
   // The 10k-node graphs test the loaders' bounds; planning and running 10k layers is the runtime's
   // cost (seconds on a busy 2-core machine), measured in bench/, not a loader contract.
   if (model.layers.length > 1000) return;
-  let st: ReturnType<typeof api.stats> | undefined;
+  let st: CnnStats | undefined;
   try {
     st = api.stats(model);
   } catch (e) {
