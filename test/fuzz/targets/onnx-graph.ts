@@ -82,7 +82,7 @@ function graphEdit(m: Model, c: OnnxGraphCase): void {
   const i = c.pick % nodes.length;
   const node = nodes[i];
   const j = c.other % nodes.length;
-  const ins = node.input!;
+  const ins = (node.input ??= []); // protobufjs omits empty repeated fields (a Constant has no inputs)
   switch (c.edit % 7) {
     case 0: ins[c.other % Math.max(1, ins.length)] = 'dangling'; break;
     case 1: ins[0] = nodes[Math.max(i, j)].output![0]; break; // cycle or self-loop
