@@ -70,12 +70,16 @@ describe('fuzz regressions', () => {
     expect(api.loadOnnx(enc(bigGraph(10_000, false, 'Sum'))).layers.length).toBe(10_000);
   }, 60_000);
 
-  it('loadTfjs: a graph model 10k nodes deep loads (was RangeError: call stack exceeded), a layer with empty inbound_nodes → ERR_BAD_FILE (was TypeError)', async () => {
+  it('loadTfjs: a graph model 10k nodes deep loads (was RangeError: call stack exceeded), a layer with empty inbound_nodes or a one-input AddV2 → ERR_BAD_FILE (were TypeErrors)', async () => {
     const node: unknown[] = [{ name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: [{ size: '-1' }, { size: '4' }, { size: '4' }, { size: '2' }] } }, dtype: { type: 'DT_FLOAT' } } }];
     for (let k = 0; k < 10_000; k++) node.push({ name: `r${k}`, op: 'Relu', input: [k ? `r${k - 1}` : 'x'] });
     const deep = path.join(tmp, 'deep-graph.json');
     fs.writeFileSync(deep, JSON.stringify({ format: 'graph-model', modelTopology: { node }, signature: { outputs: { o: { name: 'r9999:0' } } }, weightsManifest: [] }));
     expect(api.loadTfjs(deep).layers.length).toBe(10_000);
+    // an AddV2 reading one input (was TypeError reading 'kind' of undefined)
+    node.push({ name: 'add', op: 'AddV2', input: ['r9999'] });
+    fs.writeFileSync(deep, JSON.stringify({ format: 'graph-model', modelTopology: { node }, signature: { outputs: { o: { name: 'add:0' } } }, weightsManifest: [] }));
+    expect(await codeOf(() => api.loadTfjs(deep))).toBe('ERR_BAD_FILE');
     const f = path.join(tmp, 'no-inbound.json');
     const layers = [
       { class_name: 'InputLayer', name: 'in', config: { name: 'in', batch_input_shape: [null, 3] }, inbound_nodes: [] },

@@ -146,6 +146,7 @@ export function graphModel(topology: Json, weights: Map<string, Weight>, signatu
       if (outputIndex(i) !== 0) throw unsupported(`${where} reads output ${outputIndex(i)} of '${nodeName(i)}'`);
       return v;
     });
+    if (!ins.length) throw bad(`${where} reads no input`);
     if (PASS.has(n.op)) {
       values.set(n.name, ins[0]);
       continue;
