@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 import { Cnn2MlpError } from '../../src/errors.js';
 import { onnx } from '../../src/formats/onnx-proto.js';
-import { bigGraph, bomb } from './targets/onnx-graph.js';
+import { bigGraph, bomb, graph } from './targets/onnx-graph.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-fuzzreg-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -58,7 +58,7 @@ describe('fuzz regressions', () => {
     mlp.dispose();
   });
 
-  it('loadOnnx: constant-folding bombs → ERR_UNSUPPORTED / ERR_BAD_FILE (were RangeError "Invalid array length" or a V8 heap OOM)', async () => {
+  it('loadOnnx: constant-folding bombs → ERR_UNSUPPORTED / ERR_BAD_FILE (were RangeError "Invalid array length" or a V8 heap OOM); ops missing inputs → ERR_BAD_FILE', async () => {
     const enc = (m: Parameters<typeof onnx.ModelProto.fromObject>[0]) => onnx.ModelProto.encode(onnx.ModelProto.fromObject(m)).finish();
     // ConstantOfShape [1, 2, 1e12, 4]; a Shape → Concat doubling loop of 34 steps; Range to 1e12; Expand to 1e12²
     expect(await codeOf(() => api.loadOnnx(enc(bomb(0, 0))))).toBe('ERR_UNSUPPORTED');
@@ -66,6 +66,10 @@ describe('fuzz regressions', () => {
     expect(await codeOf(() => api.loadOnnx(enc(bomb(5, 0))))).toBe('ERR_UNSUPPORTED');
     expect(await codeOf(() => api.loadOnnx(enc(bomb(4, 0))))).toBe('ERR_UNSUPPORTED');
     expect(await codeOf(() => api.loadOnnx(enc(bomb(0, 3))))).toBe('ERR_BAD_FILE'); // a -1 dim
+    // a folded Gather missing its indices, a Resize with neither scales nor sizes (were TypeErrors)
+    const gather = graph([{ opType: 'Shape', input: ['x'], output: ['s'] }, { opType: 'Gather', input: ['s'], output: ['g'] }, { opType: 'Reshape', input: ['x', 'g'], output: ['out'] }], [], 'out');
+    expect(await codeOf(() => api.loadOnnx(enc(gather)))).toBe('ERR_BAD_FILE');
+    expect(await codeOf(() => api.loadOnnx(enc(graph([{ opType: 'Resize', input: ['x'], output: ['out'] }], [], 'out'))))).toBe('ERR_BAD_FILE');
     // a 10k-node chain still loads
     expect(api.loadOnnx(enc(bigGraph(10_000, false, 'Sum'))).layers.length).toBe(10_000);
   }, 60_000);

@@ -211,6 +211,8 @@ function constantOfShape(shape: Tensor, a: Attrs, name: string, where: string): 
 export function fold(node: NodeProto, opset: number, a: Attrs, ins: (Tensor | undefined)[], where: string): Tensor[] {
   const op = node.opType ?? '';
   const name = node.output?.[0] ?? '';
+  const need = BINARY[op] || op === 'Gather' || op === 'Expand' || (op === 'Reshape' && opset >= 5) ? 2 : op === 'Range' || (op === 'Slice' && opset >= 10) ? 3 : 1;
+  if (ins.length < need || ins.slice(0, need).some((t) => !t)) throw bad(`${where}: ${op} needs ${need} input(s) but has ${ins.filter(Boolean).length}`);
   const x = ins[0]!;
   if (BINARY[op]) return [binary(op, x, ins[1]!, name, where)];
   if (UNARY[op]) return [make(name, x.dims, ints(x).map(UNARY[op]), isFloat(x))];

@@ -33,7 +33,7 @@ const i64 = (name: string, vals: number[]): OnnxNs.ITensorProto => ({ name, data
 const n = (opType: string, input: string[], output: string[], attribute: OnnxNs.IAttributeProto[] = []): OnnxNs.INodeProto => ({ opType, input, output, attribute, name: output[0] });
 
 /** A model with input x: float [1, 2, 4, 4] and output `out`. */
-function graph(node: OnnxNs.INodeProto[], initializer: OnnxNs.ITensorProto[], out: string, opset = 13): Model {
+export function graph(node: OnnxNs.INodeProto[], initializer: OnnxNs.ITensorProto[], out: string, opset = 13): Model {
   const vi = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
   return { irVersion: 8, opsetImport: [{ domain: '', version: opset }], graph: { name: 'g', node, initializer, input: [vi('x', [1, 2, 4, 4])], output: [{ name: out }] } };
 }
