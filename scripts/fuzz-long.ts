@@ -13,7 +13,7 @@ const opt = (name: string, def: string) => {
 };
 const cases = Number(opt('cases', '10000'));
 const seed = Number(opt('seed', String(Date.now() % 1_000_000)));
-const targets = opt('targets', 'onnx,tfjs,checkpoint,mlpfile,api,cli').split(',');
+const targets = opt('targets', 'onnx,tfjs,onnx-graph,tfjs-graph,checkpoint,mlpfile,api,cli').split(',');
 const cap = Number(opt('rss-cap-mb', '1024'));
 const CHUNK = 5000;
 

@@ -12,6 +12,8 @@ import { CASE_DEADLINE_MS, runFuzzChild } from './harness.js';
 const BUDGET: [target: string, cases: number][] = [
   ['onnx', 600],
   ['tfjs', 1000],
+  ['onnx-graph', 120], // 10k-node graphs and folding bombs: up to ~4 s a case
+  ['tfjs-graph', 150],
   ['checkpoint', 500],
   ['mlpfile', 3000],
   ['api', 5000],

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as api from '../../src/index.js';
 import { Cnn2MlpError } from '../../src/errors.js';
+import { onnx } from '../../src/formats/onnx-proto.js';
+import { bigGraph, bomb, graph } from './targets/onnx-graph.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cnn2mlp-fuzzreg-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -55,4 +57,39 @@ describe('fuzz regressions', () => {
     expect(fs.existsSync(path.join(tmp, 'a.onnx'))).toBe(false);
     mlp.dispose();
   });
+
+  it('loadOnnx: constant-folding bombs → ERR_UNSUPPORTED / ERR_BAD_FILE (were RangeError "Invalid array length" or a V8 heap OOM); ops missing inputs → ERR_BAD_FILE', async () => {
+    const enc = (m: Parameters<typeof onnx.ModelProto.fromObject>[0]) => onnx.ModelProto.encode(onnx.ModelProto.fromObject(m)).finish();
+    // ConstantOfShape [1, 2, 1e12, 4]; a Shape → Concat doubling loop of 34 steps; Range to 1e12; Expand to 1e12²
+    expect(await codeOf(() => api.loadOnnx(enc(bomb(0, 0))))).toBe('ERR_UNSUPPORTED');
+    expect(await codeOf(() => api.loadOnnx(enc(bomb(2, 24))))).toBe('ERR_UNSUPPORTED');
+    expect(await codeOf(() => api.loadOnnx(enc(bomb(5, 0))))).toBe('ERR_UNSUPPORTED');
+    expect(await codeOf(() => api.loadOnnx(enc(bomb(4, 0))))).toBe('ERR_UNSUPPORTED');
+    expect(await codeOf(() => api.loadOnnx(enc(bomb(0, 3))))).toBe('ERR_BAD_FILE'); // a -1 dim
+    // a folded Gather missing its indices, a Resize with neither scales nor sizes (were TypeErrors)
+    const gather = graph([{ opType: 'Shape', input: ['x'], output: ['s'] }, { opType: 'Gather', input: ['s'], output: ['g'] }, { opType: 'Reshape', input: ['x', 'g'], output: ['out'] }], [], 'out');
+    expect(await codeOf(() => api.loadOnnx(enc(gather)))).toBe('ERR_BAD_FILE');
+    expect(await codeOf(() => api.loadOnnx(enc(graph([{ opType: 'Resize', input: ['x'], output: ['out'] }], [], 'out'))))).toBe('ERR_BAD_FILE');
+    // a 10k-node chain still loads
+    expect(api.loadOnnx(enc(bigGraph(10_000, false, 'Sum'))).layers.length).toBe(10_000);
+  }, 60_000);
+
+  it('loadTfjs: a graph model 10k nodes deep loads (was RangeError: call stack exceeded), a layer with empty inbound_nodes or a one-input AddV2 → ERR_BAD_FILE (were TypeErrors)', async () => {
+    const node: unknown[] = [{ name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: [{ size: '-1' }, { size: '4' }, { size: '4' }, { size: '2' }] } }, dtype: { type: 'DT_FLOAT' } } }];
+    for (let k = 0; k < 10_000; k++) node.push({ name: `r${k}`, op: 'Relu', input: [k ? `r${k - 1}` : 'x'] });
+    const deep = path.join(tmp, 'deep-graph.json');
+    fs.writeFileSync(deep, JSON.stringify({ format: 'graph-model', modelTopology: { node }, signature: { outputs: { o: { name: 'r9999:0' } } }, weightsManifest: [] }));
+    expect(api.loadTfjs(deep).layers.length).toBe(10_000);
+    // an AddV2 reading one input (was TypeError reading 'kind' of undefined)
+    node.push({ name: 'add', op: 'AddV2', input: ['r9999'] });
+    fs.writeFileSync(deep, JSON.stringify({ format: 'graph-model', modelTopology: { node }, signature: { outputs: { o: { name: 'add:0' } } }, weightsManifest: [] }));
+    expect(await codeOf(() => api.loadTfjs(deep))).toBe('ERR_BAD_FILE');
+    const f = path.join(tmp, 'no-inbound.json');
+    const layers = [
+      { class_name: 'InputLayer', name: 'in', config: { name: 'in', batch_input_shape: [null, 3] }, inbound_nodes: [] },
+      { class_name: 'ReLU', name: 'r', config: { name: 'r' }, inbound_nodes: [] },
+    ];
+    fs.writeFileSync(f, JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Model', config: { layers, input_layers: [['in', 0, 0]], output_layers: [['r', 0, 0]] } }, weightsManifest: [] }));
+    expect(await codeOf(() => api.loadTfjs(f))).toBe('ERR_BAD_FILE');
+  }, 60_000);
 });

@@ -6,7 +6,7 @@
  * values without computing on them.
  */
 import { axesOf } from './opset.js';
-import { Attrs, unsupported, type NodeProto, type Tensor } from './tensor.js';
+import { Attrs, bad, unsupported, type NodeProto, type Tensor } from './tensor.js';
 
 /** Ops `fold` evaluates when every input is constant. */
 export const FOLDABLE = new Set([
@@ -19,6 +19,20 @@ const FLOAT_TYPES = new Set([1, 10, 11, 16]);
 const count = (dims: number[]) => dims.reduce((a, b) => a * b, 1);
 const isFloat = (t: Tensor) => t.data instanceof Float32Array;
 const ints = (t: Tensor) => Array.from(t.data as ArrayLike<number>);
+// Folded constants are shape vectors and weights (4M elements = a 16 MB tensor); a larger result is a folding bomb (a
+// Shape/Concat loop, a ConstantOfShape of 1e12) that would exhaust the heap before it failed.
+const MAX_FOLD_ELEMENTS = 1 << 22;
+
+const dimsText = (dims: number[]) => (dims.length > 8 ? `${dims.slice(0, 8).join(', ')}, … (${dims.length} dims)` : dims.join(', '));
+
+/** The dims of a folded result, checked before anything is allocated for it. */
+function outDims(dims: number[], where: string): number[] {
+  if (dims.some((d) => Number.isNaN(d))) throw unsupported(`${where}: folded shape [${dimsText(dims)}] depends on the batch size`);
+  if (!dims.every((d) => Number.isInteger(d) && d >= 0)) throw bad(`${where}: folded shape [${dimsText(dims)}] has a dimension that is not an integer ≥ 0`);
+  const n = count(dims);
+  if (n > MAX_FOLD_ELEMENTS) throw unsupported(`${where}: folding gives ${n} elements (dims [${dimsText(dims)}]); cnn2mlp folds constants of up to ${MAX_FOLD_ELEMENTS} elements`);
+  return dims;
+}
 
 function make(name: string, dims: number[], values: ArrayLike<number>, float: boolean, batch?: boolean[]): Tensor {
   const data = float ? Float32Array.from(values) : Array.from(values);
@@ -86,7 +100,7 @@ const UNARY: Record<string, (x: number) => number> = {
 };
 
 function binary(op: string, a: Tensor, b: Tensor, name: string, where: string): Tensor {
-  const dims = broadcastShape(a.dims, b.dims, where);
+  const dims = outDims(broadcastShape(a.dims, b.dims, where), where);
   const ia = broadcastIndex(a.dims, dims);
   const ib = broadcastIndex(b.dims, dims);
   const float = isFloat(a) || isFloat(b);
@@ -135,18 +149,22 @@ function reshapeDims(t: Tensor, target: Tensor, allowZero: boolean, where: strin
   return out.map((v) => (v === -1 ? n / known : v));
 }
 
-function gather(t: Tensor, idx: Tensor, axis0: number, name: string): Tensor {
+function gather(t: Tensor, idx: Tensor, axis0: number, name: string, where: string): Tensor {
   const axis = axis0 < 0 ? axis0 + t.dims.length : axis0;
+  const dims = outDims([...t.dims.slice(0, axis), ...idx.dims, ...t.dims.slice(axis + 1)], where);
   const iv = ints(idx).map((i) => (i < 0 ? i + t.dims[axis] : i));
   const outer = count(t.dims.slice(0, axis));
   const inner = count(t.dims.slice(axis + 1));
   const flat: number[] = [];
   for (let o = 0; o < outer; o++) for (const i of iv) for (let k = 0; k < inner; k++) flat.push((o * t.dims[axis] + i) * inner + k);
-  return pick(t, name, [...t.dims.slice(0, axis), ...idx.dims, ...t.dims.slice(axis + 1)], flat);
+  return pick(t, name, dims, flat);
 }
 
-function concat(parts: Tensor[], axis0: number, name: string): Tensor {
+function concat(parts: Tensor[], axis0: number, name: string, where: string): Tensor {
   const axis = axis0 < 0 ? axis0 + parts[0].dims.length : axis0;
+  const dims = [...parts[0].dims];
+  dims[axis] = parts.reduce((sum, p) => sum + p.dims[axis], 0);
+  outDims(dims, where);
   const outer = count(parts[0].dims.slice(0, axis));
   const vals: number[] = [];
   const batch: boolean[] = [];
@@ -158,13 +176,11 @@ function concat(parts: Tensor[], axis0: number, name: string): Tensor {
         batch.push(p.batch?.[o * inner + k] === true);
       }
     }
-  const dims = [...parts[0].dims];
-  dims[axis] = parts.reduce((sum, p) => sum + p.dims[axis], 0);
   return make(name, dims, vals, parts.some(isFloat), batch);
 }
 
-function transpose(t: Tensor, perm: number[], name: string): Tensor {
-  const dims = perm.map((p) => t.dims[p]);
+function transpose(t: Tensor, perm: number[], name: string, where: string): Tensor {
+  const dims = outDims(perm.map((p) => t.dims[p]), where);
   const st = strides(t.dims);
   const idx: number[] = [];
   const pos = new Array<number>(dims.length).fill(0);
@@ -182,8 +198,8 @@ function shapeOf(t: Tensor, a: Attrs, name: string): Tensor {
   return make(name, [dims.length], dims, false);
 }
 
-function constantOfShape(shape: Tensor, a: Attrs, name: string): Tensor {
-  const dims = ints(shape);
+function constantOfShape(shape: Tensor, a: Attrs, name: string, where: string): Tensor {
+  const dims = outDims(ints(shape), where);
   const v = a.tensor('value');
   const float = v ? v.dataType === 1 || v.dataType === 11 : true;
   const raw = v?.rawData && v.rawData.length >= 4 ? new DataView(v.rawData.buffer, v.rawData.byteOffset).getFloat32(0, true) : 0;
@@ -195,6 +211,8 @@ function constantOfShape(shape: Tensor, a: Attrs, name: string): Tensor {
 export function fold(node: NodeProto, opset: number, a: Attrs, ins: (Tensor | undefined)[], where: string): Tensor[] {
   const op = node.opType ?? '';
   const name = node.output?.[0] ?? '';
+  const need = BINARY[op] || op === 'Gather' || op === 'Expand' || (op === 'Reshape' && opset >= 5) ? 2 : op === 'Range' || (op === 'Slice' && opset >= 10) ? 3 : 1;
+  if (ins.length < need || ins.slice(0, need).some((t) => !t)) throw bad(`${where}: ${op} needs ${need} input(s) but has ${ins.filter(Boolean).length}`);
   const x = ins[0]!;
   if (BINARY[op]) return [binary(op, x, ins[1]!, name, where)];
   if (UNARY[op]) return [make(name, x.dims, ints(x).map(UNARY[op]), isFloat(x))];
@@ -211,7 +229,7 @@ export function fold(node: NodeProto, opset: number, a: Attrs, ins: (Tensor | un
     case 'Size':
       return [make(name, [], [count(x.dims)], false)];
     case 'Gather':
-      return [gather(x, ins[1]!, a.int('axis', 0), name)];
+      return [gather(x, ins[1]!, a.int('axis', 0), name, where)];
     case 'Unsqueeze': {
       const axes = axesOf(node, opset, 13, a, ins[1], where) ?? [];
       const r = x.dims.length + axes.length;
@@ -225,7 +243,7 @@ export function fold(node: NodeProto, opset: number, a: Attrs, ins: (Tensor | un
       return [{ ...x, name, dims: x.dims.filter((d, k) => (norm ? !norm.includes(k) : d !== 1)) }];
     }
     case 'Concat':
-      return [concat(ins.filter((t): t is Tensor => t !== undefined), a.int('axis', opset < 4 ? 1 : 0), name)];
+      return [concat(ins.filter((t): t is Tensor => t !== undefined), a.int('axis', opset < 4 ? 1 : 0), name, where)];
     case 'Reshape': {
       const target = opset < 5 ? { name: '', dims: [], data: a.ints('shape') ?? [] } : ins[1]!;
       return [{ ...x, name, dims: reshapeDims(x, target, a.int('allowzero', 0) === 1, where) }];
@@ -244,16 +262,16 @@ export function fold(node: NodeProto, opset: number, a: Attrs, ins: (Tensor | un
       return [slice(x, starts, ints(ins[2]!), ins[3] ? ints(ins[3]) : starts.map((_, k) => k), ins[4] ? ints(ins[4]) : [], name)];
     }
     case 'ConstantOfShape':
-      return [constantOfShape(x, a, name)];
+      return [constantOfShape(x, a, name, where)];
     case 'Range': {
       const [s, l, d] = [ints(x)[0], ints(ins[1]!)[0], ints(ins[2]!)[0]];
-      const n = Math.max(Math.ceil((l - s) / d), 0);
+      const [n] = outDims([Math.max(Math.ceil((l - s) / d), 0)], where);
       return [make(name, [n], Array.from({ length: n }, (_, k) => s + k * d), isFloat(x))];
     }
     case 'Transpose':
-      return [transpose(x, a.ints('perm') ?? x.dims.map((_, k) => x.dims.length - 1 - k), name)];
+      return [transpose(x, a.ints('perm') ?? x.dims.map((_, k) => x.dims.length - 1 - k), name, where)];
     case 'Expand': {
-      const dims = broadcastShape(x.dims, ints(ins[1]!), where);
+      const dims = outDims(broadcastShape(x.dims, ints(ins[1]!), where), where);
       return [pick(x, name, dims, broadcastIndex(x.dims, dims))];
     }
     default:

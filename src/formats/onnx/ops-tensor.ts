@@ -189,6 +189,7 @@ function resize(c: OpCtx): Value {
   const ins = c.ins.map((v, k) => (v && k > 0 ? c.constant(k, ['', 'scales', 'scales', 'sizes'][k] || 'operand') : undefined));
   if (c.op === 'Resize' && c.opset >= 11) ins[1] = undefined; // roi matters only for tf_crop_and_resize
   const p = resizeParams(c.op, c.opset, c.a, ins, r, c.where);
+  if (!p.sizes && !p.scales) throw bad(`${c.where}: ${c.op} has neither scales nor sizes`);
   const full = [1, ...x.dims];
   const factors = full.map((n, k) => {
     const f = p.sizes ? (Number.isNaN(p.sizes[k]) ? 1 : p.sizes[k] / n) : p.scales![k];

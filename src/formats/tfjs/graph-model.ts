@@ -66,22 +66,33 @@ function fold(n: GNode, ins: GConst[]): GConst {
   }
 }
 
-/** Dependency order of the nodes the output needs. */
+/** Dependency order of the nodes the output needs (depth-first with an explicit stack: graphs may be 10k nodes deep). */
 function schedule(nodes: Map<string, GNode>, output: string): GNode[] {
   const order: GNode[] = [];
   const state = new Map<string, 1 | 2>();
-  const visit = (name: string) => {
+  const enter = (name: string, stack: [GNode, number][]) => {
     const s = state.get(name);
     if (s === 2) return;
     if (s === 1) throw bad(`the graph has a cycle through node '${name}'`);
     const n = nodes.get(name);
     if (!n) throw bad(`an input names node '${name}', which the graph does not have`);
     state.set(name, 1);
-    for (const i of n.input) if (!i.startsWith('^')) visit(nodeName(i));
-    state.set(name, 2);
-    order.push(n);
+    stack.push([n, 0]);
   };
-  visit(output);
+  const stack: [GNode, number][] = [];
+  enter(output, stack);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [n, k] = top;
+    if (k < n.input.length) {
+      top[1]++;
+      if (!n.input[k].startsWith('^')) enter(nodeName(n.input[k]), stack);
+      continue;
+    }
+    stack.pop();
+    state.set(n.name, 2);
+    order.push(n);
+  }
   return order;
 }
 
@@ -135,6 +146,7 @@ export function graphModel(topology: Json, weights: Map<string, Weight>, signatu
       if (outputIndex(i) !== 0) throw unsupported(`${where} reads output ${outputIndex(i)} of '${nodeName(i)}'`);
       return v;
     });
+    if (!ins.length) throw bad(`${where} reads no input`);
     if (PASS.has(n.op)) {
       values.set(n.name, ins[0]);
       continue;

@@ -133,6 +133,7 @@ function perChannel(c: GCtx, k: GConst, d: GData): Float32Array {
 function binary(c: GCtx): GData {
   const [a, b] = c.ins;
   const op = c.node.op;
+  if (!a || !b) throw bad(`${c.where}: ${op} needs two inputs but reads ${c.ins.length}`);
   if (a.kind === 'data' && b.kind === 'data') {
     if (a.shape.join() !== b.shape.join() && op !== 'Mul') throw unsupported(`${c.where}: ${op} of [N, ${a.shape.join(', ')}] and [N, ${b.shape.join(', ')}]`);
     if (op === 'Add' || op === 'AddV2') return c.emit({ type: 'add' }, [a, b], a.shape);

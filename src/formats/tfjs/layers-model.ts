@@ -117,6 +117,7 @@ export function layersModel(topologyJson: Json, weights: Map<string, Weight>, mo
       if (!v) throw bad(`${where} reads '${n}', which is not an earlier layer`);
       return v;
     });
+    if (!ins.length) throw bad(`${where} reads no layer (its inbound_nodes are empty)`);
     const map = KERAS_LAYERS[l.cls];
     if (!map) throw unsupported(`${where}: layer class '${l.cls}' is not supported; it would need a new layer kind. Supported: InputLayer, ${Object.keys(KERAS_LAYERS).join(', ')}`);
     const c: KerasCtx = {

@@ -1,17 +1,17 @@
 /**
  * Every fuzz target by name (test/fuzz/child.ts runs one). A new loader becomes a target by adding
  * a file here that exports a FuzzTarget and one line below, plus a budget in ../loaders.test.ts and
- * its name in scripts/fuzz-long.ts. The graph-model loaders (ONNX DAGs, TF.js functional and graph
- * models, quantized weight manifests) join this way: lying shard sizes, overflowing quantization
- * parameters, Concat/Add shape mismatches, cycles, dangling names, 10k-node graphs.
+ * its name in scripts/fuzz-long.ts.
  */
 import { apiTarget } from './api.js';
 import { checkpointTarget } from './checkpoint.js';
 import { cliTarget } from './cli.js';
 import { mlpFileTarget } from './mlpfile.js';
+import { onnxGraphTarget } from './onnx-graph.js';
 import { onnxTarget } from './onnx.js';
 import { selfTest } from './self-test.js';
 import type { FuzzTarget } from './target.js';
+import { tfjsGraphTarget } from './tfjs-graph.js';
 import { tfjsTarget } from './tfjs.js';
 
 export { tmpRoot, type FuzzTarget } from './target.js';
@@ -24,6 +24,8 @@ export const TARGETS: Record<string, FuzzTarget<never>> = {
   _slow: selfTest('slow') as FuzzTarget<never>,
   onnx: onnxTarget as FuzzTarget<never>,
   tfjs: tfjsTarget as FuzzTarget<never>,
+  'onnx-graph': onnxGraphTarget as FuzzTarget<never>,
+  'tfjs-graph': tfjsGraphTarget as FuzzTarget<never>,
   checkpoint: checkpointTarget as FuzzTarget<never>,
   mlpfile: mlpFileTarget as FuzzTarget<never>,
   api: apiTarget as FuzzTarget<never>,
