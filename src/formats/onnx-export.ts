@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Cnn2MlpError, describe } from '../errors.js';
 import type { Mlp } from '../mlp/mlp.js';
 import { native } from '../native.js';
-import { FLAG_COUNT_INCLUDE_PAD, OP, planModel, type ResolvedActivation } from '../model/plan.js';
+import { FLAG_COUNT_INCLUDE_PAD, OP, planModel, type PlanOp, type ResolvedActivation } from '../model/plan.js';
 import { emitGraphOp, toSpatial } from './onnx-export-graph.js';
 import { GraphBuilder, leBytes, type Attr } from './onnx-graph-builder.js';
 import type { CnnModel } from '../model/types.js';
@@ -116,6 +116,52 @@ export interface OnnxExportFiles {
 }
 
 export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnxOptions = {}): Promise<OnnxExportFiles> {
+  const o = onnxExportSettings(mlp, filePath, options);
+  const plan = planExternalData(mlp, o.threshold);
+  const bytes = mlpGraphBytes(mlp, o, plan.placed);
+  const nat = native();
+  const writeData = async (fh: fs.promises.FileHandle) => {
+    let pos = 0;
+    for (const e of plan.ext) {
+      pos = e.offset; // gaps before aligned offsets read back as zeros
+      const l = mlp.layers[e.layer];
+      const step = rowsPerChunk(l, o.chunkBytes);
+      for (let r = 0; r < l.rows; r += step) {
+        const count = Math.min(step, l.rows - r);
+        const chunk = leBytes(denseRows(nat, o.handle, e.layer, l, r, count));
+        let off = 0;
+        while (off < chunk.length) {
+          const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, pos);
+          off += bytesWritten;
+          pos += bytesWritten;
+        }
+      }
+    }
+  };
+  try {
+    await writeOnnxPair(filePath, bytes, o.dataName, plan.ext.length > 0 ? { dataFile: o.dataFile, write: writeData } : undefined);
+  } catch (err) {
+    if (err instanceof Cnn2MlpError) throw err;
+    throw new Cnn2MlpError('ERR_BAD_FILE', `exportOnnx: cannot write '${filePath}': ${(err as Error).message}`, { cause: err });
+  }
+  return { model: filePath, ...(plan.ext.length > 0 ? { data: path.join(path.dirname(filePath), o.dataFile) } : {}) };
+}
+
+/** exportOnnx's arguments checked (in this order) and resolved to the values the export uses. */
+interface OnnxExportSettings {
+  threshold: number;
+  chunkBytes: number;
+  handle: Mlp['handle'];
+  dataName: string;
+  /** the versioned data file name the model references (see onnx-files.ts) */
+  dataFile: string;
+  inputName: string;
+  outputName: string;
+  inDims: number[];
+  outDims: number[];
+}
+
+function onnxExportSettings(mlp: Mlp, filePath: string, options: ExportOnnxOptions): OnnxExportSettings {
   if (typeof filePath !== 'string' || filePath.length === 0) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a file path for exportOnnx's path but received ${describe(filePath)}`);
   if (typeof options !== 'object' || options === null) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object for exportOnnx's options but received ${describe(options)}`);
   const threshold = options.externalThreshold ?? 2 ** 20;
@@ -123,12 +169,10 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
   const chunkBytes = options.chunkBytes ?? 64 * 2 ** 20;
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a positive integer for options.chunkBytes but received ${describe(chunkBytes)}`);
   const handle = mlp.handle; // throws ERR_DISPOSED
-  const nat = native();
-  const dir = path.dirname(path.resolve(filePath));
   const dataName = options.dataFileName ?? `${path.basename(filePath)}.data`;
   if (dataName !== path.basename(dataName) || dataName === '' || dataName === '.' || dataName === '..')
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a plain file name for options.dataFileName but received ${describe(dataName)}`);
-  const dataFile = versionedDataName(dataName); // what the model references (see onnx-files.ts)
+  const dataFile = versionedDataName(dataName);
   const inputName = options.inputName ?? 'input';
   const outputName = options.outputName ?? 'output';
   const shape = options.shape ?? 'model';
@@ -137,13 +181,18 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
   const modelShape = (dims: readonly number[] | undefined, size: number) => (shape === 'model' && dims && dims.length > 1 && dims.reduce((a, b) => a * b, 1) === size ? [...dims] : [size]);
   const inDims = modelShape(meta?.inputShape, mlp.inputSize);
   const outDims = modelShape(meta?.outputShape, mlp.outputSize);
+  return { threshold, chunkBytes, handle, dataName, dataFile, inputName, outputName, inDims, outDims };
+}
 
-  // Plan: which tensors go outside, at which offsets.
-  type Ext = { layer: number; offset: number; bytes: number }; // biases (rows × 4 bytes) stay inline
-  const ext: Ext[] = [];
+/** A weight matrix stored in the external data file; biases (rows × 4 bytes) stay inline. */
+type ExternalTensor = { layer: number; offset: number; bytes: number };
+
+/** Which weight matrices go outside the model, at which 4 KiB-aligned offsets; refuses an inline part over 1.5 GiB. */
+function planExternalData(mlp: Mlp, threshold: number): { ext: ExternalTensor[]; placed: (ExternalTensor | undefined)[] } {
+  const ext: ExternalTensor[] = [];
   let dataSize = 0;
   let inlineBytes = 0;
-  const place = (layer: number, bytes: number): Ext | undefined => {
+  const place = (layer: number, bytes: number): ExternalTensor | undefined => {
     if (bytes > threshold) {
       dataSize = Math.ceil(dataSize / 4096) * 4096;
       const e = { layer, offset: dataSize, bytes };
@@ -154,17 +203,25 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
     inlineBytes += bytes;
     return undefined;
   };
+  const placed = mlp.layers.map((l, li) => place(li, l.rows * l.cols * 4));
+  if (inlineBytes > INLINE_LIMIT)
+    throw new Cnn2MlpError('ERR_TOO_LARGE', `exportOnnx: ${inlineBytes} bytes of weights would be stored inside the model, but an ONNX protobuf is limited to 2 GiB; lower options.externalThreshold`);
+  return { ext, placed };
+}
 
+/** Rows of layer `l` read from native memory at once: within chunkBytes and 2^28 values. */
+function rowsPerChunk(l: Mlp['layers'][number], chunkBytes: number): number {
+  return Math.max(1, Math.min(l.rows, Math.floor(chunkBytes / Math.max(1, l.cols * 4)), Math.floor(2 ** 28 / Math.max(1, l.cols))));
+}
+
+/** The model protobuf: a Gemm and activation per layer, Reshapes at the ends, inline weights read in row chunks. */
+function mlpGraphBytes(mlp: Mlp, o: OnnxExportSettings, placed: (ExternalTensor | undefined)[]): Uint8Array {
+  const { handle, inputName, outputName, inDims, outDims } = o;
+  const nat = native();
   const g = new GraphBuilder();
   let cur = inDims.length > 1 ? g.node('Reshape', [inputName, g.int64s([-1, mlp.inputSize])]) : inputName;
   const n = mlp.layers.length;
   const lastOut = outDims.length > 1 ? g.fresh('flat_output') : outputName;
-  const placed = mlp.layers.map((l, li) => place(li, l.rows * l.cols * 4));
-  if (inlineBytes > INLINE_LIMIT)
-    throw new Cnn2MlpError('ERR_TOO_LARGE', `exportOnnx: ${inlineBytes} bytes of weights would be stored inside the model, but an ONNX protobuf is limited to 2 GiB; lower options.externalThreshold`);
-  const rowsPerChunk = (l: Mlp['layers'][number]) =>
-    Math.max(1, Math.min(l.rows, Math.floor(chunkBytes / Math.max(1, l.cols * 4)), Math.floor(2 ** 28 / Math.max(1, l.cols))));
-
   mlp.layers.forEach((l, li) => {
     const e = placed[li];
     const wName = `layer${li}_weight`;
@@ -172,14 +229,14 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
     if (e) {
       wProto.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
       wProto.externalData = [
-        { key: 'location', value: dataFile },
+        { key: 'location', value: o.dataFile },
         { key: 'offset', value: String(e.offset) },
         { key: 'length', value: String(e.bytes) },
       ];
     } else {
       // inline (small by construction: ≤ threshold and ≤ 1.5 GiB in all), still read in row chunks
       const all = new Float32Array(l.rows * l.cols);
-      const step = rowsPerChunk(l);
+      const step = rowsPerChunk(l, o.chunkBytes);
       for (let r = 0; r < l.rows; r += step) all.set(denseRows(nat, handle, li, l, r, Math.min(step, l.rows - r)), r * l.cols);
       wProto.rawData = leBytes(all);
     }
@@ -193,7 +250,6 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
     if (l.act !== 0) cur = emitActivation(g, cur, act, -1, last ? lastOut : undefined);
   });
   if (outDims.length > 1) g.node('Reshape', [cur, g.int64s([-1, ...outDims])], {}, outputName);
-
   const graph: OnnxNs.IGraphProto = {
     name: mlp.metadata?.source?.name ? String(mlp.metadata.source.name) : 'cnn2mlp_mlp',
     node: g.nodes,
@@ -203,32 +259,7 @@ export async function exportOnnx(mlp: Mlp, filePath: string, options: ExportOnnx
   };
   const bytes = modelBytes(graph, 13, { cnn2mlp_metadata: JSON.stringify(mlp.metadata ?? {}) });
   if (bytes.length > PROTOBUF_LIMIT) throw new Cnn2MlpError('ERR_TOO_LARGE', 'exportOnnx: the model protobuf exceeds 2 GiB; lower options.externalThreshold');
-
-  const writeData = async (fh: fs.promises.FileHandle) => {
-    let pos = 0;
-    for (const e of ext) {
-      pos = e.offset; // gaps before aligned offsets read back as zeros
-      const l = mlp.layers[e.layer];
-      const step = rowsPerChunk(l);
-      for (let r = 0; r < l.rows; r += step) {
-        const count = Math.min(step, l.rows - r);
-        const chunk = leBytes(denseRows(nat, handle, e.layer, l, r, count));
-        let off = 0;
-        while (off < chunk.length) {
-          const { bytesWritten } = await fh.write(chunk, off, chunk.length - off, pos);
-          off += bytesWritten;
-          pos += bytesWritten;
-        }
-      }
-    }
-  };
-  try {
-    await writeOnnxPair(filePath, bytes, dataName, ext.length > 0 ? { dataFile, write: writeData } : undefined);
-  } catch (err) {
-    if (err instanceof Cnn2MlpError) throw err;
-    throw new Cnn2MlpError('ERR_BAD_FILE', `exportOnnx: cannot write '${filePath}': ${(err as Error).message}`, { cause: err });
-  }
-  return { model: filePath, ...(ext.length > 0 ? { data: path.join(path.dirname(filePath), dataFile) } : {}) };
+  return bytes;
 }
 
 /** Rows [start, start+count) of layer `li` as a dense row-major Float32Array (CSR densified). */
@@ -275,42 +306,19 @@ export function cnnToOnnx(model: CnnModel, options: { inputName?: string; output
     if (op.op === OP.conv2d && !spatial) cur = toSpatial(g, cur);
     const pads = [op.pads[0], op.pads[2], op.pads[1], op.pads[3]]; // ONNX: h_begin, w_begin, h_end, w_end
     switch (op.op) {
-      case OP.conv2d: {
-        const cig = op.inC / op.groups;
-        const w = T[op.weights];
-        const oihw = new Float32Array(w.length);
-        for (let o = 0; o < op.outC; o++)
-          for (let i = 0; i < cig; i++)
-            for (let y = 0; y < op.kh; y++) for (let x = 0; x < op.kw; x++) oihw[((o * cig + i) * op.kh + y) * op.kw + x] = w[((y * op.kw + x) * cig + i) * op.outC + o];
-        const inputs = [cur, g.floats([op.outC, cig, op.kh, op.kw], oihw)];
-        if (op.bias >= 0) inputs.push(g.floats([op.outC], T[op.bias], 'b'));
-        cur = g.node('Conv', inputs, {
-          kernel_shape: { ints: [op.kh, op.kw] },
-          strides: { ints: [op.sh, op.sw] },
-          dilations: { ints: [op.dh, op.dw] },
-          pads: { ints: pads },
-          group: { i: op.groups },
-        });
+      case OP.conv2d:
+        cur = emitConv(g, op, cur, T, pads);
         spatial = true;
         if (op.residual >= 0) cur = g.node('Add', [cur, spatialOf[op.residual] ? names[op.residual] : toSpatial(g, names[op.residual])]);
         break;
-      }
       case OP.dense:
         cur = g.node('Gemm', [cur, g.floats([op.inC, op.outC], T[op.weights]), ...(op.bias >= 0 ? [g.floats([op.outC], T[op.bias], 'b')] : [])]);
         break;
       case OP.maxPool2d:
-      case OP.avgPool2d: {
-        const floorOut = (size: number, k: number, s: number, d: number, a: number, b: number) => Math.floor((size + a + b - (d * (k - 1) + 1)) / s) + 1;
-        const ceil = floorOut(op.inH, op.kh, op.sh, op.dh, op.pads[0], op.pads[1]) !== op.outH || floorOut(op.inW, op.kw, op.sw, op.dw, op.pads[2], op.pads[3]) !== op.outW;
-        const attrs: Record<string, Attr> = { kernel_shape: { ints: [op.kh, op.kw] }, strides: { ints: [op.sh, op.sw] }, pads: { ints: pads }, ceil_mode: { i: ceil ? 1 : 0 } };
-        if (op.dh !== 1 || op.dw !== 1) {
-          attrs.dilations = { ints: [op.dh, op.dw] };
-          if (op.op === OP.avgPool2d) opset = 19;
-        }
-        if (op.op === OP.avgPool2d) attrs.count_include_pad = { i: op.flags & FLAG_COUNT_INCLUDE_PAD ? 1 : 0 };
-        cur = g.node(op.op === OP.maxPool2d ? 'MaxPool' : 'AveragePool', [cur], attrs);
+      case OP.avgPool2d:
+        cur = emitPool(g, op, cur, pads);
+        if (op.op === OP.avgPool2d && (op.dh !== 1 || op.dw !== 1)) opset = 19;
         break;
-      }
       case OP.globalAvgPool2d:
       case OP.globalMaxPool2d:
         cur = g.node('Flatten', [g.node(op.op === OP.globalAvgPool2d ? 'GlobalAveragePool' : 'GlobalMaxPool', [cur])]);
@@ -349,4 +357,33 @@ export function cnnToOnnx(model: CnnModel, options: { inputName?: string; output
     { name: model.name ?? 'cnn2mlp_cnn', node: g.nodes, initializer: g.inits, input: [valueInfo(inputName, ['N', ...model.inputShape])], output: [valueInfo(outputName, ['N', ...outDims])] },
     opset,
   );
+}
+
+/** A conv2d as an ONNX Conv: HWIO weights transposed to OIHW (ONNX convolutions are NCHW). */
+function emitConv(g: GraphBuilder, op: PlanOp, cur: string, T: Float32Array[], pads: number[]): string {
+  const cig = op.inC / op.groups;
+  const w = T[op.weights];
+  const oihw = new Float32Array(w.length);
+  for (let o = 0; o < op.outC; o++)
+    for (let i = 0; i < cig; i++)
+      for (let y = 0; y < op.kh; y++) for (let x = 0; x < op.kw; x++) oihw[((o * cig + i) * op.kh + y) * op.kw + x] = w[((y * op.kw + x) * cig + i) * op.outC + o];
+  const inputs = [cur, g.floats([op.outC, cig, op.kh, op.kw], oihw)];
+  if (op.bias >= 0) inputs.push(g.floats([op.outC], T[op.bias], 'b'));
+  return g.node('Conv', inputs, {
+    kernel_shape: { ints: [op.kh, op.kw] },
+    strides: { ints: [op.sh, op.sw] },
+    dilations: { ints: [op.dh, op.dw] },
+    pads: { ints: pads },
+    group: { i: op.groups },
+  });
+}
+
+/** A max or average pool; ceil_mode where the planned output size needs it. A dilated average pool needs opset 19. */
+function emitPool(g: GraphBuilder, op: PlanOp, cur: string, pads: number[]): string {
+  const floorOut = (size: number, k: number, s: number, d: number, a: number, b: number) => Math.floor((size + a + b - (d * (k - 1) + 1)) / s) + 1;
+  const ceil = floorOut(op.inH, op.kh, op.sh, op.dh, op.pads[0], op.pads[1]) !== op.outH || floorOut(op.inW, op.kw, op.sw, op.dw, op.pads[2], op.pads[3]) !== op.outW;
+  const attrs: Record<string, Attr> = { kernel_shape: { ints: [op.kh, op.kw] }, strides: { ints: [op.sh, op.sw] }, pads: { ints: pads }, ceil_mode: { i: ceil ? 1 : 0 } };
+  if (op.dh !== 1 || op.dw !== 1) attrs.dilations = { ints: [op.dh, op.dw] };
+  if (op.op === OP.avgPool2d) attrs.count_include_pad = { i: op.flags & FLAG_COUNT_INCLUDE_PAD ? 1 : 0 };
+  return g.node(op.op === OP.maxPool2d ? 'MaxPool' : 'AveragePool', [cur], attrs);
 }

@@ -26,8 +26,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { dirname } from 'node:path';
 import { removeStaleTemps, tempsOf } from '../util/stale-temps.js';
-import { Cnn2MlpError, describe, fromNative } from '../errors.js';
-import { native } from '../native.js';
+import { Cnn2MlpError, describe } from '../errors.js';
+import { OpenCvText, type LayerSpec, type OpenCvPlan, type OpenCvSettings } from './opencv-text.js';
 import { ACT } from '../model/plan.js';
 import type { Mlp } from '../mlp/mlp.js';
 
@@ -70,30 +70,48 @@ export interface OpenCvExportInfo {
 
 type Kind = 'linear' | 'relu' | 'leaky' | 'tanh' | 'sigmoid' | 'softmax' | 'other';
 
-interface LayerSpec {
-  rows: number;
-  cols: number;
-  /** rows exported twice: [W; −W] */
-  outPair: boolean;
-  /** the input arrives as pairs [f(x), f(−x)]: read with [W, −W]·inScale */
-  inPair: boolean;
-  inScale: number;
-  /** the input arrives shifted by −inShift (sigmoid encoding): bias += inShift·Σ_j W[o][j] */
-  inShift: number;
-}
-
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) throw new Cnn2MlpError('ERR_NON_FINITE', `exportOpenCv: a value to write is ${v}`);
-  const s = String(v); // shortest text that parses back to the same double (the float32 value, exactly)
-  return /[.e]/.test(s) ? s : `${s}.`; // OpenCV writes reals with a '.'; keep them reals
-}
-
 /**
  * Writes `mlp` as OpenCV ANN_MLP storage at `path` (.yml/.yaml → YAML, .xml → XML), streamed,
  * through a temporary file renamed into place. Throws ERR_UNSUPPORTED (naming the layers) when
  * OpenCV's single activation cannot express the MLP exactly and no opt-in encoding applies.
  */
 export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCvOptions = {}): Promise<OpenCvExportInfo> {
+  const settings = openCvSettings(path, options);
+  const handle = mlp.handle; // throws ERR_DISPOSED
+  const plan = planOpenCv(mlp, settings);
+  const xml = /\.xml(\.gz)?$/i.test(path);
+  const gzip = /\.gz$/i.test(path);
+  const text = new OpenCvText(handle, plan, settings, path, xml);
+  let bytes = 0;
+  const { signal } = settings;
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  try {
+    if (signal?.aborted) throw new Cnn2MlpError('ERR_ABORTED', `exportOpenCv: aborted before it started; ${path} was not written`);
+    await removeStaleTemps(dirname(path), tempsOf(path)); // of killed earlier saves
+    const out = createWriteStream(tmp);
+    await (gzip ? pipeline(Readable.from(text.all()), createGzip(), out) : pipeline(Readable.from(text.all()), out));
+    await rename(tmp, path);
+    bytes = (await stat(path)).size;
+  } catch (err) {
+    await unlink(tmp).catch(() => {});
+    if (err instanceof Cnn2MlpError) throw err;
+    throw new Cnn2MlpError('ERR_BAD_FILE', `exportOpenCv: could not write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const L = mlp.layers.length;
+  return {
+    format: xml ? 'xml' : 'yaml',
+    activation: plan.activation,
+    fParam1: plan.fParam1,
+    fParam2: plan.fParam2,
+    layerSizes: plan.layerSizes,
+    output: plan.specs[L - 1].outPair ? 'pairs' : 'direct',
+    logits: settings.softmax === 'logits' && mlp.layers[L - 1].act === ACT.softmax,
+    bytes,
+  };
+}
+
+/** exportOpenCv's path and options checked (in this order), with their defaults. */
+function openCvSettings(path: string, options: ExportOpenCvOptions): OpenCvSettings {
   if (typeof path !== 'string' || !/\.(ya?ml|xml)(\.gz)?$/i.test(path))
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a path ending in .yml, .yaml or .xml (optionally .gz) for path but received ${describe(path)}`);
   if (typeof options !== 'object' || options === null) throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object for exportOpenCv's options but received ${describe(options)}`);
@@ -111,11 +129,13 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a function for options.onProgress but received ${describe(onProgress)}`);
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an AbortSignal for options.signal but received ${describe(signal)}`);
-  const handle = mlp.handle; // throws ERR_DISPOSED
-  const layers = mlp.layers;
-  const L = layers.length;
+  return { linearLayers, softmax, chunkBytes, onProgress, signal };
+}
 
-  const kinds: Kind[] = layers.map((l, i) => {
+/** Each layer's activation as OpenCV sees it; a last softmax is linear with { softmax: 'logits' }. */
+function layerKinds(layers: Mlp['layers'], softmax: OpenCvSettings['softmax']): Kind[] {
+  const L = layers.length;
+  return layers.map((l, i) => {
     switch (l.act) {
       case ACT.linear:
         return 'linear';
@@ -137,6 +157,13 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
         return 'other';
     }
   });
+}
+
+/** The single activation family that expresses every layer exactly, or ERR_UNSUPPORTED naming the layers. */
+function planOpenCv(mlp: Mlp, { linearLayers, softmax }: OpenCvSettings): OpenCvPlan {
+  const layers = mlp.layers;
+  const L = layers.length;
+  const kinds = layerKinds(layers, softmax);
   const describeLayers = () => layers.map((l, i) => `${i}: ${l.activation}${l.act === ACT.leakyRelu ? `(${l.alpha})` : ''}`).join(', ');
   const refuse = (why: string): never => {
     throw new Cnn2MlpError('ERR_UNSUPPORTED', `exportOpenCv: ${why}. OpenCV's ANN_MLP applies one activation to every layer, the output included; this MLP has [${describeLayers()}]`);
@@ -186,151 +213,5 @@ export async function exportOpenCv(mlp: Mlp, path: string, options: ExportOpenCv
   for (let i = 0; i < mlp.inputSize; i++) inScale.push(1, 0);
   const invOutScale: number[] = []; // y = x·a + b  ⇔  x = y·(1/a) − b/a (OpenCV keeps it for training)
   for (let o = 0; o < nOut; o++) invOutScale.push(1 / outScale[2 * o], -outScale[2 * o + 1] / outScale[2 * o]);
-
-  const xml = /\.xml(\.gz)?$/i.test(path);
-  const gzip = /\.gz$/i.test(path);
-  // The text is produced by a synchronous generator, pulled by the stream pipeline (so memory is
-  // bounded by one ~1 MiB string plus one weight block) and written to a temporary file.
-  let buf: string[] = [];
-  let bufLen = 0;
-  let bytes = 0;
-  const put = (s: string) => {
-    buf.push(s);
-    bufLen += s.length;
-  };
-  let written = 0; // weights (and biases) emitted so far, for onProgress
-  const totalWeights = specs.reduce((a, sp) => a + ((sp.inPair ? 2 : 1) * sp.cols + 1) * (sp.outPair ? 2 : 1) * sp.rows, 0);
-  const take = () => {
-    if (signal?.aborted) throw new Cnn2MlpError('ERR_ABORTED', `exportOpenCv: aborted; ${path} was not written`);
-    onProgress?.(written, totalWeights);
-    const s = buf.join('');
-    buf = [];
-    bufLen = 0;
-    return s;
-  };
-  // A sequence of doubles, in OpenCV's own layout: YAML one "- v" per line; XML 4 per line.
-  let col = 0;
-  const num = (v: number, indent: string) => {
-    if (xml) {
-      put(col === 0 ? `\n${indent}${fmt(v)}` : ` ${fmt(v)}`);
-      col = (col + 1) % 4;
-    } else put(`\n${indent}- ${fmt(v)}`);
-  };
-  function* seq(name: string, values: number[]) {
-    col = 0;
-    put(xml ? `\n  <${name}>` : `\n   ${name}:`);
-    for (let i = 0; i < values.length; i++) {
-      num(values[i], xml ? '    ' : '      ');
-      if (bufLen > 1 << 20) yield take();
-    }
-    if (xml) put(`</${name}>`);
-  }
-  function* text(): Generator<string> {
-    put(xml ? '<?xml version="1.0"?>\n<opencv_storage>\n<opencv_ml_ann_mlp>' : '%YAML:1.0\n---\nopencv_ml_ann_mlp:');
-    const scalar = (k: string, v: string) => put(xml ? `\n  <${k}>${v}</${k}>` : `\n   ${k}: ${v}`);
-    scalar('format', '3');
-    put(xml ? `\n  <layer_sizes>\n    ${layerSizes.join(' ')}</layer_sizes>` : `\n   layer_sizes: [ ${layerSizes.join(', ')} ]`);
-    scalar('activation_function', activation);
-    if (activation !== 'IDENTITY') {
-      scalar('f_param1', fmt(fParam1));
-      scalar('f_param2', fmt(fParam2));
-    }
-    const sig = activation === 'SIGMOID_SYM';
-    for (const [k, v] of [['min_val', sig ? -0.95 : 0], ['max_val', sig ? 0.95 : 0], ['min_val1', sig ? -0.98 : 0], ['max_val1', sig ? 0.98 : 0]] as const) scalar(k, fmt(v));
-    yield* seq('input_scale', inScale);
-    yield* seq('output_scale', outScale);
-    yield* seq('inv_output_scale', invOutScale);
-    put(xml ? '\n  <weights>' : '\n   weights:');
-    for (let li = 0; li < L; li++) yield* layerText(li);
-    put(xml ? '</weights></opencv_ml_ann_mlp>\n</opencv_storage>\n' : '\n');
-    yield take();
-  }
-
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    if (signal?.aborted) throw new Cnn2MlpError('ERR_ABORTED', `exportOpenCv: aborted before it started; ${path} was not written`);
-    await removeStaleTemps(dirname(path), tempsOf(path)); // of killed earlier saves
-    const out = createWriteStream(tmp);
-    await (gzip ? pipeline(Readable.from(text()), createGzip(), out) : pipeline(Readable.from(text()), out));
-    await rename(tmp, path);
-    bytes = (await stat(path)).size;
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    if (err instanceof Cnn2MlpError) throw err;
-    throw new Cnn2MlpError('ERR_BAD_FILE', `exportOpenCv: could not write ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  return {
-    format: xml ? 'xml' : 'yaml',
-    activation,
-    fParam1,
-    fParam2,
-    layerSizes,
-    output: last.outPair ? 'pairs' : 'direct',
-    logits: softmax === 'logits' && layers[L - 1].act === ACT.softmax,
-    bytes,
-  };
-
-  /** One layer: OpenCV row i (input i) = column i of our W, so gather blocks of columns. */
-  function* layerText(li: number): Generator<string> {
-    const s = specs[li];
-    const { rows: R, cols: C } = s;
-    const R2 = s.outPair ? 2 * R : R;
-    col = 0;
-    put(xml ? '\n    <_>' : '\n      -');
-    const indent = xml ? '      ' : '         ';
-    const blockCols = Math.max(1, Math.min(C, Math.floor(chunkBytes / 4 / R)));
-    const readRows = Math.max(1, Math.min(R, Math.floor(Math.min(2 ** 28, chunkBytes / 4) / C)));
-    const block = new Float32Array(blockCols * R); // [column - c0][row]
-    const rowSum = new Float64Array(R); // Σ_j W[o][j], for the sigmoid shift
-    const signs = s.inPair ? [1, -1] : [1];
-    for (const sign of signs) {
-      for (let c0 = 0; c0 < C; c0 += blockCols) {
-        const c1 = Math.min(C, c0 + blockCols);
-        block.fill(0);
-        for (let r0 = 0; r0 < R; r0 += readRows) {
-          const n = Math.min(readRows, R - r0);
-          const got = nativeRead(() => native().mlpReadRows(handle, li, r0, n));
-          if (got instanceof Float32Array) {
-            for (let r = 0; r < n; r++) for (let c = c0; c < c1; c++) block[(c - c0) * R + r0 + r] = got[r * C + c];
-          } else {
-            for (let r = 0; r < n; r++)
-              for (let k = got.rowPtr[r]; k < got.rowPtr[r + 1]; k++) {
-                const c = got.colIdx[k];
-                if (c >= c0 && c < c1) block[(c - c0) * R + r0 + r] = got.values[k];
-              }
-          }
-        }
-        const scale = sign * s.inScale;
-        for (let c = 0; c < c1 - c0; c++) {
-          const base = c * R;
-          for (let o = 0; o < R; o++) {
-            const w = block[base + o];
-            if (s.inShift && sign === 1) rowSum[o] += w;
-            num(w * scale, indent);
-          }
-          if (s.outPair) for (let o = 0; o < R; o++) num(-block[base + o] * scale, indent);
-          written += R2;
-          if (bufLen > 1 << 20) yield take();
-        }
-      }
-    }
-    const bias = nativeRead(() => native().mlpReadBias(handle, li));
-    const b = new Float64Array(R2);
-    for (let o = 0; o < R; o++) {
-      b[o] = bias[o] + s.inShift * rowSum[o];
-      if (s.outPair) b[R + o] = -b[o];
-    }
-    for (const v of b) num(v, indent);
-    written += R2;
-    if (xml) put('</_>');
-  }
-}
-
-/** A native read as a Cnn2MlpError with its own code (ERR_DISPOSED when the MLP is disposed mid-export), not a write failure. */
-function nativeRead<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (err) {
-    throw fromNative(err, new Error());
-  }
+  return { activation, fParam1, fParam2, layerSizes, specs, inScale, outScale, invOutScale };
 }
