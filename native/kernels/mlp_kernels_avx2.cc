@@ -13,28 +13,9 @@
 #include "kernels/mlp_kernels.h"
 #include "kernels/mlp_kernels_simd.h"
 #include "kernels/bf16_kernels_simd.h"
+#include "kernels/vec_avx2.h"
 
 namespace cnn2mlp {
-namespace {
-struct V256 {
-  using T = __m256;
-  static constexpr int L = 8;
-  static T zero() { return _mm256_setzero_ps(); }
-  static T load(const float* p) { return _mm256_loadu_ps(p); }
-  static T loadBf16(const uint16_t* p) { return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16)); }
-  static T set1(float f) { return _mm256_set1_ps(f); }
-  static T fma(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
-  static T add(T a, T b) { return _mm256_add_ps(a, b); }
-  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
-  static float hsum(T v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-  }
-};
-}  // namespace
-
 void f32_gemv_dense_2x1__avx2(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   gemvImpl<V256, 2>(W, ld, x, bias, y, r0, r1);
 }

@@ -8,31 +8,14 @@
 //   f32_spmm_csr_1x64__avx512: per row up to 64 batch lanes (4 zmm) per pass over the nonzeros.
 //   f32_sum_read_16x16__avx512, f32_fma_peak_24x16__avx512: the probes, 16 accumulators / 24 FMA chains.
 // Caller guarantees (mlp_exec.cc): ld % 16 == 0 with zero padding, x readable to ld, bp % 16 == 0.
-// GCC 12 warns spuriously about _mm512_undefined_ps inside its own reduce intrinsics.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
 #include "kernels/mlp_kernels.h"
 #include "kernels/mlp_kernels_simd.h"
 #include "kernels/bf16_kernels_simd.h"
+#include "kernels/vec_avx512.h"
 
 namespace cnn2mlp {
-namespace {
-struct V512 {
-  using T = __m512;
-  static constexpr int L = 16;
-  static T zero() { return _mm512_setzero_ps(); }
-  static T load(const float* p) { return _mm512_loadu_ps(p); }
-  static T loadBf16(const uint16_t* p) { return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16)); }
-  static T set1(float f) { return _mm512_set1_ps(f); }
-  static T fma(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
-  static T add(T a, T b) { return _mm512_add_ps(a, b); }
-  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
-  static float hsum(T v) { return _mm512_reduce_add_ps(v); }
-};
-}  // namespace
-
 void f32_gemv_dense_4x1__avx512(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   gemvImpl<V512, 4>(W, ld, x, bias, y, r0, r1);
 }
