@@ -13,6 +13,6 @@ import type { ConvertOptions } from './convert.js';
  * ERR_TOO_LARGE (before allocating) when the estimate exceeds `maxBytes` or available memory,
  * ERR_ABORTED when `signal` fires.
  */
-export async function convert(model: CnnModel, options: ConvertOptions): Promise<Mlp> {
+export async function convert(model: CnnModel, options?: ConvertOptions): Promise<Mlp> {
   return (await import('./convert.js')).convert(model, options);
 }
