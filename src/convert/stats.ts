@@ -9,7 +9,6 @@ import { Cnn2MlpError, describe } from '../errors.js';
 import { Mlp } from '../mlp/mlp.js';
 import type { CnnModel } from '../model/types.js';
 import { onDemand } from '../util/on-demand.js';
-import type { MlpFormat } from './size.js';
 
 const require = createRequire(import.meta.url);
 // stats(model) needs the conversion planner; it loads on the first such call (util/on-demand.ts).
