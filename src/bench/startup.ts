@@ -29,7 +29,9 @@ export interface StartupSample {
   loadMs: number;
   /** CPU time (user + system) spent in that call */
   loadCpuMs: number;
-  /** runCnn's wall time ('run' only) */
+  /** seedNetwork({ stride: 3 })'s wall time: building the model's 0.65 M He-normal weights ('run' only) */
+  modelMs: number;
+  /** runCnn's wall time: compile (addon load, checks, weight packing) and one run ('run' only) */
   runMs: number;
   /** process.uptime() just before exiting */
   uptimeMs: number;
@@ -53,9 +55,11 @@ const CHILD_ESM = `
 const c0 = process.cpuUsage(), t0 = performance.now();
 const m = process.env.VARIANT === 'bare' ? null : await import(process.env.ENTRY);
 const t1 = performance.now(), c1 = process.cpuUsage(c0);
-let runMs = 0;
+let runMs = 0, modelMs = 0;
 if (process.env.VARIANT === 'run') {
+  const m0 = performance.now();
   const model = m.seedNetwork({ stride: 3, seed: 1 });
+  modelMs = performance.now() - m0;
   const x = new Float32Array(80 * 80 * 3).fill(0.5);
   const r0 = performance.now();
   const y = await m.runCnn(model, x);
@@ -63,14 +67,14 @@ if (process.env.VARIANT === 'run') {
   if (y.length !== 29) throw new Error('unexpected output length ' + y.length);
 }
 const c = process.cpuUsage();
-console.log(JSON.stringify({ loadMs: t1 - t0, loadCpuMs: (c1.user + c1.system) / 1e3, runMs,
+console.log(JSON.stringify({ loadMs: t1 - t0, loadCpuMs: (c1.user + c1.system) / 1e3, modelMs, runMs,
   uptimeMs: process.uptime() * 1e3, cpuMs: (c.user + c.system) / 1e3 }));
 `;
 const CHILD_CJS = `
 const c0 = process.cpuUsage(), t0 = performance.now();
 require(process.env.ENTRY);
 const t1 = performance.now(), c1 = process.cpuUsage(c0), c = process.cpuUsage();
-console.log(JSON.stringify({ loadMs: t1 - t0, loadCpuMs: (c1.user + c1.system) / 1e3, runMs: 0,
+console.log(JSON.stringify({ loadMs: t1 - t0, loadCpuMs: (c1.user + c1.system) / 1e3, modelMs: 0, runMs: 0,
   uptimeMs: process.uptime() * 1e3, cpuMs: (c.user + c.system) / 1e3 }));
 `;
 
@@ -118,13 +122,13 @@ const f = (v: number) => v.toFixed(1);
 /** Markdown table of the medians (p10–p90 of the load wall time in brackets). */
 export function startupReport(rows: StartupRow[]): string {
   const out = [
-    '| entry | variant | load ms (p10–p90) | load CPU ms | runCnn ms | uptime at exit ms | process CPU ms | spawn→exit ms |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| entry | variant | load ms (p10–p90) | load CPU ms | seedNetwork ms | runCnn ms | uptime at exit ms | process CPU ms | spawn→exit ms |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     const m = r.median;
     out.push(
-      `| ${r.entry} | ${r.variant} | ${f(m.loadMs)} (${f(r.p10.loadMs)}–${f(r.p90.loadMs)}) | ${f(m.loadCpuMs)} | ${f(m.runMs)} | ${f(m.uptimeMs)} | ${f(m.cpuMs)} | ${f(m.spawnMs)} |`,
+      `| ${r.entry} | ${r.variant} | ${f(m.loadMs)} (${f(r.p10.loadMs)}–${f(r.p90.loadMs)}) | ${f(m.loadCpuMs)} | ${f(m.modelMs)} | ${f(m.runMs)} | ${f(m.uptimeMs)} | ${f(m.cpuMs)} | ${f(m.spawnMs)} |`,
     );
   }
   return out.join('\n');
