@@ -2,7 +2,8 @@
 // and mlp_kernels_avx512.cc (V = 16 lanes), each compiled with its own -m flags. Everything here
 // is in an anonymous namespace so the two instantiations can never be merged by the linker.
 // V provides: T, L (lanes), zero(), load(p) (unaligned ok), loadBf16(p) (L bf16 widened exactly),
-// set1(f), fma(a, b, c) = a*b + c, add(a, b), store(p, v), hsum(v).
+// loadBf16Split / splitPairs (2·L values as even- and odd-indexed vectors), set1(f),
+// fma(a, b, c) = a*b + c, add(a, b), store(p, v), hsum(v).
 #pragma once
 #include <cstdint>
 
@@ -19,13 +20,25 @@ template <class V>
 inline typename V::T loadWeights(const float* p) { return V::load(p); }
 template <class V>
 inline typename V::T loadWeights(const uint16_t* p) { return V::loadBf16(p); }
+// 2·L weights of a row as two fp32 vectors, and the 2·L x values they multiply, paired the same
+// way. fp32: the two halves. bf16: even- and odd-indexed elements (V::loadBf16Split), the order
+// the sum is taken in does not matter to the result's bound.
+template <class V>
+inline void loadWeightPair(const float* w, typename V::T& a, typename V::T& b) { a = V::load(w), b = V::load(w + V::L); }
+template <class V>
+inline void loadWeightPair(const uint16_t* w, typename V::T& a, typename V::T& b) { V::loadBf16Split(w, a, b); }
+template <class V>
+inline void loadXPair(const float*, const float* x, typename V::T& a, typename V::T& b) { a = V::load(x), b = V::load(x + V::L); }
+template <class V>
+inline void loadXPair(const uint16_t*, const float* x, typename V::T& a, typename V::T& b) { V::splitPairs(x, a, b); }
 
-// --- dense GEMV: RG rows at a time, U accumulators (U vectors of k) per row, W read once. The
-// x vectors of a step are loaded once for all RG rows. RG rows are RG concurrent DRAM streams:
+// --- dense GEMV: RG rows at a time, U accumulators (U vectors of k, U even) per row, W read
+// once. The x vectors of a step are loaded (bf16: split into pairs) once for all RG rows. RG rows are RG concurrent DRAM streams:
 // bf16 rows move half the bytes per step, so bf16 kernels use more rows to keep as many bytes in
 // flight as the fp32 ones.
 template <class V, int RG, int U, class WT>
 inline void gemvImpl(const WT* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  static_assert(U % 2 == 0, "the step loads weights in pairs of vectors");
   using T = typename V::T;
   constexpr int L = V::L;
   int64_t r = r0;
@@ -40,11 +53,16 @@ inline void gemvImpl(const WT* W, int64_t ld, const float* x, const float* bias,
     for (; k + U * L <= ld; k += U * L) {
       T xv[U];
 #pragma GCC unroll 4
-      for (int u = 0; u < U; u++) xv[u] = V::load(x + k + u * L);
+      for (int u = 0; u < U; u += 2) loadXPair<V>(w, x + k + u * L, xv[u], xv[u + 1]);
 #pragma GCC unroll 8
       for (int i = 0; i < RG; i++)
 #pragma GCC unroll 4
-        for (int u = 0; u < U; u++) a[i][u] = V::fma(loadWeights<V>(w + i * ld + k + u * L), xv[u], a[i][u]);
+        for (int u = 0; u < U; u += 2) {
+          T w0, w1;
+          loadWeightPair<V>(w + i * ld + k + u * L, w0, w1);
+          a[i][u] = V::fma(w0, xv[u], a[i][u]);
+          a[i][u + 1] = V::fma(w1, xv[u + 1], a[i][u + 1]);
+        }
     }
     for (; k < ld; k += L) {
       const T x0 = V::load(x + k);
