@@ -1,5 +1,5 @@
 // The 8-lane fp32 vector the AVX2 + FMA kernels are written against (mlp_kernels_simd.h,
-// bf16_kernels_simd.h, rcsr_kernels_simd.h). Include only from a translation unit compiled with
+// rcsr_kernels_simd.h). Include only from a translation unit compiled with
 // -mavx2 -mfma; each includer gets its own copy (anonymous namespace).
 #pragma once
 #include <immintrin.h>

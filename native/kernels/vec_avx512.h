@@ -1,5 +1,5 @@
 // The 16-lane fp32 vector the AVX-512F kernels are written against (mlp_kernels_simd.h,
-// bf16_kernels_simd.h, rcsr_kernels_simd.h). Include only from a translation unit compiled with
+// rcsr_kernels_simd.h). Include only from a translation unit compiled with
 // the AVX-512 flags; each includer gets its own copy (anonymous namespace).
 #pragma once
 // GCC 12 warns spuriously about _mm512_undefined_ps inside its own reduce intrinsics.
