@@ -16,6 +16,14 @@ const mlps = {
     { format: 'csr', rows: 3, cols: 6, rowPtr: [0, 2, 2, 5], colIdx: Int32Array.from([0, 4, 1, 2, 5]), values: Float32Array.from([1, -2, 3, 0.5, 4]), activation: 'tanh' },
     { format: 'dense', rows: 2, cols: 3, values: Float32Array.from([1, 2, 3, 4, 5, 6]) },
   ]),
+  bf16: api.mlpFromLayers(
+    5,
+    [
+      { format: 'dense', rows: 6, cols: 5, values: Float32Array.from({ length: 30 }, (_, k) => Math.sin(k) * 1.7), activation: 'relu' },
+      { format: 'dense', rows: 2, cols: 6, values: Float32Array.from({ length: 12 }, (_, k) => k / 3 - 2), activation: 'softmax' },
+    ],
+    { precision: 'bf16' },
+  ),
 };
 for (const [name, m] of Object.entries(mlps)) {
   const f = path.join(tmp, `${name}.mlp`);

@@ -260,6 +260,9 @@ describe('with the embedded model (needs loadTfjs)', () => {
       expect(d.accuracy.csr).toBe(d.accuracy.cnn);
       // the bf16 row is reported (approximate: counted, not required to be 0), with half the dense weight bytes
       expect(Number.isInteger(d.bf16.differingPredictions)).toBe(true);
+      expect(Number.isInteger(d.bf16.vsDenseMlp.differingPredictions)).toBe(true);
+      // dense and CNN agree to ~1e-6, so bf16's distance from each differs by no more than that
+      expect(Math.abs(d.bf16.vsDenseMlp.maxAbsDiff - d.bf16.maxAbsDiff)).toBeLessThanOrEqual(d.maxAbsDiff.dense);
       const bf = d.engines.find((e: { engine: string }) => e.engine === 'bf16');
       const fp = d.engines.find((e: { engine: string }) => e.engine === 'dense');
       expect(bf.bytes).toBeLessThan(0.51 * fp.bytes);
