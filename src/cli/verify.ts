@@ -171,7 +171,10 @@ export function verifyCommand(): Command {
     out.result({ model: file, samples: batch, outputSize: plan.outputSize, atol, rtol, ok, complete: notRun.length === 0, comparisons, ...(o.precision === 'bf16' ? { bf16 } : {}) });
     out.line(`${file}: ${batch} inputs, each output element checked as |x − cnn| ≤ ${atol} + ${rtol}·|cnn|`);
     out.line(table([['vs direct CNN', 'max abs err', 'max rel err', 'failures', 'argmax differs', ''], ...results.map(row)]));
-    if (bf16.length) out.line(bf16Table(bf16, batch));
+    if (bf16.length) {
+      out.line();
+      out.line(bf16Table(bf16, batch));
+    }
     if (failed.length > 0) {
       const bad = failed.map((r) => `${r.engine} (max abs error ${r.maxAbsError.toExponential(2)}, ${r.failures} elements)`);
       throw new CheckFailed(`verification failed: ${bad.join('; ')} past |x − cnn| ≤ ${atol} + ${rtol}·|cnn|`);

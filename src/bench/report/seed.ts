@@ -89,9 +89,15 @@ type Precision = 'f32' | 'bf16';
 /** The report's name of a form: 'mlp-auto', 'mlp-dense-bf16' … (engines are 'cnn2mlp-' + this). */
 const formName = (format: MlpForm, precision: Precision) => `mlp-${format}${precision === 'bf16' ? '-bf16' : ''}`;
 
-/** The sizes of a built MLP as a workload row (MACs = stored weights: every one is multiplied once). */
-function builtWorkload(c: SeedCase, mlp: Mlp, engine: string): WorkloadStats {
+/**
+ * The sizes of a built MLP as a workload row (MACs = stored weights: every one is multiplied
+ * once). A dense bf16 MLP counts as the plan's dense one (its nonzeros among the stored weights),
+ * with its own bytes.
+ */
+function builtWorkload(c: SeedCase, mlp: Mlp, format: MlpForm, engine: string): WorkloadStats {
   const s = stats(mlp).totals;
+  const d = c.counts.stats.dense.totals;
+  if (format === 'dense') return { workload: c.wl, engine, macs: d.macs, weights: d.weights + d.biases, nonzeros: d.nonzeros + d.biases, bytes: s.bytes };
   return { workload: c.wl, engine, macs: s.macs, weights: s.weights + s.biases, nonzeros: s.nonzeros + s.biases, bytes: s.bytes };
 }
 
@@ -130,7 +136,7 @@ async function timeMlp(ctx: BenchContext, c: SeedCase, rec: Recorder, format: Ml
     if (precision === 'bf16' && !mlp.layers.some((l) => l.precision === 'bf16')) return skip(`no layer of the '${format}' MLP is dense, so bf16 changes nothing`);
     const nnz = mlp.layers.reduce((s, l) => s + l.nnz, 0);
     // 'auto' and bf16 have no plan-level size (the builder chooses per layer): their workload rows are the built MLP's
-    if (format === 'auto' || precision === 'bf16') rec.workload(builtWorkload(c, mlp, name));
+    if (format === 'auto' || precision === 'bf16') rec.workload(builtWorkload(c, mlp, format, name));
     const actBytes = mlp.layers.reduce((s, l) => s + (l.rows + l.cols) * 4, 0);
     const times: Times = new Map();
     let first: Float32Array | undefined;
