@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { readIdxImageSet } from '../../src/data/idx.js';
 import { writeNpy } from '../../src/data/npy.js';
-import { loadTfjs, runCnn } from '../../src/index.js';
+import { convert, loadMlp, loadTfjs, runCnn, runMlp } from '../../src/index.js';
 import { fixtureMissing, sharedFixture } from '../support/shared-fixtures.js';
 import { skipUnless } from '../support/skips.js';
 
@@ -207,6 +207,21 @@ describe('with the embedded model (needs loadTfjs)', () => {
       writeNpy(path.join(dir, 'x.npy'), { dtype: 'float32', shape: [n, 28, 28, 1], data: x });
       const r = json(cli('run', path.join(dir, 'm.mlp'), path.join(dir, 'x.npy'), '--json'));
       expect(r.top.map((t: Array<{ index: number }>) => t[0].index)).toEqual(await libraryTop1(x, n));
+    });
+
+    it('convert --precision bf16 writes a bf16 .mlp that loads and runs like the library\'s bf16 MLP, to the bit', async () => {
+      const file = path.join(dir, 'm16.mlp');
+      const c = json(cli('convert', modelJson, '-o', file, '--format', 'dense', '--precision', 'bf16', '--json'));
+      expect(c.precision).toBe('bf16');
+      expect(c.layers.every((l: { precision: string }) => l.precision === 'bf16')).toBe(true);
+      using back = await loadMlp(file);
+      using lib = await convert(await loadTfjs(modelJson), { format: 'dense', precision: 'bf16' });
+      expect(back.layers.map((l) => l.precision)).toEqual(lib.layers.map((l) => l.precision));
+      expect(await runMlp(back, x)).toEqual(await runMlp(lib, x));
+      // a stored MLP keeps its weights: asking for another precision is refused in one line
+      const r = cli('convert', file, '-o', path.join(dir, 'm32.mlp'), '--precision', 'f32');
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim()).toMatch(/holds bf16 weights; re-export keeps them as they are, so drop --precision f32/);
     });
 
     it('verify --json: dense, CSR and tfjs agree with the CNN', () => {
