@@ -25,6 +25,9 @@ const mlps = {
     { precision: 'bf16' },
   ),
 };
+// run-CSR: a small padded conv (clipped patterns, rows sharing a pattern)
+const conv = { layout: 'NHWC' as const, inputShape: [3, 4, 2], layers: [{ type: 'conv2d' as const, filters: 18, kernelSize: [3, 3] as [number, number], padding: 'same' as const, weights: Float32Array.from({ length: 324 }, (_, k) => (k % 7) / 7 - 0.4), bias: new Float32Array(18), activation: 'relu' as const }] };
+Object.assign(mlps, { rcsr: await api.convert(conv, { format: 'rcsr' }) });
 for (const [name, m] of Object.entries(mlps)) {
   const f = path.join(tmp, `${name}.mlp`);
   await api.saveMlp(m, f);
