@@ -140,6 +140,10 @@ describe('MLP file with bf16 layers', () => {
     // CSR layer 1 marked bf16: no bf16 CSR kernels, so refused even when nothing is hashed
     await expectBad(patched(HEADER + ENTRY + VALUE_TYPE, 1), 'csr.c2m', /checksum|not supported for this matrix format/);
     await expectBad(patched(HEADER + ENTRY + VALUE_TYPE, 1), 'csr-nv.c2m', /layer 1: bf16 values are not supported for this matrix format/, false);
+    // sparse bf16 values are checked finite (memory-safe structure first): a NaN bit pattern is refused
+    const nan = patched(HEADER + ENTRY + VALUE_TYPE, 1);
+    nan.writeUInt16LE(0x7fc0, Number(bytes.readBigUInt64LE(HEADER + ENTRY + 64)));
+    await expectBad(nan, 'csr-nan.c2m', /layer 1: non-finite value at 0/, false);
     // dense layer 2 read as fp32: its values section would be twice as long
     await expectBad(patched(HEADER + 2 * ENTRY + VALUE_TYPE, 0), 'f32.c2m', /checksum|outside the file/);
     // a bf16 values section that runs past the end of the file
