@@ -30,7 +30,7 @@ export type {
 export type { ExportOnnxOptions } from './formats/onnx-export.js';
 export type { ExportOpenCvOptions, OpenCvExportInfo } from './formats/opencv.js';
 export { loadMlp, saveMlp, type LoadMlpOptions } from './mlp/file.js';
-export { mlpFromLayers, MLP_ACTIVATIONS, type MlpActivationName, type MlpLayerSpec } from './mlp/layers.js';
+export { mlpFromLayers, MLP_ACTIVATIONS, type MlpActivationName, type MlpFromLayersOptions, type MlpLayerSpec } from './mlp/layers.js';
 export { Mlp, type MlpMetadata, type MlpLayerInfo } from './mlp/mlp.js';
 export { runMlp, runMlpSync, type RunMlpOptions } from './mlp/run.js';
 export { planModel, type Plan, type PlanOp } from './model/plan.js';
