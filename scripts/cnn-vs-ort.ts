@@ -4,7 +4,8 @@
  * rounds, so load from other processes hits both alike. Also each conv/dense layer alone
  * (--layers: runCnnSync vs an ORT session of that layer).
  *   npx tsx scripts/cnn-vs-ort.ts [--isa avx2,avx512] [--rounds 15] [--layers] [--strides 2,3] [--batches 1,32] [--threads 1,2]
- * Prints one row per cell: medians of runCnn and ORT wall ms per call and their ratio (< 1: runCnn faster).
+ * Prints one row per cell: medians over rounds of runCnn's and ORT's wall and process-CPU ms per call,
+ * their ratios (< 1: runCnn faster), and the ratio of the minimum CPU times (the round least hit by load).
  */
 import { loadavg } from 'node:os';
 import { compileCnn, runCnn, runCnnSync } from '../src/cnn/cnn.js';
@@ -116,15 +117,17 @@ async function main() {
   const load1 = loadavg();
   setIsa('auto');
   console.log(`${cpuInfo().brand}; ${rounds} interleaved rounds; load average ${load0.map((l) => l.toFixed(2)).join(' ')} → ${load1.map((l) => l.toFixed(2)).join(' ')}`);
-  const head = ['cell', 'ORT wall / cpu ms', ...isas.flatMap((i) => [`${i} wall / cpu ms`, `${i}/ORT wall / cpu`])];
+  const head = ['cell', 'ORT wall / cpu ms', ...isas.flatMap((i) => [`${i} wall / cpu ms`, `${i}/ORT wall / cpu / min cpu`])];
   console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
   for (const j of jobs) {
     const o = median(j.samples.get('ort')!);
     const oc = median(j.samples.get('ort cpu')!);
+    const ocMin = Math.min(...j.samples.get('ort cpu')!);
     const cells = isas.flatMap((i) => {
       const m = median(j.samples.get(i)!);
       const mc = median(j.samples.get(`${i} cpu`)!);
-      return [`${m.toFixed(3)} / ${mc.toFixed(3)}`, `${(m / o).toFixed(2)} / ${(mc / oc).toFixed(2)}`];
+      const mcMin = Math.min(...j.samples.get(`${i} cpu`)!);
+      return [`${m.toFixed(3)} / ${mc.toFixed(3)}`, `${(m / o).toFixed(2)} / ${(mc / oc).toFixed(2)} / ${(mcMin / ocMin).toFixed(2)}`];
     });
     console.log(`| ${j.label} | ${o.toFixed(3)} / ${oc.toFixed(3)} | ${cells.join(' | ')} |`);
   }
