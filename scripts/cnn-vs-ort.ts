@@ -105,8 +105,11 @@ async function main() {
         ...isas.map((isa): [string, () => Promise<[number, number]>] => [isa, async () => (setIsa(isa), perCall(j.ours.get(isa)!, j.calls))]),
         ['ort', () => perCall(j.ort, j.calls)],
       ];
-      if (r % 2) engines.reverse();
+      // Rotate the order each round, and pause between engines: a 2-thread ORT session's workers spin
+      // for a while after a run, and that CPU time would otherwise count against whoever runs next.
+      for (let k = 0; k < r % engines.length; k++) engines.push(engines.shift()!);
       for (const [name, f] of engines) {
+        await new Promise((res) => setTimeout(res, 20));
         const [wall, cpu] = await f();
         for (const [k, v] of [[name, wall], [`${name} cpu`, cpu]] as const) {
           if (!j.samples.has(k)) j.samples.set(k, []);
