@@ -129,9 +129,9 @@ int64_t opWork(const CnnOp& op) {
   return d.outH * d.outW * d.outC * int64_t(d.kh) * d.kw * d.cinG;
 }
 
-// Below this many multiply-adds (~10-20 µs on one core) an op runs on the calling thread alone:
+// Below this many multiply-adds (~50 µs on one core) an op runs on the calling thread alone:
 // waking a second thread and waiting for it at the barrier costs about as much as it saves.
-constexpr int64_t kMinParallelWork = int64_t(1) << 19;
+constexpr int64_t kMinParallelWork = int64_t(1) << 21;
 
 // One op over the whole batch, split over threads by samples × output chunks.
 void runOpOnBatch(const CnnOp& op, int64_t i, const ConvKernels& kernel, const Values& V, int64_t batch, int threads) {
