@@ -210,7 +210,10 @@ Napi::Value MlpReadRows(const Napi::CallbackInfo& info) {
           for (int32_t i = 0; i < l.runs[2 * q + 1]; i++) *c++ = l.runs[2 * q] + i;
       }
     }
-    std::memcpy(va.Data(), l.values + b, (e - b) * 4);
+    if (l.values16)  // bf16 values expand exactly to fp32
+      for (int64_t j = b; j < e; j++) va.Data()[j - b] = bf16ToFloat(l.values16[j]);
+    else
+      std::memcpy(va.Data(), l.values + b, (e - b) * 4);
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("rowPtr", rp);

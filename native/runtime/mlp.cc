@@ -18,12 +18,14 @@ std::string Mlp::check() const {
     if (l.cols != width) return at + "takes " + std::to_string(l.cols) + " inputs but the previous layer gives " + std::to_string(width);
     if (l.rows <= 0 || l.cols <= 0) return at + "empty matrix";
     if (!l.bias) return at + "missing bias";
+    if (l.values16 && !bf16Runs(l.format)) return at + "bf16 values are not supported for this matrix format";
+    if (l.values16 && l.values) return at + "holds both fp32 and bf16 values";
     if (l.format == MatrixFormat::Dense) {
       if (!(l.values || l.values16) || l.ld < l.cols || l.ld % 16) return at + "bad dense storage";
     } else if (l.format == MatrixFormat::Csr) {
-      if (!l.rowPtr || (l.nnz > 0 && (!l.values || !l.colIdx))) return at + "bad CSR storage";
+      if (!l.rowPtr || (l.nnz > 0 && (!(l.values || l.values16) || !l.colIdx))) return at + "bad CSR storage";
     } else {
-      if (!l.rowPtr || !l.rowPat || !l.patPtr || !l.runs || (l.nnz > 0 && !l.values)) return at + "bad run-CSR storage";
+      if (!l.rowPtr || !l.rowPat || !l.patPtr || !l.runs || (l.nnz > 0 && !(l.values || l.values16))) return at + "bad run-CSR storage";
     }
     if (l.act.code == ActSoftmax && i + 1 != layers.size()) return at + "softmax is only allowed on the last layer";
     width = l.rows;
@@ -51,7 +53,7 @@ std::string checkCsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const in
       if (colIdx[j] < 0 || colIdx[j] >= cols) return "column index out of range in row " + std::to_string(r);
       if (colIdx[j] <= prev) return "column indices not strictly increasing in row " + std::to_string(r);
       prev = colIdx[j];
-      if (!std::isfinite(values[j])) return "non-finite value in row " + std::to_string(r);
+      if (values && !std::isfinite(values[j])) return "non-finite value in row " + std::to_string(r);
     }
   }
   return "";
@@ -82,7 +84,7 @@ std::string checkRcsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const i
     if (rowPat[r] < 0 || rowPat[r] >= patterns) return "row " + std::to_string(r) + " names a pattern out of range";
     if (patLen[size_t(rowPat[r])] != rowPtr[r + 1] - rowPtr[r]) return "row " + std::to_string(r) + " holds a different number of values than its pattern";
   }
-  for (int64_t j = 0; j < nnz; j++)
+  for (int64_t j = 0; values && j < nnz; j++)
     if (!std::isfinite(values[j])) return "non-finite value at " + std::to_string(j);
   return "";
 }
