@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "runtime/memory.h"
 #include "runtime/file_writer.h"
 #include "runtime/thread_pool.h"
 #include "runtime/xxhash64.h"
@@ -19,9 +20,12 @@ namespace cnn2mlp {
 namespace {
 
 constexpr char kMagic[8] = {'C', 'N', 'N', '2', 'M', 'L', 'P', '\0'};
-// Version 1: dense and CSR layers. Version 2 adds run-CSR layers (format 2); a file without one is
-// still written as version 1, so older readers keep reading it.
-constexpr uint32_t kVersion = 2;
+// Version 1: dense and CSR layers. Version 2 adds run-CSR layers (format 2) with values in row
+// order; version 3 stores run-CSR values chunk-interleaved, as the kernels read them
+// (kernels/rcsr_kernels.h). Written: 3 when a layer is run-CSR, else 1 (older readers keep reading
+// it). A version 2 file's run-CSR values are interleaved into memory on load.
+constexpr uint32_t kVersion = 3;
+constexpr uint32_t kRowOrderRcsrVersion = 2;
 constexpr uint64_t kHeaderSize = 128, kEntrySize = 128, kAlign = 64;
 constexpr uint64_t kMaxLayers = 1u << 16, kMaxMetadata = 64u << 20;
 
@@ -87,7 +91,7 @@ std::vector<FileLayer> layoutFile(const Mlp& mlp, const std::string& metadataJso
   std::memcpy(h.magic, kMagic, 8);
   h.version = 1;
   for (const auto& l : mlp.layers)
-    if (l.format == MatrixFormat::Rcsr) h.version = 2;
+    if (l.format == MatrixFormat::Rcsr) h.version = 3;
   h.headerBytes = static_cast<uint32_t>(kHeaderSize + n * kEntrySize);
   h.inputSize = uint64_t(mlp.inputSize);
   h.outputSize = uint64_t(mlp.outputSize);
@@ -236,7 +240,7 @@ struct Loading {
     std::memcpy(&h, base, kHeaderSize);
     if (std::memcmp(h.magic, kMagic, 8) != 0) bad(path, "not a cnn2mlp MLP file (bad magic)");
     if (h.version < 1 || h.version > kVersion)
-      throw CodedError(h.version > kVersion ? "ERR_UNSUPPORTED" : "ERR_BAD_FILE", path + ": MLP file version " + std::to_string(h.version) + " is not supported (this build reads versions 1 and 2)");
+      throw CodedError(h.version > kVersion ? "ERR_UNSUPPORTED" : "ERR_BAD_FILE", path + ": MLP file version " + std::to_string(h.version) + " is not supported (this build reads versions 1 to 3)");
     if (h.fileBytes != size)
       bad(path, (size < h.fileBytes ? "truncated: the header says " : "wrong length: the header says ") + std::to_string(h.fileBytes) + " bytes but the file has " + std::to_string(size));
     if (h.layerCount < 1 || h.layerCount > kMaxLayers) bad(path, "corrupted header: layer count " + std::to_string(h.layerCount));
@@ -341,6 +345,18 @@ void verifyContents(const std::string& path, const Mlp& mlp, const std::vector<S
   if (!why.empty()) bad(path, why);
 }
 
+// A version 2 file keeps run-CSR values in row order: copy them into the interleaved layout
+// (the structure was checked by verifyContents).
+void interleaveRowOrderValues(Mlp& mlp) {
+  for (MlpLayer& l : mlp.layers) {
+    if (l.format != MatrixFormat::Rcsr || l.nnz == 0) continue;
+    auto buf = Buffer::allocate(size_t(l.nnz) * 4, "run-CSR values");
+    rcsrInterleave(l.rows, l.rowPtr, l.rowPat, l.values, buf->as<float>());
+    l.values = buf->as<float>();
+    l.storage.push_back(buf);
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::string* metadataJson) {
@@ -375,6 +391,7 @@ std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::stri
   }
   if (width != h.outputSize) bad(path, "the last layer gives " + std::to_string(width) + " outputs but the header says " + std::to_string(h.outputSize));
   verifyContents(path, *mlp, checks);
+  if (h.version == kRowOrderRcsrVersion) interleaveRowOrderValues(*mlp);
   return mlp;
 }
 

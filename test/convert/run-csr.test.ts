@@ -1,7 +1,8 @@
 // Run-CSR and format 'auto' end to end on the seed network at stride 3: what each layer is stored
 // as and why (stats), the byte formula of docs/run-csr.md, runMlp against the CSR MLP at batch 1
-// and 5 (different kernels, the same matrix), and the .c2m round trip (version 2 only when a
-// run-CSR layer is present; a lying run index is refused).
+// and 5 (different kernels, the same matrix), and the .c2m round trip (version 3 only when a
+// run-CSR layer is present; a version 2 file, run-CSR values in row order, still loads; a lying run
+// index is refused).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert, loadMlp, runMlp, saveMlp, stats, type Mlp } from '../../src/index.js';
 import { randomInput } from '../support/random-cnn.js';
 import { readMlp } from '../support/stored-mlp.js';
+import { xxhash64 } from '../support/xxhash64.js';
 import { seedModel } from '../support/seed-model.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cnn2mlp-rcsr-'));
@@ -73,10 +75,10 @@ describe('run-CSR (rcsr)', () => {
     expect(st.totals.bytes).toBeLessThan(stats(rcsr).totals.bytes);
   });
 
-  it('saveMlp/loadMlp keep the format; version 1 without run-CSR layers, 2 with', async () => {
+  it('saveMlp/loadMlp keep the format; version 1 without run-CSR layers, 3 with', async () => {
     const f = path.join(dir, 'auto.c2m');
     await saveMlp(auto, f);
-    expect(readFileSync(f).readUInt32LE(8)).toBe(2);
+    expect(readFileSync(f).readUInt32LE(8)).toBe(3);
     const back = await loadMlp(f, { verify: true });
     try {
       expect(back.layers.map((l) => [l.format, l.patterns, l.runs, l.nnz])).toEqual(auto.layers.map((l) => [l.format, l.patterns, l.runs, l.nnz]));
@@ -88,6 +90,36 @@ describe('run-CSR (rcsr)', () => {
     const g = path.join(dir, 'csr.c2m');
     await saveMlp(csr, g);
     expect(readFileSync(g).readUInt32LE(8)).toBe(1);
+  });
+
+  it('loadMlp reads a version 2 file (run-CSR values in row order) into the same matrices', async () => {
+    const f = path.join(dir, 'v2.c2m');
+    await saveMlp(rcsr, f);
+    const buf = readFileSync(f);
+    // Rewrite as version 2 wrote it: each layer's values section in row order (what mlpReadRows
+    // returns), its values checksum (entry byte 96), the version and the header checksum (byte 72).
+    const rows = readMlp(rcsr);
+    rows.forEach((l, li) => {
+      const entry = 128 + 128 * li;
+      const off = Number(buf.readBigUInt64LE(entry + 64));
+      const bytes = new Uint8Array(l.values.buffer, l.values.byteOffset, l.values.byteLength);
+      buf.set(bytes, off);
+      buf.writeBigUInt64LE(xxhash64(bytes), entry + 96);
+    });
+    buf.writeUInt32LE(2, 8);
+    buf.writeBigUInt64LE(0n, 72);
+    buf.writeBigUInt64LE(xxhash64(buf.subarray(0, 128 + 128 * rows.length)), 72);
+    writeFileSync(f, buf);
+    const back = await loadMlp(f, { verify: true });
+    try {
+      const got = readMlp(back);
+      const bytes = (a: Int32Array | Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+      got.forEach((l, li) => expect([bytes(l.colIdx).equals(bytes(rows[li].colIdx)), bytes(l.values).equals(bytes(rows[li].values))], `layer ${li}`).toEqual([true, true]));
+      const x = randomInput(rcsr.inputSize, 3, 4);
+      expect(Array.from(await runMlp(back, x))).toEqual(Array.from(await runMlp(rcsr, x)));
+    } finally {
+      back.dispose();
+    }
   });
 
   it('loadMlp refuses a run index that reads past its row (ERR_BAD_FILE), checksums off', async () => {
