@@ -23,6 +23,7 @@ export class Cnn2MlpError extends Error {
 
 /** Describes a received value for "Expected X for Y but received Z" messages. */
 export function describe(value: unknown): string {
+  if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as ArrayLike<number>).length}`;

@@ -38,8 +38,8 @@ export function benchCommand(): Command {
         quick: !!o.quick,
         outDir: o.out,
         models: models as BenchModel[] | undefined, // checked against MODELS above
-        threads: o.threads ? parseIntList(o.threads, '--threads') : undefined,
-        batches: o.batches ? parseIntList(o.batches, '--batches') : undefined,
+        threads: o.threads !== undefined ? parseIntList(o.threads, '--threads') : undefined,
+        batches: o.batches !== undefined ? parseIntList(o.batches, '--batches') : undefined,
         peers: o.peers,
         // with --json we print one document ourselves: results and where the files went
         silent: !!o.json,

@@ -24,9 +24,10 @@ export interface ConvertOptions {
    * each with its column; 'rcsr' (run-CSR, docs/run-csr.md): the nonzeros, with each row's runs of
    * consecutive columns stored once per pattern shared by rows (converted convolutions: ~half the
    * bytes of CSR); 'auto': per layer whichever of the three is smallest, dense while it is at most
-   * 25 % larger (stats(mlp) says which each layer got and why). 'auto' is the one to reach for.
+   * 25 % larger (stats(mlp) says which each layer got and why). 'auto' (the default) is the one
+   * to reach for.
    */
-  format: ConvertFormat;
+  format?: ConvertFormat;
   /**
    * 'f32' (default): fp32 weights, the MLP is exact. 'bf16': dense and run-CSR layers store their
    * weights as bfloat16 (rounded to nearest even: relative error ≤ 2^-9 per weight; biases, inputs
@@ -81,11 +82,11 @@ export function nativeSpec(mp: MlpPlan, records: Float64Array, tensors: Float32A
  * the layer when a layer has no exact MLP form, ERR_TOO_LARGE (before allocating) when the estimate
  * exceeds `maxBytes` or available memory, ERR_ABORTED when `signal` fires.
  */
-export async function convert(model: CnnModel, options: ConvertOptions): Promise<Mlp> {
+export async function convert(model: CnnModel, options: ConvertOptions = {}): Promise<Mlp> {
   const callSite = new Error();
   if (typeof options !== 'object' || options === null)
-    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object { format: 'auto' | 'dense' | 'csr' | 'rcsr' } for convert() but received ${describe(options)}`);
-  const { format, maxBytes, onProgress, signal } = options;
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected an options object { format?: 'auto' | 'dense' | 'csr' | 'rcsr', … } for convert() but received ${describe(options)}`);
+  const { format = 'auto', maxBytes, onProgress, signal } = options;
   if (!Object.hasOwn(FORMAT_CODE, format as string))
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'auto', 'dense', 'csr' or 'rcsr' for options.format but received ${describe(format)}`);
   if (maxBytes !== undefined && (typeof maxBytes !== 'number' || !Number.isInteger(maxBytes) || maxBytes < 1))

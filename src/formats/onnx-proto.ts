@@ -19,8 +19,9 @@ export function toNum(v: unknown): number {
   if (typeof v === 'number') return v;
   if (v && typeof v === 'object' && 'toNumber' in v) {
     const l = v as { toNumber(): number; toString(): string };
-    const n = l.toNumber();
-    return Number.isSafeInteger(n) || String(n) === l.toString() ? n : NaN;
+    // Beyond 2^53 the nearest double: still an integer, so size checks call it absurd, and INT64_MAX
+    // (exporters' "to the end") still clamps. NaN is reserved for "unknown" (the batch size).
+    return l.toNumber();
   }
   return NaN;
 }

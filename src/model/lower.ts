@@ -4,7 +4,7 @@
  */
 import { describe } from '../errors.js';
 import { fail, floatArray, isPositiveInt, LINEAR, MAX_DIM, pair, poolOrConvAxis, resolveActivation } from './checks.js';
-import { COORDINATE_MODES, FLAG_BILINEAR, FLAG_COUNT_INCLUDE_PAD, FLAG_FLATTEN_CHW, NEAREST_MODES, OP, type PlanOp } from './ops.js';
+import { COORDINATE_MODES, FLAG_BILINEAR, FLAG_COUNT_INCLUDE_PAD, FLAG_FLATTEN_CHW, NEAREST_MODES, OP, type OpCode, type PlanOp } from './ops.js';
 import { firstEmptyWindow } from './window.js';
 import type { Conv2dTransposeLayer, Layer, Layout, Shape } from './types.js';
 
@@ -62,37 +62,53 @@ function needSpatial(s: Shape, where: string): void {
   if (s.kind !== 'spatial') fail(where, `needs a spatial (H, W, C) input but receives a vector of ${s.n}; it cannot follow flatten, dense or a global pool`);
 }
 
-function conv(layer: Extract<Layer, { type: 'conv2d' }>, where: string, ins: Shape[], add: AddTensor): Lowered {
-  const [h, w, c] = dims(ins[0]); // a vector [C] is a 1 × 1 × C image here (1×1 convs after a global pool)
+type ConvLike = Extract<Layer, { type: 'conv2d' }> | Conv2dTransposeLayer;
+
+/** What conv2d and conv2dTranspose check alike: filters, groups against the channels, and the window. */
+function convWindow(layer: ConvLike, c: number, where: string) {
   const groups = layer.groups ?? 1;
   if (!isPositiveInt(layer.filters)) fail(where, `Expected filters to be a positive integer but received ${describe(layer.filters)}`);
   if (!isPositiveInt(groups)) fail(where, `Expected groups to be a positive integer but received ${describe(groups)}`);
   if (c % groups !== 0) fail(where, `input channels (${c}) are not divisible by groups (${groups})`);
   if (layer.filters % groups !== 0) fail(where, `filters (${layer.filters}) are not divisible by groups (${groups})`);
   if (layer.kernelSize === undefined) fail(where, 'kernelSize is required');
-  const k = pair(layer.kernelSize, [0, 0], where, 'kernelSize');
-  const s = pair(layer.strides, [1, 1], where, 'strides');
-  const d = pair(layer.dilation, [1, 1], where, 'dilation');
-  const pad = layer.padding ?? 'valid';
-  const ah = poolOrConvAxis(h, k[0], s[0], d[0], pad, 0, false, where);
-  const aw = poolOrConvAxis(w, k[1], s[1], d[1], pad, 1, false, where);
-  const weights = floatArray(layer.weights, k[0] * k[1] * (c / groups) * layer.filters, where, 'weights ([kh, kw, inChannels/groups, filters])');
-  const bias = layer.bias === undefined ? undefined : floatArray(layer.bias, layer.filters, where, 'bias');
-  const draft: OpDraft = {
-    ...base(ins),
-    op: OP.conv2d,
-    kh: k[0],
-    kw: k[1],
-    sh: s[0],
-    sw: s[1],
-    dh: d[0],
-    dw: d[1],
-    pads: [ah.before, ah.after, aw.before, aw.after],
+  return {
     groups,
+    k: pair(layer.kernelSize, [0, 0], where, 'kernelSize'),
+    s: pair(layer.strides, [1, 1], where, 'strides'),
+    d: pair(layer.dilation, [1, 1], where, 'dilation'),
+  };
+}
+
+/** The op record of either convolution: window, pads [top, bottom, left, right], activation, tensors. */
+function convDraft(op: OpCode, layer: ConvLike, win: ReturnType<typeof convWindow>, pads: OpDraft['pads'], weights: Float32Array, where: string, ins: Shape[], add: AddTensor): OpDraft {
+  const bias = layer.bias === undefined ? undefined : floatArray(layer.bias, layer.filters, where, 'bias');
+  return {
+    ...base(ins),
+    op,
+    kh: win.k[0],
+    kw: win.k[1],
+    sh: win.s[0],
+    sw: win.s[1],
+    dh: win.d[0],
+    dw: win.d[1],
+    pads,
+    groups: win.groups,
     activation: resolveActivation(layer.activation, where),
     weights: add(weights),
     bias: bias ? add(bias) : -1,
   };
+}
+
+function conv(layer: Extract<Layer, { type: 'conv2d' }>, where: string, ins: Shape[], add: AddTensor): Lowered {
+  const [h, w, c] = dims(ins[0]); // a vector [C] is a 1 × 1 × C image here (1×1 convs after a global pool)
+  const win = convWindow(layer, c, where);
+  const { k, s, d } = win;
+  const pad = layer.padding ?? 'valid';
+  const ah = poolOrConvAxis(h, k[0], s[0], d[0], pad, 0, false, where);
+  const aw = poolOrConvAxis(w, k[1], s[1], d[1], pad, 1, false, where);
+  const weights = floatArray(layer.weights, k[0] * k[1] * (c / win.groups) * layer.filters, where, 'weights ([kh, kw, inChannels/groups, filters])');
+  const draft = convDraft(OP.conv2d, layer, win, [ah.before, ah.after, aw.before, aw.after], weights, where, ins, add);
   return { draft, out: spatial(ah.out, aw.out, layer.filters) };
 }
 
@@ -121,37 +137,15 @@ function transposeAxis(layer: Conv2dTransposeLayer, size: number, k: number, s: 
 function convTranspose(layer: Conv2dTransposeLayer, where: string, ins: Shape[], add: AddTensor): Lowered {
   needSpatial(ins[0], where);
   const [h, w, c] = dims(ins[0]);
-  const groups = layer.groups ?? 1;
-  if (!isPositiveInt(layer.filters)) fail(where, `Expected filters to be a positive integer but received ${describe(layer.filters)}`);
-  if (!isPositiveInt(groups)) fail(where, `Expected groups to be a positive integer but received ${describe(groups)}`);
-  if (c % groups !== 0) fail(where, `input channels (${c}) are not divisible by groups (${groups})`);
-  if (layer.filters % groups !== 0) fail(where, `filters (${layer.filters}) are not divisible by groups (${groups})`);
-  if (layer.kernelSize === undefined) fail(where, 'kernelSize is required');
-  const k = pair(layer.kernelSize, [0, 0], where, 'kernelSize');
-  const s = pair(layer.strides, [1, 1], where, 'strides');
-  const d = pair(layer.dilation, [1, 1], where, 'dilation');
+  const win = convWindow(layer, c, where);
+  const { k, s, d } = win;
   const op = layer.outputPadding === undefined ? undefined : pair(layer.outputPadding, [0, 0], where, 'outputPadding', 0);
   if (op && (op[0] >= Math.max(s[0], d[0]) || op[1] >= Math.max(s[1], d[1])))
     fail(where, `outputPadding ${describe(layer.outputPadding)} must be smaller than the stride or the dilation along each axis`);
   const ah = transposeAxis(layer, h, k[0], s[0], d[0], op?.[0], 0, where);
   const aw = transposeAxis(layer, w, k[1], s[1], d[1], op?.[1], 1, where);
-  const weights = floatArray(layer.weights, k[0] * k[1] * (layer.filters / groups) * c, where, 'weights ([kh, kw, filters/groups, inChannels])');
-  const bias = layer.bias === undefined ? undefined : floatArray(layer.bias, layer.filters, where, 'bias');
-  const draft: OpDraft = {
-    ...base(ins),
-    op: OP.conv2dTranspose,
-    kh: k[0],
-    kw: k[1],
-    sh: s[0],
-    sw: s[1],
-    dh: d[0],
-    dw: d[1],
-    pads: [ah.before, 0, aw.before, 0],
-    groups,
-    activation: resolveActivation(layer.activation, where),
-    weights: add(weights),
-    bias: bias ? add(bias) : -1,
-  };
+  const weights = floatArray(layer.weights, k[0] * k[1] * (layer.filters / win.groups) * c, where, 'weights ([kh, kw, filters/groups, inChannels])');
+  const draft = convDraft(OP.conv2dTranspose, layer, win, [ah.before, 0, aw.before, 0], weights, where, ins, add);
   return { draft, out: spatial(ah.out, aw.out, layer.filters) };
 }
 

@@ -32,6 +32,10 @@ describe('--threads on run, verify, convert and demo', () => {
     expectOneLineError(cli([cmd, ...args, '--threads', '0']), /Expected an integer from 1 to 256 for --threads but received '0'/);
   });
 
+  it.each([['--threads', ''], ['--batches', ''], ['--threads', ',']])('bench %s %j is refused, not read as the default', (opt, value) => {
+    expectOneLineError(cli(['bench', '--quick', '--no-peers', opt, value]), new RegExp(`Expected a list of positive integers for ${opt}`));
+  });
+
   it('run --threads 1 gives the outputs of the default', () => {
     const one = json(cli(['run', fashionModel, npy, '--threads', '1', '--json']));
     const all = json(cli(['run', fashionModel, npy, '--json']));

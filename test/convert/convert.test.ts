@@ -149,6 +149,21 @@ describe('convert: hand-picked cases', () => {
     await expect(convert(model, { format: 'csr', signal: ac.signal })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
   });
 
+  it("without options (or format undefined) converts with format 'auto'", async () => {
+    const model = seedModel(3, { dense: false });
+    const formats = async (m: Promise<Mlp>) => {
+      const mlp = await m;
+      const f = stats(mlp).layers.map((l) => l.format);
+      mlp.dispose();
+      return f;
+    };
+    const auto = await formats(convert(model, { format: 'auto' }));
+    expect(auto).toContain('rcsr'); // not all one format: the default really chose per layer
+    expect(await formats(convert(model))).toEqual(auto);
+    expect(await formats(convert(model, { format: undefined }))).toEqual(auto);
+    await expect(convert(model, null as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+  });
+
   it('validates options in TS and the native spec in C++', async () => {
     const model = seedModel(3, { dense: false });
     await expect(convert(model, { format: 'coo' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });

@@ -6,6 +6,7 @@
  * Tolerance: expectClose's atol 1e-4 + rtol 1e-4 (reductions of ≤ 72 terms in [-1, 1]: float32
  * reassociation stays below 1e-5; a wrong pad, axis or value moves outputs by ≥ 1e-2).
  */
+import Long from 'long';
 import { describe, expect, it } from 'vitest';
 import { runCnn } from '../../src/cnn/cnn.js';
 import { Cnn2MlpError } from '../../src/errors.js';
@@ -59,6 +60,27 @@ describe('loadOnnx graphs vs onnxruntime', () => {
     g.op('Reshape', [target]).op('Gemm', [g.init([5, 48], rand(240, 5, 0.3)), g.init([1, 5], rand(5, 6))], { transB: i(1) });
     const model = await agree(g);
     expect(model.layers.map((l) => l.type)).toEqual(['conv2d', 'activation', 'flatten', 'dense']);
+  });
+
+  it('64-bit ends beyond 2^53 (INT64_MAX, as exporters write "to the end") slice to the end, as attributes and as int64_data', async () => {
+    const INT64_MAX = Long.MAX_VALUE as unknown as number; // protobufjs encodes a Long exactly
+    const opset9 = new ChainBuilder([1, 3, 4, 4], 9);
+    const w9 = node(opset9, 'Slice', [opset9.init([1, 5, 1, 1], rand(5, 21))], { starts: ints([2]), ends: ints([INT64_MAX]), axes: ints([1]) });
+    opset9.op('Mul', [w9]);
+    await agree(opset9);
+    const opset13 = new ChainBuilder([1, 3, 4, 4]);
+    const ends = opset13.init([1], [0]);
+    opset13.inits[opset13.inits.length - 1].int64Data = [Long.MAX_VALUE as unknown as number];
+    opset13.op('Mul', [node(opset13, 'Slice', [opset13.init([1, 5, 1, 1], rand(5, 22)), opset13.init([1], [2]), ends, opset13.init([1], [1])])]);
+    await agree(opset13);
+  });
+
+  it('a dimension of 2^62 is refused as absurd, not mistaken for the batch size', () => {
+    const g = new ChainBuilder([1, 3, 4, 4]);
+    const w = g.init([1, 3, 1, 1], rand(3, 23));
+    g.inits[g.inits.length - 1].dims = [Long.fromString('4611686018427387904') as unknown as number, 3, 1, 1];
+    g.op('Mul', [w]);
+    expect(() => loadOnnx(g.bytes())).toThrow(/absurd dimension 4611686018427388\d{3}/);
   });
 
   it('Pad with a nonzero constant, Flatten at axis 2 of [N, 1, 4, 4], HardSigmoid', async () => {

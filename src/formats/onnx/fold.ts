@@ -255,8 +255,8 @@ export function fold(node: NodeProto, opset: number, a: Attrs, ins: (Tensor | un
     }
     case 'Slice': {
       if (opset < 10) {
-        const starts = a.ints('starts') ?? [];
-        return [slice(x, starts, a.ints('ends') ?? [], a.ints('axes') ?? starts.map((_, k) => k), [], name)];
+        const starts = a.bounds('starts') ?? [];
+        return [slice(x, starts, a.bounds('ends') ?? [], a.ints('axes') ?? starts.map((_, k) => k), [], name)];
       }
       const starts = ints(ins[1]!);
       return [slice(x, starts, ints(ins[2]!), ins[3] ? ints(ins[3]) : starts.map((_, k) => k), ins[4] ? ints(ins[4]) : [], name)];

@@ -191,6 +191,14 @@ export class Attrs {
     const a = this.map.get(name);
     return a ? (a.f ?? 0) : def;
   }
+  /** Slice bounds: any 64-bit integer, clamped to ±2^53 (INT64_MAX means "to the end"). */
+  bounds(name: string): number[] | undefined {
+    const a = this.map.get(name);
+    if (!a) return undefined;
+    const v = (a.ints ?? []).map(toNum);
+    if (!v.every((x) => Number.isInteger(x))) throw bad(`${this.where}: attribute ${name} has a non-integer value`);
+    return v.map((x) => Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, x)));
+  }
   ints(name: string): number[] | undefined {
     const a = this.map.get(name);
     if (!a) return undefined;

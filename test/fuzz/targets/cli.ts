@@ -83,7 +83,9 @@ export const cliTarget: FuzzTarget<CliCase> = {
       else argv.push(OPTIONS[t.pick % OPTIONS.length]);
     }
     const forced = BAD_OPTIONS[sub];
-    if (forced) argv.push(forced[c.forced % forced.length], BAD_VALUES[c.forced % BAD_VALUES.length]);
+    // '' too: an empty list must be refused, not read as "no option" (bench would then run for minutes).
+    const badValues = [...BAD_VALUES, ''];
+    if (forced) argv.push(forced[c.forced % forced.length], badValues[c.forced % badValues.length]);
     const env = { ...process.env };
     delete env.CNN2MLP_DEBUG;
     const r = spawnSync(process.execPath, [CLI, ...argv], { cwd: path.dirname(files[0]), env, encoding: 'utf8', timeout: caseDeadlineMs(), maxBuffer: 16 << 20 });
