@@ -19,6 +19,7 @@
 // allocate, never throw, never touch N-API.
 #pragma once
 #include <cstdint>
+#include <utility>
 
 namespace cnn2mlp {
 
@@ -56,6 +57,22 @@ inline void forEachRcsrChunk(const int32_t* rowPat, int64_t rows, int64_t r0, in
     c0 = c1;
   }
 }
+
+// Where each row's values lie, for rows visited in increasing order: row(r) = {slot of its first
+// value, stride between its values}.
+struct RcsrRowSlots {
+  int64_t rows;
+  const int64_t* rowPtr;
+  const int32_t* rowPat;
+  int64_t c0 = 0, c1 = 0;  // the current chunk
+  std::pair<int64_t, int64_t> row(int64_t r) {
+    if (r >= c1 || r < c0) {
+      c0 = r == c1 && c1 > c0 ? c1 : rcsrChunkStart(rowPat, r);
+      c1 = rcsrChunkEnd(rowPat, rows, c0);
+    }
+    return {rowPtr[c0] + (r - c0), c1 - c0};
+  }
+};
 
 // y[r] = Σ_{runs (s, n) of row r} Σ_{i<n} v[i] · x[s + i] + bias[r] (v: the row's values in run order).
 using RcsrSpmvFn = void (*)(const RcsrView& m, const float* x, const float* bias, float* y, int64_t r0, int64_t r1);

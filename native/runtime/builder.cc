@@ -298,23 +298,6 @@ void joinPatterns(LayerBuild& b, const std::vector<RcsrArrays>& pats) {
   l.storage.insert(l.storage.end(), {rp, pp, ru});
 }
 
-// Where row r's values go: CSR in row order (stride 1); run-CSR interleaved within its value
-// chunk (kernels/rcsr_kernels.h). Walks the rows of [r0, r1) in order.
-struct ValueSlots {
-  const MlpLayer& l;
-  const int64_t* rowPtr;
-  int64_t c0 = 0, c1 = 0;  // the current run-CSR chunk
-  // First slot of row r and the stride between its values.
-  std::pair<int64_t, int64_t> row(int64_t r) {
-    if (l.format != MatrixFormat::Rcsr) return {rowPtr[r], 1};
-    if (r >= c1 || r < c0) {
-      c0 = r == c1 && c1 > c0 ? c1 : rcsrChunkStart(l.rowPat, r);
-      c1 = rcsrChunkEnd(l.rowPat, l.rows, c0);
-    }
-    return {rowPtr[c0] + (r - c0), c1 - c0};
-  }
-};
-
 // Pass 2 of a sparse layer: values (and CSR column indices).
 void fillSparse(LayerBuild& b, int64_t* rowPtr) {
   MlpLayer& l = b.l;
@@ -327,10 +310,10 @@ void fillSparse(LayerBuild& b, int64_t* rowPtr) {
     b.prog.check();
     auto [r0, r1] = b.range(c);
     auto& e = b.scratch[worker];
-    ValueSlots slots{l, rowPtr};
+    RcsrRowSlots slots{l.rows, rowPtr, l.rowPat};  // run-CSR: interleaved per chunk
     for (int64_t r = r0; r < r1; r++) {
       b.bias[r] = float(buildRow(b.s, r, e));
-      auto [k, stride] = slots.row(r);
+      auto [k, stride] = csr ? std::pair<int64_t, int64_t>{rowPtr[r], 1} : slots.row(r);
       for (const auto& x : e) {
         if (colIdx) colIdx[k] = x.first;
         vals[k] = float(x.second);
