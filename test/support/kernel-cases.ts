@@ -301,6 +301,8 @@ export function casesFor(op: NativeKernelInfo['op']): KernelCase[] {
         convCsrCase(op, 6, 5, 3, 3, 1, 1, 40, bp, 13, 48),
         convCsrCase(op, 4, 4, 1, 1, 1, 0, 17, bp, 5, 49),
         convCsrCase(op, 5, 5, 2, 3, 2, 1, 16, op.startsWith('spmv') ? 1 : 32, 16, 50),
+        // a full 1100-column pattern on 19 rows: the SpMM's column blocks (1024 columns at bp 16)
+        convCsrCase(op, 1, 1, 1100, 1, 1, 0, 19, op.startsWith('spmv') ? 1 : 16, 7, 51),
       ];
     }
     case 'conv2d':
