@@ -29,8 +29,8 @@ inline float bf16ToFloat(uint16_t h) {
 }
 
 void bf16_gemv_dense_1x1__ref(const uint16_t*, int64_t, const float*, const float*, float*, int64_t, int64_t);
-void bf16_gemv_dense_2x1__avx2(const uint16_t*, int64_t, const float*, const float*, float*, int64_t, int64_t);
-void bf16_gemv_dense_4x1__avx512(const uint16_t*, int64_t, const float*, const float*, float*, int64_t, int64_t);
+void bf16_gemv_dense_6x1__avx2(const uint16_t*, int64_t, const float*, const float*, float*, int64_t, int64_t);
+void bf16_gemv_dense_6x1__avx512(const uint16_t*, int64_t, const float*, const float*, float*, int64_t, int64_t);
 void bf16_gemm_dense_1x1__ref(const uint16_t*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void bf16_gemm_dense_6x16__avx2(const uint16_t*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void bf16_gemm_dense_12x32__avx512(const uint16_t*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);

@@ -1,8 +1,9 @@
 // Vector-width-generic bodies of the MLP kernels, included by mlp_kernels_avx2.cc (V = 8 lanes)
 // and mlp_kernels_avx512.cc (V = 16 lanes), each compiled with its own -m flags. Everything here
 // is in an anonymous namespace so the two instantiations can never be merged by the linker.
-// V provides: T, L (lanes), zero(), load(p) (unaligned ok), set1(f), fma(a, b, c) = a*b + c,
-// add(a, b), store(p, v), hsum(v).
+// V provides: T, L (lanes), zero(), load(p) (unaligned ok), loadBf16(p) (L bf16 widened exactly),
+// loadBf16Split / splitPairs (2·L values as even- and odd-indexed vectors), set1(f),
+// fma(a, b, c) = a*b + c, add(a, b), store(p, v), hsum(v).
 #pragma once
 #include <cstdint>
 
@@ -11,46 +12,75 @@
 namespace cnn2mlp {
 namespace {
 
-// A GEMM weight as fp32: fp32 as is, bf16 (bf16_kernels.h) widened exactly.
+// A weight as fp32: fp32 as is, bf16 (bf16_kernels.h) widened exactly. The GEMV and GEMM bodies
+// below are templates on the weight type WT (float or uint16_t bf16), so one body serves both.
 inline float widenWeight(float w) { return w; }
 inline float widenWeight(uint16_t w) { return bf16ToFloat(w); }
+template <class V>
+inline typename V::T loadWeights(const float* p) { return V::load(p); }
+template <class V>
+inline typename V::T loadWeights(const uint16_t* p) { return V::loadBf16(p); }
+// 2·L weights of a row as two fp32 vectors, and the 2·L x values they multiply, paired the same
+// way. fp32: the two halves. bf16: even- and odd-indexed elements (V::loadBf16Split), the order
+// the sum is taken in does not matter to the result's bound.
+template <class V>
+inline void loadWeightPair(const float* w, typename V::T& a, typename V::T& b) { a = V::load(w), b = V::load(w + V::L); }
+template <class V>
+inline void loadWeightPair(const uint16_t* w, typename V::T& a, typename V::T& b) { V::loadBf16Split(w, a, b); }
+template <class V>
+inline void loadXPair(const float*, const float* x, typename V::T& a, typename V::T& b) { a = V::load(x), b = V::load(x + V::L); }
+template <class V>
+inline void loadXPair(const uint16_t*, const float* x, typename V::T& a, typename V::T& b) { V::splitPairs(x, a, b); }
 
-// --- dense GEMV: RG rows at a time, 4 accumulators per row, W read once. W rows are contiguous,
-// so RG = 1 reads W as one sequential stream (the pattern the read-bandwidth probe measures).
-template <class V, int RG>
-inline void gemvImpl(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+// --- dense GEMV: RG rows at a time, U accumulators (U vectors of k, U even) per row, W read
+// once. The x vectors of a step are loaded (bf16: split into pairs) once for all RG rows. RG rows are RG concurrent DRAM streams:
+// bf16 rows move half the bytes per step, so bf16 kernels use more rows to keep as many bytes in
+// flight as the fp32 ones.
+template <class V, int RG, int U, class WT>
+inline void gemvImpl(const WT* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  static_assert(U % 2 == 0, "the step loads weights in pairs of vectors");
   using T = typename V::T;
   constexpr int L = V::L;
   int64_t r = r0;
   for (; r + RG <= r1; r += RG) {
-    const float* w = W + r * ld;
-    T a[RG][4];
-#pragma GCC unroll 4
+    const WT* w = W + r * ld;
+    T a[RG][U];
+#pragma GCC unroll 8
     for (int i = 0; i < RG; i++)
 #pragma GCC unroll 4
-      for (int u = 0; u < 4; u++) a[i][u] = V::zero();
+      for (int u = 0; u < U; u++) a[i][u] = V::zero();
     int64_t k = 0;
-    for (; k + 4 * L <= ld; k += 4 * L) {
-      T xv[4];
+    for (; k + U * L <= ld; k += U * L) {
+      T xv[U];
 #pragma GCC unroll 4
-      for (int u = 0; u < 4; u++) xv[u] = V::load(x + k + u * L);
-#pragma GCC unroll 4
+      for (int u = 0; u < U; u += 2) loadXPair<V>(w, x + k + u * L, xv[u], xv[u + 1]);
+#pragma GCC unroll 8
       for (int i = 0; i < RG; i++)
 #pragma GCC unroll 4
-        for (int u = 0; u < 4; u++) a[i][u] = V::fma(V::load(w + i * ld + k + u * L), xv[u], a[i][u]);
+        for (int u = 0; u < U; u += 2) {
+          T w0, w1;
+          loadWeightPair<V>(w + i * ld + k + u * L, w0, w1);
+          a[i][u] = V::fma(w0, xv[u], a[i][u]);
+          a[i][u + 1] = V::fma(w1, xv[u + 1], a[i][u + 1]);
+        }
     }
     for (; k < ld; k += L) {
       const T x0 = V::load(x + k);
-#pragma GCC unroll 4
-      for (int i = 0; i < RG; i++) a[i][0] = V::fma(V::load(w + i * ld + k), x0, a[i][0]);
+#pragma GCC unroll 8
+      for (int i = 0; i < RG; i++) a[i][0] = V::fma(loadWeights<V>(w + i * ld + k), x0, a[i][0]);
     }
+#pragma GCC unroll 8
+    for (int i = 0; i < RG; i++) {
+      T s = a[i][0];
 #pragma GCC unroll 4
-    for (int i = 0; i < RG; i++) y[r + i] = V::hsum(V::add(V::add(a[i][0], a[i][1]), V::add(a[i][2], a[i][3]))) + bias[r + i];
+      for (int u = 1; u < U; u++) s = V::add(s, a[i][u]);
+      y[r + i] = V::hsum(s) + bias[r + i];
+    }
   }
   for (; r < r1; r++) {
-    const float* w = W + r * ld;
+    const WT* w = W + r * ld;
     T a = V::zero();
-    for (int64_t k = 0; k < ld; k += L) a = V::fma(V::load(w + k), V::load(x + k), a);
+    for (int64_t k = 0; k < ld; k += L) a = V::fma(loadWeights<V>(w + k), V::load(x + k), a);
     y[r] = V::hsum(a) + bias[r];
   }
 }

@@ -52,13 +52,14 @@ Scratch& threadScratch() {
   return s;
 }
 
-// Dense chunks: whole row tiles (48 = a multiple of every kernel's R), about 4 chunks per thread
-// for balance, none smaller than ~1 M multiply-adds so tiny layers run on one thread.
+// Dense chunks: whole row tiles (12 = a multiple of every dense kernel's R), about 4 chunks per
+// thread for balance, none smaller than ~1 M multiply-adds so tiny layers run on one thread. A
+// coarser rounding (48) gave two threads 576 and 448 rows of a 1024-row layer.
 int64_t denseChunkRows(int64_t rows, int64_t cols, int64_t lanes, int threads) {
   const int64_t minRows = std::max<int64_t>(1, (1 << 20) / std::max<int64_t>(1, cols * lanes));
   int64_t per = (rows + threads * 4 - 1) / (threads * 4);
   per = std::max(per, minRows);
-  return (per + 47) / 48 * 48;
+  return (per + 11) / 12 * 12;
 }
 
 // Batch 1: x = in zero-padded to the GEMV's ld. Batch > 1: [batch][nIn] → [nIn][bp] in blocks of

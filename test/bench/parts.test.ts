@@ -47,13 +47,13 @@ describe('kernel names on rows', () => {
   const kernels = new Map([
     ['conv2d', 'f32_conv2d_nhwc_6x16__avx2'],
     ['dwconv2d', 'f32_dwconv2d_nhwc_1x32__avx2'],
-    ['gemv', 'f32_gemv_dense_2x1__avx2'],
+    ['gemv', 'f32_gemv_dense_6x1__avx2'],
     ['gemm', 'f32_gemm_dense_6x16__avx2'],
     ['spmv', 'f32_spmv_csr_1x1__avx2'],
     ['spmm', 'f32_spmm_csr_1x32__avx2'],
   ] as const);
   it('batch 1 runs GEMV/SpMV, larger batches GEMM/SpMM, the CNN the direct conv kernel', () => {
-    expect(kernelFor('mlp-dense', 1, kernels)).toBe('f32_gemv_dense_2x1__avx2');
+    expect(kernelFor('mlp-dense', 1, kernels)).toBe('f32_gemv_dense_6x1__avx2');
     expect(kernelFor('mlp-dense', 4, kernels)).toBe('f32_gemm_dense_6x16__avx2');
     expect(kernelFor('mlp-csr', 1, kernels)).toBe('f32_spmv_csr_1x1__avx2');
     expect(kernelFor('mlp-csr', 32, kernels)).toBe('f32_spmm_csr_1x32__avx2');
