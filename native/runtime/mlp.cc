@@ -84,7 +84,7 @@ std::string checkRcsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const i
     if (rowPat[r] < 0 || rowPat[r] >= patterns) return "row " + std::to_string(r) + " names a pattern out of range";
     if (patLen[size_t(rowPat[r])] != rowPtr[r + 1] - rowPtr[r]) return "row " + std::to_string(r) + " holds a different number of values than its pattern";
   }
-  for (int64_t j = 0; j < nnz; j++)
+  for (int64_t j = 0; values && j < nnz; j++)
     if (!std::isfinite(values[j])) return "non-finite value at " + std::to_string(j);
   return "";
 }

@@ -78,7 +78,8 @@ namespace cnn2mlp {
 std::string checkCsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const int32_t* colIdx, const float* values, int64_t nnz);
 // Checks run-CSR arrays (rcsr_kernels.h): rowPtr as for CSR; patterns in range; runs of each
 // pattern ascending, non-overlapping, within [0, cols), lengths > 0; each row's value count equal
-// to its pattern's length; values finite. Empty string when valid.
+// to its pattern's length; values finite (skipped when values is null: a bf16 layer's values
+// are the caller's to check). Empty string when valid.
 std::string checkRcsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const int32_t* rowPat, int64_t patterns, const int32_t* patPtr,
                       int64_t numRuns, const int32_t* runs, const float* values, int64_t nnz);
 
