@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # libFuzzer run of the native MLP file loader (native/fuzz/mlp_file_fuzz.cc) with ASan + UBSan.
 # Usage: scripts/fuzz-native.sh [seconds=60]   (installs clang with apt-get when missing)
-# Seeds: valid dense and CSR files written by saveMlp (scripts/fuzz-native-seeds.ts), with and
+# Seeds: valid dense, CSR, run-CSR and bf16 (version 3) files written by saveMlp (scripts/fuzz-native-seeds.ts), with and
 # without the checksum-fixing mode byte. Crashes land in $out/crash-*; exit status is libFuzzer's.
 # The target links runtime/ and core/ only: no Node or N-API headers (those stay in native/napi/).
 set -euo pipefail

@@ -23,7 +23,7 @@ export { loadOnnx, ONNX_FOLDED_OPS, ONNX_MAX_OPSET, ONNX_MIN_OPSET, ONNX_SUPPORT
 export { exportOpenCv, type ExportOpenCvOptions, type OpenCvExportInfo } from './formats/opencv.js';
 export { loadTfjs, TFJS_GRAPH_OPS, TFJS_SUPPORTED_LAYERS } from './formats/tfjs.js';
 export { loadMlp, saveMlp, type LoadMlpOptions } from './mlp/file.js';
-export { mlpFromLayers, MLP_ACTIVATIONS, type MlpActivationName, type MlpLayerSpec } from './mlp/layers.js';
+export { mlpFromLayers, MLP_ACTIVATIONS, type MlpActivationName, type MlpFromLayersOptions, type MlpLayerSpec } from './mlp/layers.js';
 export { Mlp, type MlpMetadata, type MlpLayerInfo } from './mlp/mlp.js';
 export { runMlp, runMlpSync, type RunMlpOptions } from './mlp/run.js';
 export { planModel, type Plan, type PlanOp } from './model/plan.js';

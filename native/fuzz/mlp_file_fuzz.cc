@@ -54,9 +54,11 @@ void fixChecksums(std::vector<uint8_t>& f) {
   else hashAt(metaOff, metaBytes, b + 64);
   for (uint32_t i = 0; i < layers; i++) {
     uint8_t* e = b + kHeader + size_t(i) * kEntry;
-    const uint64_t rows = rd64(e), format = rd32(e + 16), ld = rd64(e + 40), nnz = rd64(e + 48);
-    if (rows > (1ull << 31) || ld > (1ull << 31) || nnz > (1ull << 40)) continue;
-    const uint64_t bias = rows * 4, values = format == 0 ? rows * ld * 4 : nnz * 4, rowPtr = format == 0 ? 0 : (rows + 1) * 8, colIdx = format == 0 ? 0 : nnz * 4;
+    const uint64_t rows = rd64(e), format = rd32(e + 16), ld = rd64(e + 40), nnz = rd64(e + 48), runs = rd64(e + 120);
+    if (rows > (1ull << 31) || ld > (1ull << 31) || nnz > (1ull << 40) || runs > (1ull << 31)) continue;
+    const uint64_t valueSize = rd32(e + 36) == 1 ? 2 : 4;  // value type: 0 fp32, 1 bf16
+    const uint64_t bias = rows * 4, values = (format == 0 ? rows * ld : nnz) * valueSize, rowPtr = format == 0 ? 0 : (rows + 1) * 8;
+    const uint64_t colIdx = format == 0 ? 0 : format == 1 ? nnz * 4 : (rows + ld + 1 + 2 * runs) * 4;
     hashAt(rd64(e + 56), bias, e + 88);
     hashAt(rd64(e + 64), values, e + 96);
     hashAt(rd64(e + 72), rowPtr, e + 104);
@@ -68,16 +70,32 @@ void fixChecksums(std::vector<uint8_t>& f) {
 
 volatile float sink;
 
+// Weight i of the layer, fp32 or bf16.
+float weight(const MlpLayer& l, int64_t i) {
+  if (!l.values16) return l.values[i];
+  const uint32_t bits = uint32_t(l.values16[i]) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
 void walk(const Mlp& m) {
   float s = 0;
   for (const MlpLayer& l : m.layers) {
     for (int64_t r = 0; r < l.rows; r++) s += l.bias[r];
     if (l.format == MatrixFormat::Dense) {
       for (int64_t r = 0; r < l.rows; r++)
-        for (int64_t c = 0; c < l.cols; c++) s += l.values[r * l.ld + c];
-    } else {
+        for (int64_t c = 0; c < l.cols; c++) s += weight(l, r * l.ld + c);
+    } else if (l.format == MatrixFormat::Csr) {
       for (int64_t r = 0; r < l.rows; r++)
-        for (int64_t k = l.rowPtr[r]; k < l.rowPtr[r + 1]; k++) s += l.values[k] * float(l.colIdx[k] < l.cols);
+        for (int64_t k = l.rowPtr[r]; k < l.rowPtr[r + 1]; k++) s += weight(l, k) * float(l.colIdx[k] < l.cols);
+    } else {  // run-CSR: each row's values against its pattern's runs
+      for (int64_t r = 0; r < l.rows; r++) {
+        int64_t k = l.rowPtr[r];
+        const int32_t p = l.rowPat[r];
+        for (int32_t q = l.patPtr[p]; q < l.patPtr[p + 1]; q++)
+          for (int32_t i = 0; i < l.runs[2 * q + 1]; i++) s += weight(l, k++) * float(l.runs[2 * q] + i < l.cols);
+      }
     }
   }
   sink = s;

@@ -16,9 +16,6 @@ Napi::Value MlpSave(const Napi::CallbackInfo& info) {
   std::string path = argString(info, 1, "path");
   std::string meta = argString(info, 2, "metadataJson");
   if (path.empty() || path.find('\0') != std::string::npos) throwType(env, "Expected a non-empty path without NUL characters for path");
-  for (const MlpLayer& l : mlp->layers)
-    if (l.values16)
-      throwError(env, "saveMlp: this MLP holds bf16 weights and the .c2m format stores fp32 only; save the fp32 MLP (convert without precision 'bf16') and convert again after loading", "ERR_UNSUPPORTED");
   return startJob(
       env, "cnn2mlp.mlpSave", [mlp, path, meta] { saveMlpFile(*mlp, meta, path); }, [](Napi::Env e) { return e.Undefined(); }, {info[0]});
 }

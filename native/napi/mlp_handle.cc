@@ -211,9 +211,11 @@ Napi::Value MlpReadRows(const Napi::CallbackInfo& info) {
           for (int32_t i = 0; i < l.runs[2 * q + 1]; i++) *c++ = l.runs[2 * q] + i;
       }
     }
-    if (l.format == MatrixFormat::Csr) {
+    if (l.format == MatrixFormat::Csr && l.values16) {  // bf16 values expand exactly to fp32
+      for (int64_t j = b; j < e; j++) va.Data()[j - b] = bf16ToFloat(l.values16[j]);
+    } else if (l.format == MatrixFormat::Csr) {
       std::memcpy(va.Data(), l.values + b, (e - b) * 4);
-    } else if (l.values16) {  // bf16 values expand exactly to fp32
+    } else if (l.values16) {  // run-CSR: interleaved per chunk
       std::vector<uint16_t> v16(size_t(e - b));
       rcsrReadRows(l.rows, l.rowPtr, l.rowPat, l.values16, start, start + count, v16.data());
       for (size_t i = 0; i < v16.size(); i++) va.Data()[i] = bf16ToFloat(v16[i]);

@@ -20,10 +20,12 @@ std::string Mlp::check() const {
     if (l.cols != width) return at + "takes " + std::to_string(l.cols) + " inputs but the previous layer gives " + std::to_string(width);
     if (l.rows <= 0 || l.cols <= 0) return at + "empty matrix";
     if (!l.bias) return at + "missing bias";
+    if (l.values16 && !bf16Runs(l.format)) return at + "bf16 values are not supported for this matrix format";
+    if (l.values16 && l.values) return at + "holds both fp32 and bf16 values";
     if (l.format == MatrixFormat::Dense) {
       if (!(l.values || l.values16) || l.ld < l.cols || l.ld % 16) return at + "bad dense storage";
     } else if (l.format == MatrixFormat::Csr) {
-      if (!l.rowPtr || (l.nnz > 0 && (!l.values || !l.colIdx))) return at + "bad CSR storage";
+      if (!l.rowPtr || (l.nnz > 0 && (!(l.values || l.values16) || !l.colIdx))) return at + "bad CSR storage";
     } else {
       if (!l.rowPtr || !l.rowPat || !l.patPtr || !l.runs || (l.nnz > 0 && !(l.values || l.values16))) return at + "bad run-CSR storage";
     }
@@ -53,7 +55,7 @@ std::string checkCsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const in
       if (colIdx[j] < 0 || colIdx[j] >= cols) return "column index out of range in row " + std::to_string(r);
       if (colIdx[j] <= prev) return "column indices not strictly increasing in row " + std::to_string(r);
       prev = colIdx[j];
-      if (!std::isfinite(values[j])) return "non-finite value in row " + std::to_string(r);
+      if (values && !std::isfinite(values[j])) return "non-finite value in row " + std::to_string(r);
     }
   }
   return "";

@@ -18,9 +18,9 @@ struct MlpLayer {
   // Dense: rows × ld floats, row r at values + r*ld; ld >= cols and a multiple of 16 (64-byte
   // aligned rows); padding columns are zero.
   int64_t ld = 0;
-  const float* values = nullptr;  // dense: rows*ld; csr, rcsr: nnz; null for a bf16 layer
-  // bf16 weights (kernels/bf16_kernels.h) in place of `values`, in the same layout (dense rows × ld,
-  // run-CSR nnz); set for any format means "this layer's values are bf16".
+  const float* values = nullptr;  // dense: rows*ld; csr/rcsr: nnz; null when the layer holds bf16 values
+  // bf16 weights (kernels/bf16_kernels.h) in place of `values`, same count and order (dense: rows × ld;
+  // run-CSR: chunk-interleaved); set for any format means "this layer's values are bf16".
   const uint16_t* values16 = nullptr;
   // CSR: 64-bit row pointers (nnz may exceed 2^31), 32-bit sorted column indices.
   const int64_t* rowPtr = nullptr;  // rows + 1
@@ -38,10 +38,11 @@ struct MlpLayer {
   Activation act;
   std::vector<std::shared_ptr<void>> storage;  // owners of the arrays above
 
+  int64_t valueBytes() const { return values16 ? 2 : 4; }  // bytes per stored weight
   int64_t weightBytes() const {
-    if (format == MatrixFormat::Dense) return rows * ld * (values16 ? 2 : 4);
-    if (format == MatrixFormat::Csr) return nnz * 8 + (rows + 1) * 8;
-    return rcsrBytes(rows, nnz, patterns, numRuns, values16 ? 2 : 4);
+    if (format == MatrixFormat::Dense) return rows * ld * valueBytes();
+    if (format == MatrixFormat::Csr) return nnz * (valueBytes() + 4) + (rows + 1) * 8;
+    return rcsrBytes(rows, nnz, patterns, numRuns, valueBytes());
   }
   // Weight bytes of a run-CSR matrix: values, rowPtr, rowPat, patPtr, runs.
   static int64_t rcsrBytes(int64_t rows, int64_t nnz, int64_t patterns, int64_t runs, int64_t valueBytes = 4) {
@@ -67,6 +68,12 @@ struct Mlp {
 // layout, fp32 bias kept); CSR layers stay fp32 (shared, not copied). Runs on `threads` threads.
 std::shared_ptr<Mlp> mlpToBf16(const Mlp& mlp, int threads);
 
+// Formats whose kernels take bf16 values (Mlp::check refuses bf16 values on any other).
+inline bool bf16Runs(MatrixFormat f) { return f == MatrixFormat::Dense || f == MatrixFormat::Rcsr; }
+
+// True when the bf16 bit pattern is an infinity or NaN (exponent all ones).
+inline bool bf16NonFinite(uint16_t v) { return (v & 0x7f80u) == 0x7f80u; }
+
 // Dense row stride for `cols` inputs.
 inline int64_t denseLd(int64_t cols) { return (cols + 15) / 16 * 16; }
 
@@ -74,12 +81,12 @@ inline int64_t denseLd(int64_t cols) { return (cols + 15) / 16 * 16; }
 
 namespace cnn2mlp {
 // Checks CSR arrays: rowPtr starts at 0, never decreases, ends at nnz; column indices in
-// [0, cols) and strictly increasing within a row; values finite. Empty string when valid.
+// [0, cols) and strictly increasing within a row; values finite (not checked when values is null:
+// bf16 values, checked by the caller). Empty string when valid.
 std::string checkCsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const int32_t* colIdx, const float* values, int64_t nnz);
 // Checks run-CSR arrays (rcsr_kernels.h): rowPtr as for CSR; patterns in range; runs of each
 // pattern ascending, non-overlapping, within [0, cols), lengths > 0; each row's value count equal
-// to its pattern's length; values finite (skipped when values is null: a bf16 layer's values
-// are the caller's to check). Empty string when valid.
+// to its pattern's length; values finite (unless null, as for checkCsr). Empty string when valid.
 std::string checkRcsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const int32_t* rowPat, int64_t patterns, const int32_t* patPtr,
                       int64_t numRuns, const int32_t* runs, const float* values, int64_t nnz);
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -20,12 +21,15 @@ namespace cnn2mlp {
 namespace {
 
 constexpr char kMagic[8] = {'C', 'N', 'N', '2', 'M', 'L', 'P', '\0'};
-// Version 1: dense and CSR layers. Version 2 adds run-CSR layers (format 2) with values in row
-// order; version 3 stores run-CSR values chunk-interleaved, as the kernels read them
-// (kernels/rcsr_kernels.h). Written: 3 when a layer is run-CSR, else 1 (older readers keep reading
-// it). A version 2 file's run-CSR values are interleaved into memory on load.
-constexpr uint32_t kVersion = 3;
-constexpr uint32_t kRowOrderRcsrVersion = 2;
+// Version 1: dense and CSR layers. Version 2 adds run-CSR layers (format 2), version 3 bf16 values
+// (value type 1), version 4 stores run-CSR values chunk-interleaved, as the kernels read them
+// (kernels/rcsr_kernels.h; versions 2 and 3 keep them in row order, and loading interleaves them
+// into memory). A file is written with the lowest version that holds it, so older readers keep
+// reading every file they could read before.
+constexpr uint32_t kVersion = 4;
+constexpr uint32_t kInterleavedRcsrVersion = 4;
+// Layer value types: the stored weights' element type.
+constexpr uint32_t kValueF32 = 0, kValueBf16 = 1;
 constexpr uint64_t kHeaderSize = 128, kEntrySize = 128, kAlign = 64;
 constexpr uint64_t kMaxLayers = 1u << 16, kMaxMetadata = 64u << 20;
 
@@ -45,7 +49,7 @@ struct FileLayer {
   uint64_t rows, cols;
   uint32_t format, act;
   float alpha, min, max;
-  uint32_t reserved0;
+  uint32_t valueType;  // kValueF32 or kValueBf16 (version 3; 0 before)
   uint64_t ld, nnz;  // run-CSR: ld holds the pattern count
   uint64_t biasOffset, valuesOffset, rowPtrOffset, colIdxOffset;
   uint64_t biasHash, valuesHash, rowPtrHash, colIdxHash;
@@ -61,12 +65,15 @@ uint64_t alignUp(uint64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 
 // Section byte sizes of a layer (callers have bounded rows/cols/nnz so these cannot overflow).
 uint64_t biasBytes(const FileLayer& l) { return l.rows * 4; }
-uint64_t valuesBytes(const FileLayer& l) { return l.format == 0 ? l.rows * l.ld * 4 : l.nnz * 4; }
+uint64_t valueSize(const FileLayer& l) { return l.valueType == kValueBf16 ? 2 : 4; }
+uint64_t valuesBytes(const FileLayer& l) { return (l.format == 0 ? l.rows * l.ld : l.nnz) * valueSize(l); }
 uint64_t rowPtrBytes(const FileLayer& l) { return l.format == 0 ? 0 : (l.rows + 1) * 8; }
 // CSR: the column indices; run-CSR: its index arrays rowPat [rows], patPtr [ld + 1], runs [2·runs], int32.
 uint64_t colIdxBytes(const FileLayer& l) {
   return l.format == 0 ? 0 : l.format == 1 ? l.nnz * 4 : (l.rows + l.ld + 1 + 2 * l.runs) * 4;
 }
+// The stored weights, fp32 or bf16, whatever the matrix format.
+const void* layerValues(const MlpLayer& l) { return l.values16 ? static_cast<const void*>(l.values16) : l.values; }
 // The run-CSR index section in one block (the layer keeps the three arrays apart).
 std::vector<int32_t> rcsrIndex(const MlpLayer& l) {
   std::vector<int32_t> v(l.rowPat, l.rowPat + l.rows);
@@ -91,7 +98,7 @@ std::vector<FileLayer> layoutFile(const Mlp& mlp, const std::string& metadataJso
   std::memcpy(h.magic, kMagic, 8);
   h.version = 1;
   for (const auto& l : mlp.layers)
-    if (l.format == MatrixFormat::Rcsr) h.version = 3;
+    h.version = std::max(h.version, l.format == MatrixFormat::Rcsr ? kInterleavedRcsrVersion : l.values16 ? 3u : 1u);
   h.headerBytes = static_cast<uint32_t>(kHeaderSize + n * kEntrySize);
   h.inputSize = uint64_t(mlp.inputSize);
   h.outputSize = uint64_t(mlp.outputSize);
@@ -121,6 +128,7 @@ std::vector<FileLayer> layoutFile(const Mlp& mlp, const std::string& metadataJso
     e.ld = e.format == 0 ? uint64_t(l.ld) : e.format == 2 ? uint64_t(l.patterns) : 0;
     e.runs = e.format == 2 ? uint64_t(l.numRuns) : 0;
     e.nnz = uint64_t(l.nnz);
+    e.valueType = l.values16 ? kValueBf16 : kValueF32;
     e.biasOffset = place(biasBytes(e));
     e.valuesOffset = place(valuesBytes(e));
     e.rowPtrOffset = place(rowPtrBytes(e));
@@ -143,7 +151,7 @@ void hashSections(const Mlp& mlp, std::vector<FileLayer>& table) {
     const MlpLayer& l = mlp.layers[i];
     FileLayer& e = table[i];
     jobs.push_back({l.bias, biasBytes(e), &e.biasHash});
-    jobs.push_back({l.values, valuesBytes(e), &e.valuesHash});
+    jobs.push_back({layerValues(l), valuesBytes(e), &e.valuesHash});
     if (e.format == 2) index[i] = rcsrIndex(l);
     if (e.format != 0) {
       jobs.push_back({l.rowPtr, rowPtrBytes(e), &e.rowPtrHash});
@@ -161,7 +169,7 @@ void writeLayers(FileWriter& w, const Mlp& mlp, const std::vector<FileLayer>& ta
     w.write(l.bias, biasBytes(e));
     if (valuesBytes(e)) {
       w.padTo(e.valuesOffset);
-      w.write(l.values, valuesBytes(e));
+      w.write(layerValues(l), valuesBytes(e));
     }
     if (e.format != 0) {
       w.padTo(e.rowPtrOffset);
@@ -240,7 +248,7 @@ struct Loading {
     std::memcpy(&h, base, kHeaderSize);
     if (std::memcmp(h.magic, kMagic, 8) != 0) bad(path, "not a cnn2mlp MLP file (bad magic)");
     if (h.version < 1 || h.version > kVersion)
-      throw CodedError(h.version > kVersion ? "ERR_UNSUPPORTED" : "ERR_BAD_FILE", path + ": MLP file version " + std::to_string(h.version) + " is not supported (this build reads versions 1 to 3)");
+      throw CodedError(h.version > kVersion ? "ERR_UNSUPPORTED" : "ERR_BAD_FILE", path + ": MLP file version " + std::to_string(h.version) + " is not supported (this build reads versions 1 to 4)");
     if (h.fileBytes != size)
       bad(path, (size < h.fileBytes ? "truncated: the header says " : "wrong length: the header says ") + std::to_string(h.fileBytes) + " bytes but the file has " + std::to_string(size));
     if (h.layerCount < 1 || h.layerCount > kMaxLayers) bad(path, "corrupted header: layer count " + std::to_string(h.layerCount));
@@ -267,18 +275,19 @@ struct Loading {
     if (e.rows < 1 || e.rows > 0x7fffffffu || e.cols < 1 || e.cols > 0x7fffffffu) bad(path, at + ": rows/cols out of range");
     if (e.cols != width) bad(path, at + " takes " + std::to_string(e.cols) + " inputs but receives " + std::to_string(width));
     if (e.format > (h.version >= 2 ? 2u : 1u)) bad(path, at + ": unknown matrix format " + std::to_string(e.format));
+    if (e.valueType > (h.version >= 3 ? kValueBf16 : kValueF32)) bad(path, at + ": unknown value type " + std::to_string(e.valueType));
     if (e.act >= uint32_t(kActCount) || e.act == uint32_t(ActHardSigmoid) || (e.act == uint32_t(ActSoftmax) && i + 1 != h.layerCount)) bad(path, at + ": bad activation code " + std::to_string(e.act));
     if (!std::isfinite(e.alpha) || !std::isfinite(e.min) || !std::isfinite(e.max)) bad(path, at + ": non-finite activation parameter");
     if (e.format == 0) {
       if (e.ld != uint64_t(denseLd(int64_t(e.cols))) || e.nnz != e.rows * e.cols) bad(path, at + ": dense ld/nnz inconsistent with cols");
       // rows · ld · 4 could reach 2^64 for absurd shapes: bound it by the file size first.
-      if (e.rows > size / 4 / e.ld) bad(path, at + ": a " + std::to_string(e.rows) + " × " + std::to_string(e.cols) + " dense matrix cannot fit in this file");
-    } else if ((e.format == 1 && (e.ld != 0 || e.runs != 0)) || e.nnz > (uint64_t(1) << 40) || e.nnz > size / 4) {
+      if (e.rows > size / valueSize(e) / e.ld) bad(path, at + ": a " + std::to_string(e.rows) + " × " + std::to_string(e.cols) + " dense matrix cannot fit in this file");
+    } else if ((e.format == 1 && (e.ld != 0 || e.runs != 0)) || e.nnz > (uint64_t(1) << 40) || e.nnz > size / valueSize(e)) {
       bad(path, at + ": sparse nonzero count " + std::to_string(e.nnz) + " is impossible for this file size");
     } else if (e.format == 2 && (e.ld > size / 4 || e.runs > size / 8 || e.ld > 0x7fffffffu || e.runs > 0x7fffffffu)) {
       bad(path, at + ": run-CSR pattern/run counts impossible for this file size");
     }
-    // rows < 2^31, rows · ld · 4 <= size and nnz < 2^40: every size below fits in 64 bits.
+    // rows < 2^31, rows · ld · valueSize <= size and nnz < 2^40: every size below fits in 64 bits.
     section(e.biasOffset, biasBytes(e), at + " bias");
     section(e.valuesOffset, valuesBytes(e), at + " values");
     section(e.rowPtrOffset, rowPtrBytes(e), at + " rowPtr");
@@ -295,7 +304,9 @@ struct Loading {
     l.act.max = e.max;
     l.bias = reinterpret_cast<const float*>(base + e.biasOffset);
     // An empty section has offset 0; point at the (aligned) mapping start rather than null.
-    l.values = reinterpret_cast<const float*>(base + (valuesBytes(e) ? e.valuesOffset : 0));
+    const uint8_t* values = base + (valuesBytes(e) ? e.valuesOffset : 0);
+    if (e.valueType == kValueBf16) l.values16 = reinterpret_cast<const uint16_t*>(values);
+    else l.values = reinterpret_cast<const float*>(values);
     if (e.format == 1) {
       l.rowPtr = reinterpret_cast<const int64_t*>(base + e.rowPtrOffset);
       l.colIdx = reinterpret_cast<const int32_t*>(base + (colIdxBytes(e) ? e.colIdxOffset : 0));
@@ -340,19 +351,28 @@ void verifyContents(const std::string& path, const Mlp& mlp, const std::vector<S
       std::string why = checkRcsr(l.rows, l.cols, l.rowPtr, l.rowPat, l.patterns, l.patPtr, l.numRuns, l.runs, l.values, l.nnz);
       if (!why.empty()) bad(path, "layer " + std::to_string(i) + ": bad run-CSR structure: " + why);
     }
+    // checkCsr / checkRcsr check fp32 values only; sparse bf16 values are checked here.
+    if (l.values16 && l.format != MatrixFormat::Dense)
+      for (int64_t j = 0; j < l.nnz; j++)
+        if (bf16NonFinite(l.values16[j])) bad(path, "layer " + std::to_string(i) + ": non-finite value at " + std::to_string(j));
   }
   std::string why = mlp.check();
   if (!why.empty()) bad(path, why);
 }
 
-// A version 2 file keeps run-CSR values in row order: copy them into the interleaved layout
-// (the structure was checked by verifyContents).
+// Versions 2 and 3 keep run-CSR values (fp32 or bf16) in row order: copy them into the
+// interleaved layout (the structure was checked by verifyContents).
 void interleaveRowOrderValues(Mlp& mlp) {
   for (MlpLayer& l : mlp.layers) {
     if (l.format != MatrixFormat::Rcsr || l.nnz == 0) continue;
-    auto buf = Buffer::allocate(size_t(l.nnz) * 4, "run-CSR values");
-    rcsrInterleave(l.rows, l.rowPtr, l.rowPat, l.values, buf->as<float>());
-    l.values = buf->as<float>();
+    auto buf = Buffer::allocate(size_t(l.nnz) * (l.values16 ? 2 : 4), "run-CSR values");
+    if (l.values16) {
+      rcsrInterleave(l.rows, l.rowPtr, l.rowPat, l.values16, buf->as<uint16_t>());
+      l.values16 = buf->as<uint16_t>();
+    } else {
+      rcsrInterleave(l.rows, l.rowPtr, l.rowPat, l.values, buf->as<float>());
+      l.values = buf->as<float>();
+    }
     l.storage.push_back(buf);
   }
 }
@@ -380,7 +400,7 @@ std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::stri
     const std::string at = "layer " + std::to_string(i);
     checks.push_back({l.bias, biasBytes(e), e.biasHash, at + " bias"});
     if (verify) {
-      checks.push_back({l.values, valuesBytes(e), e.valuesHash, at + " values"});
+      checks.push_back({layerValues(l), valuesBytes(e), e.valuesHash, at + " values"});
       if (e.format != 0) {
         checks.push_back({l.rowPtr, rowPtrBytes(e), e.rowPtrHash, at + " rowPtr"});
         checks.push_back({f.base + (colIdxBytes(e) ? e.colIdxOffset : 0), colIdxBytes(e), e.colIdxHash, at + (e.format == 1 ? " colIdx" : " run index")});
@@ -391,7 +411,7 @@ std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::stri
   }
   if (width != h.outputSize) bad(path, "the last layer gives " + std::to_string(width) + " outputs but the header says " + std::to_string(h.outputSize));
   verifyContents(path, *mlp, checks);
-  if (h.version == kRowOrderRcsrVersion) interleaveRowOrderValues(*mlp);
+  if (h.version < kInterleavedRcsrVersion) interleaveRowOrderValues(*mlp);
   return mlp;
 }
 

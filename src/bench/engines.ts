@@ -38,9 +38,9 @@ export async function availability(): Promise<Availability> {
   return out;
 }
 
-/** convert(model, { format }), refusing beyond maxBytes before allocating. */
-export async function convertModel(model: CnnModel, format: 'dense' | 'csr' | 'auto', maxBytes?: number): Promise<Mlp> {
-  return convert(model, maxBytes ? { format, maxBytes: Math.max(1, Math.floor(maxBytes)) } : { format });
+/** convert(model, { format, precision }), refusing beyond maxBytes before allocating. */
+export async function convertModel(model: CnnModel, format: 'dense' | 'csr' | 'auto', maxBytes?: number, precision: 'f32' | 'bf16' = 'f32'): Promise<Mlp> {
+  return convert(model, { format, precision, ...(maxBytes ? { maxBytes: Math.max(1, Math.floor(maxBytes)) } : {}) });
 }
 
 /** Builds an Mlp from raw layers (dense values row-major or CSR), for the density crossover. */

@@ -5,7 +5,7 @@
  */
 import { native, type NativeKernelInfo } from '../native.js';
 
-export type KernelEngine = 'cnn' | 'mlp-dense' | 'mlp-csr' | 'mlp-auto';
+export type KernelEngine = 'cnn' | 'mlp-dense' | 'mlp-csr' | 'mlp-auto' | 'mlp-dense-bf16' | 'mlp-auto-bf16';
 export type KernelOp = NativeKernelInfo['op'];
 
 /** The kernel in use for each op; empty when the loaded addon predates the registry. */
@@ -29,6 +29,9 @@ const ENGINE_OPS: Record<KernelEngine, [batch1: KernelOp, batched: KernelOp]> = 
   'mlp-csr': ['spmv', 'spmm'],
   // format 'auto' on a converted CNN: the convolutions are run-CSR (most of the bytes), the head dense
   'mlp-auto': ['spmv_rcsr', 'spmm_rcsr'],
+  'mlp-dense-bf16': ['gemv_bf16', 'gemm_bf16'],
+  // precision 'bf16' rounds the dense head; the run-CSR convolutions keep their kernels
+  'mlp-auto-bf16': ['spmv_rcsr', 'spmm_rcsr'],
 };
 
 /** The kernel `engine` runs at `batch`, from kernelsInUse(); undefined when the addon does not say. */

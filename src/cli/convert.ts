@@ -21,6 +21,7 @@ import type { Mlp } from '../mlp/mlp.js';
 interface ConvertOptions extends ModelOverrides, SizeOptions, ThreadsOption {
   output: string;
   format?: 'dense' | 'csr' | 'rcsr' | 'auto';
+  precision?: 'f32' | 'bf16';
   opencvLinear: 'refuse' | 'reluPair';
   opencvSoftmax: 'refuse' | 'logits';
   singleFile?: boolean;
@@ -93,6 +94,12 @@ export function convertCommand(): Command {
         'auto',
       ]),
     )
+    .addOption(
+      new Option('--precision <precision>', "weights of dense layers: 'f32' (exact, default) or 'bf16' (rounded to nearest even: half the bytes, approximate; a .mlp keeps its own)").choices([
+        'f32',
+        'bf16',
+      ]),
+    )
     .option('--input-shape <shape>', "override one sample's input shape, e.g. 28,28,1")
     .option('--strides <list>', 'override conv strides: one value for all conv layers or one per conv layer')
     .option('--arch <file>', 'JSON network description for a weights-only TF checkpoint')
@@ -132,6 +139,10 @@ async function mlpToWrite(out: Output, file: string, o: ConvertOptions): Promise
       mlp.dispose();
       throw new Cnn2MlpError('ERR_INVALID_ARG', `${file} stores ${stored} layers; re-export keeps them as they are, so drop --format ${o.format} (or convert the source CNN with it)`);
     }
+    if (o.precision !== undefined && o.precision !== precisionOf(mlp)) {
+      mlp.dispose();
+      throw new Cnn2MlpError('ERR_INVALID_ARG', `${file} holds ${precisionOf(mlp)} weights; re-export keeps them as they are, so drop --precision ${o.precision} (or convert the source CNN with it)`);
+    }
     return { mlp, convertMs: 0 };
   }
   const format = o.format ?? 'csr';
@@ -139,12 +150,18 @@ async function mlpToWrite(out: Output, file: string, o: ConvertOptions): Promise
   const { model } = (await out.stage('load', () => modelOrSeed(file, o))).value;
   // run-CSR and 'auto' are guarded by the CSR size: their bound from above (the builder checks the real size)
   const maxBytes = guardSize(out, model, format === 'dense' ? 'dense' : 'csr', o);
-  const r = await out.stage(`convert (${format})`, (progress) => convert(model, { format, threads, maxBytes, onProgress: progress }));
+  const precision = o.precision ?? 'f32';
+  const r = await out.stage(`convert (${format}${precision === 'bf16' ? ', bf16' : ''})`, (progress) => convert(model, { format, precision, threads, maxBytes, onProgress: progress }));
   return { mlp: r.value, convertMs: r.ms };
 }
 
 function storage(mlp: Mlp): string {
   return [...new Set(mlp.layers.map((l) => l.format))].join('/');
+}
+
+/** 'bf16' when any layer holds bf16 weights (convert rounds the dense ones only), else 'f32'. */
+function precisionOf(mlp: Mlp): 'f32' | 'bf16' {
+  return mlp.layers.some((l) => l.precision === 'bf16') ? 'bf16' : 'f32';
 }
 
 async function convertAction(file: string, o: ConvertOptions): Promise<void> {
@@ -167,10 +184,11 @@ async function convertAction(file: string, o: ConvertOptions): Promise<void> {
       files,
       writer: kind,
       format,
+      precision: precisionOf(mlp),
       ...(kind === 'onnx' ? { onnxStorage: 'dense', densified } : {}),
       inputSize: mlp.inputSize,
       outputSize: mlp.outputSize,
-      layers: mlp.layers.map((l) => ({ rows: l.rows, cols: l.cols, format: l.format, nnz: l.nnz, bytes: l.bytes, activation: l.activation })),
+      layers: mlp.layers.map((l) => ({ rows: l.rows, cols: l.cols, format: l.format, precision: l.precision, nnz: l.nnz, bytes: l.bytes, activation: l.activation })),
       macs: c.macs,
       nonzeros: c.nonzeros,
       bytes: mlp.bytes,
@@ -181,7 +199,7 @@ async function convertAction(file: string, o: ConvertOptions): Promise<void> {
       ...(w.opencv !== undefined ? { opencv: w.opencv } : {}),
     });
     out.line(
-      `${file} → ${o.output}: ${format} MLP, ${mlp.layers.length} layers, ${int(mlp.inputSize)} → ${int(mlp.outputSize)}, ` +
+      `${file} → ${o.output}: ${format} MLP${precisionOf(mlp) === 'bf16' ? ` (bf16 weights in ${mlp.layers.filter((l) => l.precision === 'bf16').length} layers)` : ''}, ${mlp.layers.length} layers, ${int(mlp.inputSize)} → ${int(mlp.outputSize)}, ` +
         `${int(c.macs)} MACs/sample, ${int(c.nonzeros)} nonzeros, ${bytes(mlp.bytes)} in memory`,
     );
     if (densified) out.line(`ONNX has no CSR matrix product: the ${format} layers were written expanded to dense matrices`);

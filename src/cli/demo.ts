@@ -148,6 +148,7 @@ async function runDemo(o: DemoOptions): Promise<void> {
   const dc = agreement(outputs[0], outputs[1], n);
   const sc = agreement(outputs[0], outputs[2], n);
   const bc = agreement(outputs[0], outputs[3], n); // bf16 vs the CNN: what rounding the weights changes
+  const bm = agreement(outputs[1], outputs[3], n); // bf16 vs the fp32 dense MLP of the same weights
   const sameAccuracy = results.slice(0, 3).every((r) => r.correct === results[0].correct);
   const equivalent = dc.differ === 0 && sc.differ === 0 && sameAccuracy && dc.maxAbs <= MAX_ABS_DIFF && sc.maxAbs <= MAX_ABS_DIFF;
   const seed = o.seed ? seedCounts() : [];
@@ -163,7 +164,7 @@ async function runDemo(o: DemoOptions): Promise<void> {
     accuracy: Object.fromEntries(results.map((r) => [r.engine, r.accuracy])),
     differingPredictions: { dense: dc.differ, csr: sc.differ },
     maxAbsDiff: { dense: dc.maxAbs, csr: sc.maxAbs },
-    bf16: { differingPredictions: bc.differ, maxAbsDiff: bc.maxAbs },
+    bf16: { differingPredictions: bc.differ, maxAbsDiff: bc.maxAbs, vsDenseMlp: { differingPredictions: bm.differ, maxAbsDiff: bm.maxAbs } },
     equivalent,
     engines: results,
     seed,
@@ -172,7 +173,7 @@ async function runDemo(o: DemoOptions): Promise<void> {
     seconds,
   });
 
-  printEngines(out, { n, shownFile, architecture: describeModel(model), convertMs, batchSize, results, dc, sc, bc, sameAccuracy });
+  printEngines(out, { n, shownFile, architecture: describeModel(model), convertMs, batchSize, results, dc, sc, bc, bm, sameAccuracy });
   if (seed.length > 0) printSeed(out, seed);
   out.line();
   out.line(`done in ${seconds.toFixed(1)} s (timings on a shared machine are indicative; see 'cnn2mlp bench')`);
@@ -187,9 +188,9 @@ async function runDemo(o: DemoOptions): Promise<void> {
 /** The human-readable table of the three engines and how far the MLPs are from the CNN. */
 function printEngines(
   out: Output,
-  r: { n: number; shownFile: string; architecture: string; convertMs: number; batchSize: number; results: EngineResult[]; dc: Agreement; sc: Agreement; bc: Agreement; sameAccuracy: boolean },
+  r: { n: number; shownFile: string; architecture: string; convertMs: number; batchSize: number; results: EngineResult[]; dc: Agreement; sc: Agreement; bc: Agreement; bm: Agreement; sameAccuracy: boolean },
 ): void {
-  const { n, shownFile, convertMs, batchSize, results, dc, sc, bc, sameAccuracy } = r;
+  const { n, shownFile, convertMs, batchSize, results, dc, sc, bc, bm, sameAccuracy } = r;
   out.line(`cnn2mlp demo: Fashion-MNIST test set, ${int(n)} images (${shownFile})`);
   out.line(`model: ${r.architecture}; converted to dense and CSR MLPs (and a dense bf16 MLP, not timed) in ${convertMs.toFixed(0)} ms`);
   out.line();
@@ -207,7 +208,7 @@ function printEngines(
   );
   out.line(
     `bf16 weights (approximate by design, not part of the check): dense bf16 vs CNN ${bc.differ} of ${int(n)} predictions differ, ` +
-      `max |Δoutput| ${bc.maxAbs.toExponential(2)}, accuracy ${pct(results[3].accuracy)}`,
+      `max |Δoutput| ${bc.maxAbs.toExponential(2)}; vs the fp32 dense MLP ${bm.differ} differ, max |Δoutput| ${bm.maxAbs.toExponential(2)}; accuracy ${pct(results[3].accuracy)}`,
   );
 }
 

@@ -129,7 +129,7 @@ export function cnnLayerTable(model: CnnModel, s: CnnStats, counts = false): str
 export function mlpLayerTable(mlp: Mlp): string {
   return table([
     ['layer', 'format', 'rows × cols', 'nonzeros', 'activation', 'bytes'],
-    ...mlp.layers.map((l, i) => [String(i), l.format, `${int(l.rows)} × ${int(l.cols)}`, int(l.nnz), l.activation + (l.activation === 'leakyRelu' ? `(${l.alpha})` : ''), bytes(l.bytes)]),
+    ...mlp.layers.map((l, i) => [String(i), l.precision === 'bf16' ? `${l.format} bf16` : l.format, `${int(l.rows)} × ${int(l.cols)}`, int(l.nnz), l.activation + (l.activation === 'leakyRelu' ? `(${l.alpha})` : ''), bytes(l.bytes)]),
   ]);
 }
 

@@ -3,6 +3,7 @@
  * installed, onnxruntime-node or tfjs on the original file, on the same inputs, and checks every
  * output element: |x − cnn| ≤ atol + rtol·|cnn|. Exits 1 past tolerance, 3 when a reference
  * could not run (unless --allow-missing-peers): a check that did not run is never reported as ok.
+ * With --precision bf16 it also reports what rounding the weights to bf16 changes (not a check).
  */
 import { Command, Option } from 'commander';
 import { cnnRunner } from './api.js';
@@ -15,10 +16,12 @@ import { runOnnxRuntime, runTfjs, type PeerRun } from './peers.js';
 import { planModel } from '../model/plan.js';
 import { Cnn2MlpError } from '../errors.js';
 import { seededUniform } from '../util/random.js';
+import { bf16Effect, bf16Table, type Bf16Effect } from './verify-bf16.js';
 
 interface VerifyOptions extends ModelOverrides, SizeOptions, ThreadsOption, PixelOptions {
   input?: string[];
-  format: 'csr' | 'dense' | 'both';
+  format: 'csr' | 'dense' | 'auto' | 'both';
+  precision: 'f32' | 'bf16';
   allowMissingPeers?: boolean;
   samples: string;
   seed: string;
@@ -94,7 +97,12 @@ export function verifyCommand(): Command {
     .option('-i, --input <files...>', 'inputs (.npy, raw float32, images), stacked in order; default: seeded random inputs in [0, 1)')
     .option('-n, --samples <n>', 'number of random inputs', '8')
     .option('--seed <n>', 'seed of the random inputs', '1')
-    .addOption(new Option('--format <format>', 'which MLP to build and check (dense can be huge: see cnn2mlp stats)').choices(['csr', 'dense', 'both']).default('csr'))
+    .addOption(new Option('--format <format>', 'which MLP to build and check (dense can be huge: see cnn2mlp stats; both = dense and csr)').choices(['csr', 'dense', 'auto', 'both']).default('csr'))
+    .addOption(
+      new Option('--precision <precision>', 'bf16: also build each MLP with bf16 weights and report what that changes against the fp32 MLP and the CNN (not part of the check)')
+        .choices(['f32', 'bf16'])
+        .default('f32'),
+    )
     // Defaults: float32 sums of K terms differ by reordering up to ~sqrt(K)·eps·Σ|terms|; for K up to
     // ~10^4 and Σ|terms| ~ 10–100 that stays below 1e-4 absolute; rtol covers large outputs.
     .option('--atol <x>', 'absolute tolerance', '1e-4')
@@ -119,7 +127,8 @@ export function verifyCommand(): Command {
     const pixels = pixelRule(o);
     const model = await loadCnn(file, o);
     const formats = o.format === 'both' ? (['dense', 'csr'] as const) : ([o.format] as const);
-    const maxBytes = formats.map((f) => guardSize(out, model, f, o))[0];
+    // 'auto' is never larger than 1.25 × CSR (it keeps dense only within 25 % of the smallest): guarded as CSR
+    const maxBytes = formats.map((f) => guardSize(out, model, f === 'auto' ? 'csr' : f, o))[0];
     const plan = planModel(model);
     const io = { layout: model.layout, inputShape: model.inputShape, inputSize: plan.inputSize };
     const { data: input, batch } = o.input ? readAllInputs(o.input, io, pixels) : { data: seededUniform(samples * plan.inputSize, num(o.seed, '--seed'), 0, 1), batch: samples };
@@ -132,12 +141,22 @@ export function verifyCommand(): Command {
       cnn.dispose();
     }
     const results: Comparison[] = [];
+    const bf16: Bf16Effect[] = [];
     for (const format of formats) {
       const mlp = (await out.stage(`convert (${format})`, (progress) => convert(model, { format, threads, maxBytes, onProgress: progress }))).value;
+      let y: Float32Array;
       try {
-        results.push(compare(`${format} MLP`, await runMlp(mlp, input, { threads }), ref, batch, atol, rtol));
+        y = await runMlp(mlp, input, { threads });
+        results.push(compare(`${format} MLP`, y, ref, batch, atol, rtol));
       } finally {
         mlp.dispose();
+      }
+      if (o.precision !== 'bf16') continue;
+      const half = (await out.stage(`convert (${format}, bf16)`, (progress) => convert(model, { format, precision: 'bf16', threads, maxBytes, onProgress: progress }))).value;
+      try {
+        bf16.push(bf16Effect(`${format} MLP bf16`, half, await runMlp(half, input, { threads }), y, ref, batch));
+      } finally {
+        half.dispose();
       }
     }
     const peers = o.peers ? (await out.stage('run peers', () => peerResults(file, o, input, batch, model.inputShape))).value : [];
@@ -149,9 +168,13 @@ export function verifyCommand(): Command {
     const notRun = results.filter((r) => r.status === 'not run');
     const ok = failed.length === 0 && (notRun.length === 0 || !!o.allowMissingPeers);
     const comparisons = results.map((r) => (r.status === 'not run' ? { engine: r.engine, status: r.status, reason: r.reason, ok: false } : r));
-    out.result({ model: file, samples: batch, outputSize: plan.outputSize, atol, rtol, ok, complete: notRun.length === 0, comparisons });
+    out.result({ model: file, samples: batch, outputSize: plan.outputSize, atol, rtol, ok, complete: notRun.length === 0, comparisons, ...(o.precision === 'bf16' ? { bf16 } : {}) });
     out.line(`${file}: ${batch} inputs, each output element checked as |x − cnn| ≤ ${atol} + ${rtol}·|cnn|`);
     out.line(table([['vs direct CNN', 'max abs err', 'max rel err', 'failures', 'argmax differs', ''], ...results.map(row)]));
+    if (bf16.length) {
+      out.line();
+      out.line(bf16Table(bf16, batch));
+    }
     if (failed.length > 0) {
       const bad = failed.map((r) => `${r.engine} (max abs error ${r.maxAbsError.toExponential(2)}, ${r.failures} elements)`);
       throw new CheckFailed(`verification failed: ${bad.join('; ')} past |x − cnn| ≤ ${atol} + ${rtol}·|cnn|`);

@@ -9,7 +9,8 @@ import { dirname } from 'node:path';
 import { removeStaleTemps, tempsOf } from '../util/stale-temps.js';
 
 /**
- * Writes `mlp` (weights, biases, activations and its metadata) to `path`. Writes a temporary file
+ * Writes `mlp` (weights, biases, activations and its metadata) to `path`; bf16 layers are stored as
+ * bf16 (2 bytes a weight, file version 3). Writes a temporary file
  * next to it, fsyncs and renames, so `path` is never left half-written (the temporary file of a
  * killed save is removed by the next save); memory use stays flat (the arrays are written straight
  * from native memory).
@@ -39,7 +40,7 @@ export interface LoadMlpOptions {
 
 /**
  * Loads an MLP written by {@link saveMlp}. The weights stay in the read-only mapping of the file
- * (shared with the page cache). A truncated, corrupted or foreign file throws ERR_BAD_FILE; a file
+ * (shared with the page cache), in the precision they were saved in (bf16 layers stay bf16). A truncated, corrupted or foreign file throws ERR_BAD_FILE; a file
  * from a newer format version throws ERR_UNSUPPORTED. Do not truncate or rewrite the file in place
  * while the MLP is alive (saveMlp's rename is safe: the old file stays mapped).
  */

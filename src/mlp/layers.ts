@@ -3,8 +3,9 @@
  * are copied into native memory; large converted MLPs come from `convert()` or `loadMlp()` instead.
  */
 import { native, type NativeLayerInput } from '../native.js';
-import { Cnn2MlpError, fromNative, invalidArg } from '../errors.js';
+import { Cnn2MlpError, describe, fromNative, invalidArg } from '../errors.js';
 import { ACT_NAMES, MATRIX_FORMAT } from '../model/op-contract.js';
+import { resolveThreads } from '../runtime.js';
 import { Mlp, type MlpMetadata } from './mlp.js';
 
 /** Activation names, in code order (the index is the native activation code). */
@@ -41,14 +42,43 @@ export type MlpLayerSpec =
       values: Float32Array;
     });
 
+export interface MlpFromLayersOptions {
+  /** how the flat input/output vectors map to tensors; default: inputShape [inputSize], outputShape [outputSize] */
+  metadata?: MlpMetadata;
+  /**
+   * 'f32' (default): the weights as given. 'bf16': dense layers store their weights rounded to
+   * bfloat16 (nearest even, exactly as `convert(model, { precision: 'bf16' })`; biases, inputs and
+   * accumulation stay fp32); CSR layers stay fp32.
+   */
+  precision?: 'f32' | 'bf16';
+  /** threads for the bf16 rounding (default: all logical cores) */
+  threads?: number;
+}
+
+const OPTION_KEYS = ['metadata', 'precision', 'threads'];
+
+function checkOptions(options: unknown): Required<Pick<MlpFromLayersOptions, 'precision'>> & MlpFromLayersOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArg('an options object { metadata?, precision?, threads? }', 'mlpFromLayers(options)', options);
+  const extra = Object.keys(options).filter((k) => !OPTION_KEYS.includes(k));
+  if (extra.length)
+    throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected only metadata, precision and threads in mlpFromLayers options but received ${extra.map((k) => `'${k}'`).join(', ')} (metadata goes in options.metadata)`);
+  const o = options as MlpFromLayersOptions;
+  const precision = o.precision ?? 'f32';
+  if (precision !== 'f32' && precision !== 'bf16') throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected 'f32' or 'bf16' for options.precision but received ${describe(precision)}`);
+  if (o.metadata !== undefined && (typeof o.metadata !== 'object' || o.metadata === null || !Array.isArray(o.metadata.inputShape) || !Array.isArray(o.metadata.outputShape)))
+    throw invalidArg('an MlpMetadata object { layout, inputShape, outputShape }', 'options.metadata', o.metadata);
+  return { ...o, precision };
+}
+
 /**
  * Creates an MLP of `layers` (layer i takes inputSize or layer i-1's rows inputs). Validates every
  * field (ERR_INVALID_ARG naming the layer), then copies into native memory.
- * @param metadata defaults to a flat layout: inputShape [inputSize], outputShape [outputSize].
  */
-export function mlpFromLayers(inputSize: number, layers: readonly MlpLayerSpec[], metadata?: MlpMetadata): Mlp {
+export function mlpFromLayers(inputSize: number, layers: readonly MlpLayerSpec[], options: MlpFromLayersOptions = {}): Mlp {
   if (!Number.isInteger(inputSize) || inputSize < 1 || inputSize > 2 ** 31 - 1) throw invalidArg('a positive integer', 'inputSize', inputSize);
   if (!Array.isArray(layers) || layers.length === 0) throw invalidArg('a non-empty array of layers', 'layers', layers);
+  const { metadata, precision, threads: threadOption } = checkOptions(options);
+  const threads = resolveThreads(threadOption);
   let width = inputSize;
   const out: NativeLayerInput[] = layers.map((l, i) => {
     const at = `layers[${i}]`;
@@ -83,6 +113,14 @@ export function mlpFromLayers(inputSize: number, layers: readonly MlpLayerSpec[]
   let handle;
   try {
     handle = native().mlpFromLayers(inputSize, out);
+    if (precision === 'bf16') {
+      const f32 = handle;
+      try {
+        handle = native().mlpToBf16(f32, threads);
+      } finally {
+        native().mlpDispose(f32);
+      }
+    }
   } catch (err) {
     throw fromNative(err, callSite);
   }

@@ -75,7 +75,7 @@ describe('bench --quick', () => {
     const r = run.results;
     const { batches, threads } = r.meta.options;
     for (const wl of ['seed-s2', 'seed-s3'])
-      for (const engine of ['cnn2mlp-cnn', 'cnn2mlp-mlp-csr', 'cnn2mlp-mlp-dense'])
+      for (const engine of ['cnn2mlp-cnn', 'cnn2mlp-mlp-csr', 'cnn2mlp-mlp-dense', 'cnn2mlp-mlp-auto', 'cnn2mlp-mlp-dense-bf16', 'cnn2mlp-mlp-auto-bf16'])
         for (const b of batches)
           for (const t of threads) expect(r.measurements.some((m) => m.workload === wl && m.engine === engine && m.batch === b && m.threads === t), `${wl} ${engine} b${b} t${t}`).toBe(true);
     expect(r.peerRatios.length).toBeGreaterThan(0);
@@ -98,9 +98,35 @@ describe('bench --quick', () => {
       'cnn2mlp-mlp-dense': ['gemv_dense', 'gemm_dense'],
       'cnn2mlp-mlp-csr': ['spmv_csr', 'spmm_csr'],
       'cnn2mlp-mlp-auto': ['spmv_rcsr', 'spmm_rcsr'],
+      'cnn2mlp-mlp-dense-bf16': ['gemv_dense', 'gemm_dense'],
+      'cnn2mlp-mlp-auto-bf16': ['spmv_rcsr', 'spmm_rcsr'],
     };
     for (const m of run.results.measurements.filter((x) => x.engine.startsWith('cnn2mlp-')))
       expect(m.kernel?.split('_').slice(1, 3).join('_'), `${m.workload} ${m.engine} b${m.batch}`).toBe(op[m.engine][m.batch === 1 ? 0 : 1]);
+    for (const m of run.results.measurements.filter((x) => x.engine === 'cnn2mlp-mlp-dense-bf16')) expect(m.kernel).toMatch(/^bf16_/);
+  });
+
+  it('bf16 rows: half the dense bytes, checked against the CNN within the bf16 tolerance, and in the sparse-vs-CNN line', () => {
+    const r = run.results;
+    for (const wl of ['seed-s2', 'seed-s3']) {
+      const w = (engine: string) => r.workloads.find((x) => x.workload === wl && x.engine === engine);
+      const dense = w('mlp-dense')!, half = w('mlp-dense-bf16')!;
+      expect(half.macs).toBe(dense.macs);
+      // weights 2 bytes instead of 4, biases still 4: between half and 0.51 of the fp32 bytes
+      expect(half.bytes).toBeGreaterThan(dense.bytes / 2);
+      expect(half.bytes).toBeLessThan(0.51 * dense.bytes);
+      expect(w('mlp-auto-bf16')!.bytes).toBeLessThan(w('mlp-auto')!.bytes);
+      const checks = r.checks.filter((c) => c.workload === wl && c.precision === 'bf16');
+      expect(checks.map((c) => c.candidate.replace(/ t\d+$/, '')).sort()).toEqual([...new Set(['cnn2mlp-mlp-auto-bf16', 'cnn2mlp-mlp-dense-bf16'])].flatMap((e) => r.meta.options.threads.map(() => e)).sort());
+      for (const c of checks) {
+        expect(Number.isInteger(c.argmaxDiffers)).toBe(true);
+        // the rounding really changed the outputs (a bf16 row that ran fp32 weights would show 0 here)
+        expect(c.maxAbsErr).toBeGreaterThan(0);
+      }
+    }
+    const md = fs.readFileSync(run.files.markdown, 'utf8');
+    expect(md).toMatch(/Sparse vs CNN, seed-s2 \(format 'auto' MLP ÷ direct CNN\): fp32 b1 t1 [\d.]+×.*; bf16 b1 t1 [\d.]+×/);
+    expect(md).toMatch(/\| seed-s3 \| mlp-dense-bf16 \|/);
   });
 
   it('exact counts of the quick seed net match a hand count', () => {

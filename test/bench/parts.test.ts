@@ -72,6 +72,11 @@ describe('kernel names on rows', () => {
     }
     expect(kernelFor('mlp-dense', 1, inUse)).toMatch(/^f32_gemv_/);
     expect(kernelFor('mlp-csr', 4, inUse)).toMatch(/^f32_spmm_/);
+    for (const batch of [1, 4]) {
+      const k = kernelFor('mlp-dense-bf16', batch, inUse);
+      expect(k).toMatch(batch === 1 ? /^bf16_gemv_dense_/ : /^bf16_gemm_dense_/);
+      expect(k).toMatch(new RegExp(schema.$defs.measurement.properties.kernel.pattern));
+    }
   });
 });
 
@@ -95,6 +100,11 @@ describe('Recorder', () => {
     expect(rec.part.peerRatios[0].ratio).toBe(0.5);
     expect(rec.check('w', 'a', 'b', new Float32Array([1, 2]), new Float32Array([1, 3]), 16, 1)).toBe(false);
     expect(rec.part.checks[0]).toMatchObject({ passed: false, maxAbsErr: 1 });
+    // bf16: the looser tolerance (8·2^-9·layers·(1 + max|ref|), plus the fp32 one) and the argmax count
+    expect(rec.check('w', 'h', 'b', new Float32Array([1, 2.05, 3, 1]), new Float32Array([1, 2, 1, 3]), 16, 1, { batch: 2 })).toBe(false);
+    expect(rec.part.checks[1]).toMatchObject({ precision: 'bf16', argmaxDiffers: 1, maxAbsErr: 2 });
+    expect(rec.check('w', 'h', 'b', new Float32Array([1, 2.04]), new Float32Array([1, 2]), 16, 1, { batch: 1 })).toBe(true);
+    expect(rec.part.checks[2].tolerance).toBeCloseTo(8 * 2 ** -9 * 3 + 8 * 4 * 2 ** -23 * 3, 12);
     const joined = joinParts(emptyPart(), rec.part, { ...emptyPart(), skipped: [{ section: 's', what: 'x', reason: 'y' }] });
     expect(joined.measurements).toEqual([m, peer]);
     expect(joined.skipped).toHaveLength(1);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { readIdxImageSet } from '../../src/data/idx.js';
 import { writeNpy } from '../../src/data/npy.js';
-import { loadTfjs, runCnn } from '../../src/index.js';
+import { convert, loadMlp, loadTfjs, runCnn, runMlp } from '../../src/index.js';
 import { fixtureMissing, sharedFixture } from '../support/shared-fixtures.js';
 import { skipUnless } from '../support/skips.js';
 
@@ -209,6 +209,21 @@ describe('with the embedded model (needs loadTfjs)', () => {
       expect(r.top.map((t: Array<{ index: number }>) => t[0].index)).toEqual(await libraryTop1(x, n));
     });
 
+    it('convert --precision bf16 writes a bf16 .mlp that loads and runs like the library\'s bf16 MLP, to the bit', async () => {
+      const file = path.join(dir, 'm16.mlp');
+      const c = json(cli('convert', modelJson, '-o', file, '--format', 'dense', '--precision', 'bf16', '--json'));
+      expect(c.precision).toBe('bf16');
+      expect(c.layers.every((l: { precision: string }) => l.precision === 'bf16')).toBe(true);
+      using back = await loadMlp(file);
+      using lib = await convert(await loadTfjs(modelJson), { format: 'dense', precision: 'bf16' });
+      expect(back.layers.map((l) => l.precision)).toEqual(lib.layers.map((l) => l.precision));
+      expect(await runMlp(back, x)).toEqual(await runMlp(lib, x));
+      // a stored MLP keeps its weights: asking for another precision is refused in one line
+      const r = cli('convert', file, '-o', path.join(dir, 'm32.mlp'), '--precision', 'f32');
+      expect(r.code).not.toBe(0);
+      expect(r.stderr.trim()).toMatch(/holds bf16 weights; re-export keeps them as they are, so drop --precision f32/);
+    });
+
     it('verify --json: dense, CSR and tfjs agree with the CNN', () => {
       const v = json(cli('verify', modelJson, '--samples', '4', '--format', 'both', '--json'));
       expect(v.ok).toBe(true);
@@ -260,6 +275,9 @@ describe('with the embedded model (needs loadTfjs)', () => {
       expect(d.accuracy.csr).toBe(d.accuracy.cnn);
       // the bf16 row is reported (approximate: counted, not required to be 0), with half the dense weight bytes
       expect(Number.isInteger(d.bf16.differingPredictions)).toBe(true);
+      expect(Number.isInteger(d.bf16.vsDenseMlp.differingPredictions)).toBe(true);
+      // dense and CNN agree to ~1e-6, so bf16's distance from each differs by no more than that
+      expect(Math.abs(d.bf16.vsDenseMlp.maxAbsDiff - d.bf16.maxAbsDiff)).toBeLessThanOrEqual(d.maxAbsDiff.dense);
       const bf = d.engines.find((e: { engine: string }) => e.engine === 'bf16');
       const fp = d.engines.find((e: { engine: string }) => e.engine === 'dense');
       expect(bf.bytes).toBeLessThan(0.51 * fp.bytes);

@@ -79,5 +79,29 @@ describe('verify: a peer that cannot run is not a pass', () => {
     expect(engines([])).toEqual(['csr MLP']);
     expect(engines(['--format', 'dense'])).toEqual(['dense MLP']);
     expect(engines(['--format', 'both'])).toEqual(['dense MLP', 'csr MLP']);
+    expect(engines(['--format', 'auto'])).toEqual(['auto MLP']);
+  });
+
+  it('--precision bf16 reports what bf16 weights change, beside the check (text and JSON)', () => {
+    const args = ['verify', fixed, '--samples', '6', '--no-peers', '--format', 'both', '--precision', 'bf16'];
+    const v = json(cli([...args, '--json']));
+    expect(v.ok).toBe(true);
+    const [dense, csr] = v.bf16;
+    expect(dense).toMatchObject({ engine: 'dense MLP bf16', bf16Layers: 2, layers: 2 });
+    // rounding 720 + 144·4 weights moves some output, and the move is small (weights ~0.2, ≤ 144 terms)
+    expect(dense.maxAbsVsMlp).toBeGreaterThan(0);
+    expect(dense.maxAbsVsMlp).toBeLessThan(0.05);
+    // triangle inequality (float32 differences are exact in float64): |bf16 − cnn| ≤ |bf16 − mlp| + |mlp − cnn|
+    const denseVsCnn = v.comparisons.find((c: any) => c.engine === 'dense MLP').maxAbsError;
+    expect(dense.maxAbsVsCnn).toBeLessThanOrEqual(dense.maxAbsVsMlp + denseVsCnn);
+    for (const k of ['predictionsDifferVsMlp', 'predictionsDifferVsCnn']) expect(Number.isInteger(dense[k]) && dense[k] >= 0 && dense[k] <= 6).toBe(true);
+    // CSR layers stay fp32: the "bf16" CSR MLP is the fp32 one, to the bit
+    expect(csr).toMatchObject({ engine: 'csr MLP bf16', bf16Layers: 0, maxAbsVsMlp: 0, predictionsDifferVsMlp: 0 });
+    const text = cli(args);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/bf16 weights \(not checked\).*max \|Δ\| vs fp32 MLP/);
+    expect(text.stdout).toMatch(/dense MLP bf16\s+2 of 2/);
+    // without the option: no bf16 rows
+    expect(json(cli(['verify', fixed, '--samples', '2', '--no-peers', '--json'])).bf16).toBeUndefined();
   });
 });

@@ -27,7 +27,7 @@ function sample(): Mlp {
       randomCsr(rand, 40, 50, 0.2, 4, { activation: 'leakyRelu', alpha: 0.1 }),
       randomDense(rand, 9, 40, { activation: 'softmax' }),
     ],
-    { layout: 'NHWC', inputShape: [37], outputShape: [9], source: { test: 'mlp-file', unicode: 'é✓' } },
+    { metadata: { layout: 'NHWC', inputShape: [37], outputShape: [9], source: { test: 'mlp-file', unicode: 'é✓' } } },
   );
 }
 

@@ -72,6 +72,18 @@ export function tolerance(reference: Float32Array, maxFanIn: number, layers: num
   return 8 * Math.sqrt(maxFanIn) * EPS32 * layers * (1 + m);
 }
 
+/**
+ * Tolerance for an MLP whose weights were rounded to bf16 against an fp32 evaluation: rounding
+ * each weight moves an output by at most u·Σ|w·x| (u = 2^-9, no cancellation assumed), per layer,
+ * with Σ|terms| ≤ 8·(1 + max|ref|) as in tolerance(); plus the fp32 reordering tolerance. Loose
+ * for a sum of independent roundings, still far below the O(max|ref|) of a wrong weight or index.
+ */
+export function bf16Tolerance(reference: Float32Array, maxFanIn: number, layers: number): number {
+  let m = 0;
+  for (const v of reference) m = Math.max(m, Math.abs(v));
+  return 8 * 2 ** -9 * layers * (1 + m) + tolerance(reference, maxFanIn, layers);
+}
+
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Infinity;
   let m = 0;
@@ -82,12 +94,34 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return m;
 }
 
+/** Samples (rows of out.length / batch values) whose largest output sits at a different index. */
+export function argmaxDiffers(out: Float32Array, ref: Float32Array, batch: number): number {
+  const n = ref.length / batch;
+  let differ = 0;
+  for (let b = 0; b < batch; b++) {
+    let i = 0, j = 0;
+    for (let k = 1; k < n; k++) {
+      if (out[b * n + k] > out[b * n + i]) i = k;
+      if (ref[b * n + k] > ref[b * n + j]) j = k;
+    }
+    if (i !== j) differ++;
+  }
+  return differ;
+}
+
 /** The first line of an error's message. */
 export const errMsg = (e: unknown): string => ((e as Error)?.message ?? String(e)).split('\n')[0];
 
 export type MeasurementInput = Omit<Measurement, 'kernel' | 'gflops' | 'gbps' | 'fracPeak' | 'fracBandwidth'>;
 
-const KERNEL_ENGINES: Record<string, KernelEngine> = { 'cnn2mlp-cnn': 'cnn', 'cnn2mlp-mlp-dense': 'mlp-dense', 'cnn2mlp-mlp-csr': 'mlp-csr', 'cnn2mlp-mlp-auto': 'mlp-auto' };
+const KERNEL_ENGINES: Record<string, KernelEngine> = {
+  'cnn2mlp-cnn': 'cnn',
+  'cnn2mlp-mlp-dense': 'mlp-dense',
+  'cnn2mlp-mlp-csr': 'mlp-csr',
+  'cnn2mlp-mlp-auto': 'mlp-auto',
+  'cnn2mlp-mlp-dense-bf16': 'mlp-dense-bf16',
+  'cnn2mlp-mlp-auto-bf16': 'mlp-auto-bf16',
+};
 
 /** Collects one section's rows; `part` is what the section returns. */
 export class Recorder {
@@ -113,12 +147,17 @@ export class Recorder {
     return full;
   }
 
-  /** Compares `out` with `ref` within tolerance(); a failure is recorded and noted, not thrown. */
-  check(workload: string, candidate: string, reference: string, out: Float32Array, ref: Float32Array, fanIn: number, layers: number): boolean {
+  /**
+   * Compares `out` with `ref` within tolerance() (bf16Tolerance() for an MLP of bf16 weights, which
+   * also records how many of the `batch` samples change their argmax); a failure is recorded and
+   * noted, not thrown.
+   */
+  check(workload: string, candidate: string, reference: string, out: Float32Array, ref: Float32Array, fanIn: number, layers: number, bf16?: { batch: number }): boolean {
     const err = maxAbsDiff(out, ref);
-    const tol = tolerance(ref, fanIn, layers);
+    const tol = bf16 ? bf16Tolerance(ref, fanIn, layers) : tolerance(ref, fanIn, layers);
     const passed = err <= tol;
-    this.part.checks.push({ workload, candidate, reference, maxAbsErr: Number.isFinite(err) ? err : -1, tolerance: tol, passed });
+    const approx = bf16 ? { precision: 'bf16' as const, argmaxDiffers: argmaxDiffers(out, ref, bf16.batch) } : {};
+    this.part.checks.push({ workload, candidate, reference, maxAbsErr: Number.isFinite(err) ? err : -1, tolerance: tol, passed, ...approx });
     if (!passed) this.ctx.progress.note(`CHECK FAILED ${workload}: ${candidate} vs ${reference}: max |diff| ${err} > ${tol}`);
     return passed;
   }

@@ -51,11 +51,10 @@ function seedTable(r: BenchResults): string[] {
   const out = ["## 2. The seed's table", '', 'Exact sizes per sample; times are medians (ms per call, whole batch), p10–p90 in the JSON.', ''];
   const { batches, threads } = r.meta.options;
   const cfgs = batches.flatMap((b) => threads.map((t) => [b, t] as const));
-  const engOf: Record<string, string> = { cnn: 'cnn2mlp-cnn', 'mlp-dense': 'cnn2mlp-mlp-dense', 'mlp-csr': 'cnn2mlp-mlp-csr', 'mlp-auto': 'cnn2mlp-mlp-auto' };
   const rows = r.workloads
     .filter((w) => w.workload.startsWith('seed'))
     .map((w) => {
-      const at = (b: number, t: number) => r.measurements.find((x) => x.workload === w.workload && x.engine === engOf[w.engine] && x.batch === b && x.threads === t);
+      const at = (b: number, t: number) => r.measurements.find((x) => x.workload === w.workload && x.engine === `cnn2mlp-${w.engine}` && x.batch === b && x.threads === t);
       const pub = w.published ? `${fmtInt(w.published.macs ?? NaN)} MACs, ${fmtInt(w.published.weights ?? NaN)} w, ${w.published.ms}` : '–';
       return [w.workload, w.engine, fmtInt(w.macs), fmtInt(w.weights), fmtInt(w.nonzeros), fmtBytes(w.bytes), ...cfgs.map(([b, t]) => fmtMs(at(b, t)?.timing.medianMs)), pub];
     });
@@ -63,17 +62,19 @@ function seedTable(r: BenchResults): string[] {
   return [...out, table(['workload', 'form', 'MACs', 'weights', 'nonzeros', 'bytes', ...cfgs.map(([b, t]) => `b${b} t${t} ms`), 'seed published'], rows), '', ...sparseVsCnn(r, cfgs)];
 }
 
-/** One line per seed network: the 'auto' MLP's time over the direct CNN's, per configuration. */
+/** One line per seed network: the 'auto' MLP's time (fp32 and bf16) over the direct CNN's, per configuration. */
 function sparseVsCnn(r: BenchResults, cfgs: (readonly [number, number])[]): string[] {
   const ms = (wl: string, engine: string, b: number, t: number) => r.measurements.find((x) => x.workload === wl && x.engine === engine && x.batch === b && x.threads === t)?.timing.medianMs;
   const wls = [...new Set(r.workloads.filter((w) => w.workload.startsWith('seed') && w.engine === 'mlp-auto').map((w) => w.workload))];
-  return wls.flatMap((wl) => {
-    const cells = cfgs.map(([b, t]) => {
-      const a = ms(wl, 'cnn2mlp-mlp-auto', b, t), c = ms(wl, 'cnn2mlp-cnn', b, t);
+  const ratios = (wl: string, engine: string) =>
+    cfgs.map(([b, t]) => {
+      const a = ms(wl, engine, b, t), c = ms(wl, 'cnn2mlp-cnn', b, t);
       return `b${b} t${t} ${a !== undefined && c !== undefined ? `${(a / c).toFixed(2)}×` : '–'}`;
     });
-    return [`Sparse vs CNN, ${wl} (format 'auto' MLP ÷ direct CNN): ${cells.join(', ')}`, ''];
-  });
+  return wls.flatMap((wl) => [
+    `Sparse vs CNN, ${wl} (format 'auto' MLP ÷ direct CNN): fp32 ${ratios(wl, 'cnn2mlp-mlp-auto').join(', ')}; bf16 ${ratios(wl, 'cnn2mlp-mlp-auto-bf16').join(', ')}`,
+    '',
+  ]);
 }
 
 function limits(r: BenchResults, svgNames: string[]): string[] {
@@ -131,8 +132,19 @@ function crossover(r: BenchResults, svgNames: string[]): string[] {
 
 function checksAndSkips(r: BenchResults): string[] {
   const out = ['## 7. Equivalence checks', ''];
-  const checkRow = (c: BenchResults['checks'][number]) => [c.workload, c.candidate, c.reference, c.maxAbsErr.toExponential(2), c.tolerance.toExponential(2), c.passed ? 'yes' : '**NO**'];
-  if (r.checks.length) out.push(table(['workload', 'candidate', 'reference', 'max abs diff', 'tolerance', 'passed'], r.checks.map(checkRow)), '');
+  const checkRow = (c: BenchResults['checks'][number]) => [
+    c.workload,
+    c.candidate,
+    c.reference,
+    c.maxAbsErr.toExponential(2),
+    c.tolerance.toExponential(2),
+    c.precision === 'bf16' ? `${c.argmaxDiffers} (bf16)` : '–',
+    c.passed ? 'yes' : '**NO**',
+  ];
+  if (r.checks.length) {
+    out.push('bf16 candidates have weights rounded to bf16: their tolerance adds 8·2⁻⁹·layers·(1 + max|ref|), and "argmax differs" counts the samples whose prediction changed.', '');
+    out.push(table(['workload', 'candidate', 'reference', 'max abs diff', 'tolerance', 'argmax differs', 'passed'], r.checks.map(checkRow)), '');
+  }
   else out.push('None ran.', '');
   out.push('## Skipped', '');
   if (r.skipped.length) out.push(table(['section', 'what', 'reason'], r.skipped.map((s) => [s.section, s.what, s.reason.replace(/\|/g, '\\|')])), '');

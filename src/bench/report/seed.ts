@@ -1,6 +1,7 @@
 /**
- * Report section 2 (with its peers, section 4): the seed network as a CNN, a CSR MLP and a dense
- * MLP, every batch × thread count timed after an equivalence check against the first engine run.
+ * Report section 2 (with its peers, section 4): the seed network as a CNN, a CSR, an 'auto' and a
+ * dense MLP, and the dense and 'auto' MLPs with bf16 weights, every batch × thread count timed
+ * after an equivalence check against the first engine run (bf16: within the rounding's tolerance).
  */
 import { stats } from '../../convert/stats.js';
 import type { Mlp } from '../../mlp/mlp.js';
@@ -83,43 +84,59 @@ async function timeCnn(ctx: BenchContext, c: SeedCase, rec: Recorder): Promise<{
 }
 
 type MlpForm = 'csr' | 'dense' | 'auto';
+type Precision = 'f32' | 'bf16';
 
-/** The sizes of a built MLP as a workload row (MACs = stored weights: every one is multiplied once). */
-function builtWorkload(c: SeedCase, mlp: Mlp): WorkloadStats {
+/** The report's name of a form: 'mlp-auto', 'mlp-dense-bf16' … (engines are 'cnn2mlp-' + this). */
+const formName = (format: MlpForm, precision: Precision) => `mlp-${format}${precision === 'bf16' ? '-bf16' : ''}`;
+
+/**
+ * The sizes of a built MLP as a workload row (MACs = stored weights: every one is multiplied
+ * once). A dense bf16 MLP counts as the plan's dense one (its nonzeros among the stored weights),
+ * with its own bytes.
+ */
+function builtWorkload(c: SeedCase, mlp: Mlp, format: MlpForm, engine: string): WorkloadStats {
   const s = stats(mlp).totals;
-  return { workload: c.wl, engine: 'mlp-auto', macs: s.macs, weights: s.weights + s.biases, nonzeros: s.nonzeros + s.biases, bytes: s.bytes };
+  const d = c.counts.stats.dense.totals;
+  if (format === 'dense') return { workload: c.wl, engine, macs: d.macs, weights: d.weights + d.biases, nonzeros: d.nonzeros + d.biases, bytes: s.bytes };
+  return { workload: c.wl, engine, macs: s.macs, weights: s.weights + s.biases, nonzeros: s.nonzeros + s.biases, bytes: s.bytes };
 }
 
-/** Why `format` cannot run now, or the conversion's byte limit (dense keeps 2 GB and a quarter free). */
-async function mlpBudget(ctx: BenchContext, c: SeedCase, format: MlpForm): Promise<{ skip?: string; maxBytes?: number }> {
+/**
+ * Why `format` cannot run now, or the conversion's byte limit (dense keeps 2 GB and a quarter
+ * free; bf16 is rounded from the fp32 MLP, so the build peaks at 1.5 × the fp32 size).
+ */
+async function mlpBudget(ctx: BenchContext, c: SeedCase, format: MlpForm, precision: Precision): Promise<{ skip?: string; maxBytes?: number }> {
   const a = ctx.avail;
   if (!a.convert || !a.mlpRun) return { skip: a.missing.filter((m) => m.startsWith('convert') || m.startsWith('runMlp')).join('; ') };
   if (format !== 'dense') return {};
-  const need = c.counts.stats.dense.totals.bytes;
+  const need = c.counts.stats.dense.totals.bytes * (precision === 'bf16' ? 1.5 : 1);
   const free = await availableMemory();
   if (need > free * 0.75 - 2e9) return { skip: `needs ~${fmtBytes(need)}, only ${fmtBytes(free)} available now` };
   return { maxBytes: free * 0.75 - 2e9 };
 }
 
-/** Converts, checks against the reference and times one MLP form; dense then runs its peers. */
-async function timeMlp(ctx: BenchContext, c: SeedCase, rec: Recorder, format: MlpForm, reference?: Reference): Promise<void> {
-  const engine = `cnn2mlp-mlp-${format}`;
+/** Converts, checks against the reference and times one MLP form; fp32 dense then runs its peers. */
+async function timeMlp(ctx: BenchContext, c: SeedCase, rec: Recorder, format: MlpForm, reference?: Reference, precision: Precision = 'f32'): Promise<void> {
+  const name = formName(format, precision);
+  const engine = `cnn2mlp-${name}`;
   const configs = ctx.batches.length * ctx.threads.length;
   ctx.progress.grow(configs);
-  const budget = await mlpBudget(ctx, c, format);
-  if (budget.skip !== undefined) {
-    rec.skip('seed', `${c.wl} ${engine}`, budget.skip);
-    for (let i = 0; i < configs; i++) ctx.progress.tick(`${c.wl} ${format} (skipped)`);
-    return;
-  }
+  const skip = (why: string) => {
+    rec.skip('seed', `${c.wl} ${engine}`, why);
+    for (let i = 0; i < configs; i++) ctx.progress.tick(`${c.wl} ${name} (skipped)`);
+  };
+  const budget = await mlpBudget(ctx, c, format, precision);
+  if (budget.skip !== undefined) return skip(budget.skip);
   let mlp: Mlp | undefined;
   try {
     const t0 = process.hrtime.bigint();
-    mlp = await convertModel(c.model, format, budget.maxBytes);
-    ctx.progress.note(`${c.wl}: convert ${format} took ${fmtMs(Number(process.hrtime.bigint() - t0) / 1e6)} ms, ${fmtBytes(mlp.bytes)}`);
+    mlp = await convertModel(c.model, format, budget.maxBytes, precision);
+    ctx.progress.note(`${c.wl}: convert ${name} took ${fmtMs(Number(process.hrtime.bigint() - t0) / 1e6)} ms, ${fmtBytes(mlp.bytes)}`);
+    // precision 'bf16' rounds dense layers only: an MLP without one would repeat the fp32 row
+    if (precision === 'bf16' && !mlp.layers.some((l) => l.precision === 'bf16')) return skip(`no layer of the '${format}' MLP is dense, so bf16 changes nothing`);
     const nnz = mlp.layers.reduce((s, l) => s + l.nnz, 0);
-    // 'auto' has no plan-level size (the builder chooses per layer): its workload row is the built MLP's
-    if (format === 'auto') rec.workload(builtWorkload(c, mlp));
+    // 'auto' and bf16 have no plan-level size (the builder chooses per layer): their workload rows are the built MLP's
+    if (format === 'auto' || precision === 'bf16') rec.workload(builtWorkload(c, mlp, format, name));
     const actBytes = mlp.layers.reduce((s, l) => s + (l.rows + l.cols) * 4, 0);
     const times: Times = new Map();
     let first: Float32Array | undefined;
@@ -127,16 +144,16 @@ async function timeMlp(ctx: BenchContext, c: SeedCase, rec: Recorder, format: Ml
       const runner = mlpRunner(mlp, t);
       const out = await runner.run(c.inputOf(c.maxBatch), c.maxBatch);
       first ??= out;
-      if (reference) rec.check(c.wl, `${engine} t${t}`, reference.name, out, reference.out, c.counts.maxFanIn, c.counts.layers);
+      if (reference) rec.check(c.wl, `${engine} t${t}`, reference.name, out, reference.out, c.counts.maxFanIn, c.counts.layers, precision === 'bf16' ? { batch: c.maxBatch } : undefined);
       for (const b of ctx.batches) {
         const x = c.inputOf(b);
         const timing = await timeIt(() => runner.run(x, b), ctx.timeOpts);
         rec.record({ section: 'seed', workload: c.wl, engine, batch: b, threads: t, flops: 2 * nnz * b, bytes: mlp.bytes + actBytes * b, timing });
         times.set(`${b}/${t}`, timing.medianMs);
-        ctx.progress.tick(`${c.wl} ${format} b${b} t${t}`);
+        ctx.progress.tick(`${c.wl} ${name} b${b} t${t}`);
       }
     }
-    if (format === 'dense' && ctx.usePeers && first) await denseMlpPeers(ctx, c, rec, { mlp, out: first, times, nnz, actBytes });
+    if (format === 'dense' && precision === 'f32' && ctx.usePeers && first) await denseMlpPeers(ctx, c, rec, { mlp, out: first, times, nnz, actBytes });
   } catch (e) {
     rec.skip('seed', `${c.wl} ${engine}`, errMsg(e));
   } finally {
@@ -144,7 +161,7 @@ async function timeMlp(ctx: BenchContext, c: SeedCase, rec: Recorder, format: Ml
   }
 }
 
-/** The seed table for one stride: CNN, its peers, CSR MLP, dense MLP and its peers, in that order. */
+/** The seed table for one stride: CNN, its peers, CSR, auto and dense MLPs (dense with its peers), then auto and dense bf16. */
 export async function seedSection(ctx: BenchContext, stride: 2 | 3): Promise<Part> {
   const c = seedCase(ctx, stride);
   ctx.progress.note(`${c.wl}: ${c.source}`);
@@ -155,5 +172,7 @@ export async function seedSection(ctx: BenchContext, stride: 2 | 3): Promise<Par
   await timeMlp(ctx, c, rec, 'csr', reference);
   await timeMlp(ctx, c, rec, 'auto', reference);
   await timeMlp(ctx, c, rec, 'dense', reference);
+  await timeMlp(ctx, c, rec, 'auto', reference, 'bf16');
+  await timeMlp(ctx, c, rec, 'dense', reference, 'bf16');
   return rec.part;
 }

@@ -82,6 +82,10 @@ export interface Check {
   maxAbsErr: number;
   tolerance: number;
   passed: boolean;
+  /** 'bf16': the candidate's weights are rounded to bf16, so the tolerance is bf16Tolerance() */
+  precision?: 'bf16';
+  /** bf16 candidates: samples whose argmax differs from the reference's */
+  argmaxDiffers?: number;
 }
 
 export interface Skip {

@@ -1,4 +1,4 @@
-/** loadMlp on mutated saveMlp files (dense, CSR and run-CSR); loaded MLPs are run. */
+/** loadMlp on mutated saveMlp files (dense, CSR, bf16 and run-CSR); loaded MLPs are run. */
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -30,7 +30,7 @@ function refreshHeaderHash(b: Uint8Array): void {
 }
 
 export const mlpFileTarget: FuzzTarget<MlpFileCase> = {
-  describe: 'loadMlp(path) (verify on/off) on mutated saveMlp files (dense, CSR and run-CSR), with the header checksum recomputed half the time so lying sizes/offsets reach the table checks; loaded MLPs are run',
+  describe: 'loadMlp(path) (verify on/off) on mutated saveMlp files (dense, CSR, bf16 dense with CSR, and run-CSR), with the header checksum recomputed half the time so lying sizes/offsets reach the table checks; loaded MLPs are run',
   async setup(dir) {
     const dense = api.mlpFromLayers(5, [
       { format: 'dense', rows: 4, cols: 5, values: Float32Array.from({ length: 20 }, (_, k) => k / 10 - 1), activation: 'relu' },
@@ -39,6 +39,16 @@ export const mlpFileTarget: FuzzTarget<MlpFileCase> = {
     const csr = api.mlpFromLayers(6, [
       { format: 'csr', rows: 3, cols: 6, rowPtr: [0, 2, 2, 5], colIdx: Int32Array.from([0, 4, 1, 2, 5]), values: Float32Array.from([1, -2, 3, 0.5, 4]), bias: Float32Array.from([0.1, 0.2, 0.3]), activation: 'tanh' },
     ]);
+    // version 3: a bf16 dense layer, an fp32 CSR layer and a bf16 softmax layer
+    const bf16 = api.mlpFromLayers(
+      5,
+      [
+        { format: 'dense', rows: 6, cols: 5, values: Float32Array.from({ length: 30 }, (_, k) => Math.sin(k) * 1.7), activation: 'relu' },
+        { format: 'csr', rows: 3, cols: 6, rowPtr: [0, 2, 2, 5], colIdx: Int32Array.from([0, 4, 1, 2, 5]), values: Float32Array.from([1, -2, 3, 0.5, 4]) },
+        { format: 'dense', rows: 2, cols: 3, values: Float32Array.from([0.3, -1.1, 2.5, 1e-3, 7, -0.25]), activation: 'softmax' },
+      ],
+      { precision: 'bf16' },
+    );
     // run-CSR: a small padded conv (clipped patterns, value chunks of 16 + 2 rows sharing a pattern).
     const rcsr = await api.convert(
       {
@@ -48,7 +58,7 @@ export const mlpFileTarget: FuzzTarget<MlpFileCase> = {
       },
       { format: 'rcsr' },
     );
-    for (const [k, m] of [dense, csr, rcsr].entries()) {
+    for (const [k, m] of [dense, csr, bf16, rcsr].entries()) {
       const f = path.join(dir, `base${k}.mlp`);
       await api.saveMlp(m, f);
       m.dispose();
@@ -58,7 +68,7 @@ export const mlpFileTarget: FuzzTarget<MlpFileCase> = {
       back.dispose();
     }
   },
-  arb: fc.record({ base: fc.integer({ min: 0, max: 2 }), bytes: fc.array(byteMutation, { minLength: 1, maxLength: 3 }), verify: fc.boolean(), fixHeader: fc.boolean() }),
+  arb: fc.record({ base: fc.integer({ min: 0, max: 3 }), bytes: fc.array(byteMutation, { minLength: 1, maxLength: 3 }), verify: fc.boolean(), fixHeader: fc.boolean() }),
   async run(c, dir, index) {
     const b = mutateBytes(mlpFiles[c.base], c.bytes);
     if (c.fixHeader) refreshHeaderHash(b);
