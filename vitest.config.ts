@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['./test/support/preload-on-demand.ts'],
     // the default output, plus the ISAs tested / not available and every skip with its reason
     reporters: ['default', './test/support/summary-reporter.ts'],
     testTimeout: 60_000,

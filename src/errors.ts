@@ -11,6 +11,10 @@ export type Cnn2MlpErrorCode =
   | 'ERR_ABORTED' // an AbortSignal fired
   | 'ERR_NATIVE'; // the addon failed to load or reported an internal failure
 
+// Marks the class in every copy of the package one process may hold (the ES and CommonJS builds
+// are two copies; a sync loader run from TypeScript sources under tsx loads a CommonJS copy).
+const BRAND = Symbol.for('cnn2mlp.Cnn2MlpError');
+
 /** The one error class cnn2mlp throws. `code` is stable; `message` says what was wrong and what to do. */
 export class Cnn2MlpError extends Error {
   readonly code: Cnn2MlpErrorCode;
@@ -19,7 +23,13 @@ export class Cnn2MlpError extends Error {
     this.name = 'Cnn2MlpError';
     this.code = code;
   }
+
+  /** `err instanceof Cnn2MlpError` holds for a Cnn2MlpError from any copy of cnn2mlp. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
 }
+Object.defineProperty(Cnn2MlpError.prototype, BRAND, { value: true });
 
 /** Describes a received value for "Expected X for Y but received Z" messages. */
 export function describe(value: unknown): string {

@@ -74,6 +74,51 @@ CNN2MLP_INLINE void accumulate(R (&acc)[U][RW][NV], const float* const (&ip)[RW]
   }
 }
 
+// Tile epilogue: bias, activation, store. One instantiation per vectorised activation kind, all
+// force-inlined (no lambdas: GCC outlines them, and a reference to the accumulators then forces
+// them to memory for the whole reduction loop).
+template <int ACT>
+CNN2MLP_INLINE R actAs(R v, R p0, R p1) {
+  if constexpr (ACT == ActRelu) return V::max(v, V::zero());
+  if constexpr (ACT == ActLeakyRelu) return V::add(V::max(v, V::zero()), V::mul(p0, V::min(v, V::zero())));
+  if constexpr (ACT == ActClip) return V::min(V::max(v, p0), p1);
+  return v;
+}
+
+template <int RW, int NV, int ACT>
+CNN2MLP_INLINE void storeAs(const ConvDesc& d, const R (&acc)[RW][NV], float* o0, const float* bias, int64_t c0, R p0, R p1) {
+  for (int j = 0; j < NV; j++) {
+    const int n = int(std::min<int64_t>(V::L, d.coutG - (c0 + j * V::L)));
+    if (n <= 0) break;
+    const R bv = V::load(bias + j * V::L);
+    if (n == V::L)
+      for (int r = 0; r < RW; r++) V::storeu(o0 + r * d.outPitch + j * V::L, actAs<ACT>(V::add(acc[r][j], bv), p0, p1));
+    else
+      for (int r = 0; r < RW; r++) V::storePartial(o0 + r * d.outPitch + j * V::L, actAs<ACT>(V::add(acc[r][j], bv), p0, p1), n);
+  }
+}
+
+template <int RW, int NB>
+CNN2MLP_INLINE void storeTile(const ConvDesc& d, const R (&acc)[RW][NB * (kConvBlock / V::L)], float* out, int64_t p, int64_t g, int64_t b0) {
+  constexpr int NV = NB * (kConvBlock / V::L);
+  const float* bias = d.biasPacked + (g * d.nbG + b0) * kConvBlock;
+  float* o0 = out + p * d.outPitch + g * d.coutG + b0 * kConvBlock;
+  const int64_t c0 = b0 * kConvBlock;
+  const Activation& a = d.act;
+  switch (a.code) {
+    case ActRelu: storeAs<RW, NV, ActRelu>(d, acc, o0, bias, c0, V::zero(), V::zero()); break;
+    case ActLeakyRelu: storeAs<RW, NV, ActLeakyRelu>(d, acc, o0, bias, c0, V::set1(a.alpha), V::zero()); break;
+    case ActClip: storeAs<RW, NV, ActClip>(d, acc, o0, bias, c0, V::set1(a.min), V::set1(a.max)); break;
+    default:
+      storeAs<RW, NV, ActLinear>(d, acc, o0, bias, c0, V::zero(), V::zero());
+      if (a.code != ActLinear && a.code != ActSoftmax) {  // transcendental: per value, in place
+        const int64_t n = std::min<int64_t>(NB * kConvBlock, d.coutG - c0);
+        for (int r = 0; r < RW; r++)
+          for (int64_t c = 0; c < n; c++) o0[r * d.outPitch + c] = activate1(a, o0[r * d.outPitch + c]);
+      }
+  }
+}
+
 // Which output pixels have every tap inside the input (no padding taps): the fast path.
 struct Interior {
   int64_t oyLo, oyHi, oxLo, oxHi;
@@ -151,41 +196,7 @@ inline void tile(const ConvDesc& d, const float* in, float* out, int64_t p, int6
   for (int u = 1; u < U; u++)
     for (int r = 0; r < RW; r++)
       for (int j = 0; j < NV; j++) acc[0][r][j] = V::add(acc[0][r][j], acc[u][r][j]);
-  // Epilogue: bias, activation (vectorised kinds chosen once per tile, not per store), store.
-  const float* bias = d.biasPacked + (g * d.nbG + b0) * kConvBlock;
-  float* o0 = out + p * d.outPitch + g * d.coutG + b0 * kConvBlock;
-  auto storeAll = [&](auto act) {
-    for (int j = 0; j < NV; j++) {
-      const int n = int(std::min<int64_t>(V::L, d.coutG - (b0 * kConvBlock + j * V::L)));
-      if (n <= 0) break;
-      const R bv = V::load(bias + j * V::L);
-      if (n == V::L)
-        for (int r = 0; r < RW; r++) V::storeu(o0 + r * d.outPitch + j * V::L, act(V::add(acc[0][r][j], bv)));
-      else
-        for (int r = 0; r < RW; r++) V::storePartial(o0 + r * d.outPitch + j * V::L, act(V::add(acc[0][r][j], bv)), n);
-    }
-  };
-  const Activation& a = d.act;
-  switch (a.code) {
-    case ActRelu: storeAll([](R v) { return V::max(v, V::zero()); }); break;
-    case ActLeakyRelu: {
-      const R alpha = V::set1(a.alpha);
-      storeAll([alpha](R v) { return V::add(V::max(v, V::zero()), V::mul(alpha, V::min(v, V::zero()))); });
-      break;
-    }
-    case ActClip: {
-      const R lo = V::set1(a.min), hi = V::set1(a.max);
-      storeAll([lo, hi](R v) { return V::min(V::max(v, lo), hi); });
-      break;
-    }
-    default:
-      storeAll([](R v) { return v; });
-      if (a.code != ActLinear && a.code != ActSoftmax) {  // transcendental: per value, in place
-        const int64_t n = std::min<int64_t>(NB * kConvBlock, d.coutG - b0 * kConvBlock);
-        for (int r = 0; r < RW; r++)
-          for (int64_t c = 0; c < n; c++) o0[r * d.outPitch + c] = activate1(a, o0[r * d.outPitch + c]);
-      }
-  }
+  storeTile<RW, NB>(d, acc[0], out, p, g, b0);
 }
 
 template <int RWN, int NB, bool CHECKED>

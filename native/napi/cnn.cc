@@ -55,10 +55,11 @@ RunArgs runArgs(const Napi::CallbackInfo& info, const char* fn) {
 }
 
 // A job of at most this many multiply-adds (Cnn::workPerSample × batch) runs on the calling thread
-// inside cnnRun, which returns a settled promise: its compute (<= ~40 µs at 25 GMAC/s, one AVX2
-// thread) costs less than the hop to a job thread and back through the event loop (measured
-// 40-120 µs per call for a 1-MAC model on Zen 4, both ISAs). Larger jobs keep the event loop free.
-constexpr int64_t kInlineRunWork = int64_t(1) << 20;
+// inside cnnRun, which returns a settled promise: its compute (<= ~0.1-0.15 ms at 30-40 GMAC/s on
+// one core) is about what the hop to a job thread and back through the event loop costs (measured
+// 40-120 µs per call for a 1-MAC model on Zen 4, both ISAs), so the hop would double its latency.
+// Larger jobs keep the event loop free.
+constexpr int64_t kInlineRunWork = int64_t(1) << 22;
 
 // Runs `a` now and settles a promise with the outcome (errors reject, as for a job).
 Napi::Value runInline(Napi::Env env, const RunArgs& a) {

@@ -121,10 +121,23 @@ void runOpOnSample(const CnnOp& op, const ConvKernels& kernel, const Values& V, 
   if (p.act.code == ActSoftmax) applyActivation(p.act, dst, p.outSize(), p.outC);
 }
 
+// Multiply-adds of one conv or dense op for one sample (0 for the ops without a reduction).
+int64_t opWork(const CnnOp& op) {
+  const ConvDesc& d = op.conv;
+  if (op.p.op == OpDense) return d.inC * d.outC;
+  if (op.p.op != OpConv2d) return 0;
+  return d.outH * d.outW * d.outC * int64_t(d.kh) * d.kw * d.cinG;
+}
+
+// Below this many multiply-adds (~50 µs on one core) an op runs on the calling thread alone:
+// waking a second thread and waiting for it at the barrier costs about as much as it saves.
+constexpr int64_t kMinParallelWork = int64_t(1) << 21;
+
 // One op over the whole batch, split over threads by samples × output chunks.
 void runOpOnBatch(const CnnOp& op, int64_t i, const ConvKernels& kernel, const Values& V, int64_t batch, int threads) {
   const PlanOp& p = op.p;
   const int64_t v = i + 1;
+  if (opWork(op) * batch < kMinParallelWork) threads = 1;
   switch (p.op) {
     case OpConv2d: {
       const ConvDesc& d = op.conv;

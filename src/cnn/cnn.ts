@@ -159,8 +159,8 @@ function prepare(model: CnnModel | CompiledCnn, x: unknown, options: RunCnnOptio
 
 /**
  * Runs a batch through the CNN off the event loop (on the addon's job and kernel threads). Jobs of
- * at most 2^20 multiply-adds (batch × per-sample work) run on the calling thread before the
- * returned promise settles: their compute costs less than the thread hop.
+ * at most 2^22 multiply-adds (batch × per-sample work) run on the calling thread before the
+ * returned promise settles: their compute costs no more than the thread hop.
  *
  * @param model a CnnModel (compiled on first use and cached per model object: its weights are
  *   copied then, so changing them in place afterwards needs compileCnn() or a new model object)

@@ -4,14 +4,15 @@
  * closed-form formulas over the layer plan (no matrix is built). For an Mlp: the same figures
  * read from the built matrices.
  */
+import { createRequire } from 'node:module';
 import { Cnn2MlpError, describe } from '../errors.js';
 import { Mlp } from '../mlp/mlp.js';
-import { OP, planModel } from '../model/plan.js';
 import type { CnnModel } from '../model/types.js';
-import { validTapsSum, windowAxes } from '../model/window.js';
-import type { MlpPlan } from './layer-plan.js';
-import { planMlp } from './planner.js';
-import { layerBytes, type MlpFormat } from './size.js';
+import { onDemand } from '../util/on-demand.js';
+
+const require = createRequire(import.meta.url);
+// stats(model) needs the conversion planner; it loads on the first such call (util/on-demand.ts).
+const cnnStatsModule = onDemand('stats', () => require('./cnn-stats.js'), () => import('./cnn-stats.js'));
 
 /** One CNN layer's cost. MACs count every multiply-accumulate of a direct convolution, padding taps included. */
 export interface CnnLayerStats {
@@ -77,22 +78,8 @@ export interface CnnStats {
   csr: MlpStats;
 }
 
-function mlpPlanStats(mp: MlpPlan, format: 'dense' | 'csr'): MlpStats {
-  const layers = mp.layers.map((l): MlpLayerStats => {
-    const nnz = l.nonzeros;
-    const weights = format === 'dense' ? l.rows * l.cols : nnz;
-    const bytes = layerBytes(format, l.rows, l.cols, nnz);
-    const carryBytes = layerBytes(format, l.carryRows, l.cols, l.carryNonzeros) - layerBytes(format, 0, l.cols, 0);
-    const carry = { carryUnits: l.carryRows, carryNonzeros: l.carryNonzeros, carryBytes };
-    return { origin: l.origin, kind: l.kind, rows: l.rows, cols: l.cols, nonzeros: nnz, ...carry, weights, biases: l.rows, macs: weights, bytes, activation: l.act.name };
-  });
-  const sum = (k: 'carryUnits' | 'carryNonzeros' | 'carryBytes') => layers.reduce((a, l) => a + (l[k] ?? 0), 0);
-  // carry MACs = carry weights: rows × cols dense, nonzeros csr
-  const carryMacs = format === 'dense' ? mp.layers.reduce((a, l) => a + l.carryRows * l.cols, 0) : sum('carryNonzeros');
-  return { format, layers, totals: { ...totalsOf(layers), carryUnits: sum('carryUnits'), carryNonzeros: sum('carryNonzeros'), carryMacs, carryBytes: sum('carryBytes') } };
-}
-
-function totalsOf(layers: MlpLayerStats[]): MlpStats['totals'] {
+/** Sums of the layers' figures. */
+export function totalsOf(layers: MlpLayerStats[]): MlpStats['totals'] {
   const t = { layers: layers.length, weights: 0, nonzeros: 0, biases: 0, macs: 0, bytes: 0 };
   for (const l of layers) {
     t.weights += l.weights;
@@ -102,38 +89,6 @@ function totalsOf(layers: MlpLayerStats[]): MlpStats['totals'] {
     t.bytes += l.bytes;
   }
   return t;
-}
-
-function cnnStats(model: CnnModel): CnnStats {
-  const plan = planModel(model);
-  const layers = plan.ops.map((p): CnnLayerStats => {
-    const base = { index: p.layerIndex, name: p.layerName, type: model.layers[p.layerIndex].type, outShape: [p.outH, p.outW, p.outC] as [number, number, number] };
-    if (p.op === OP.conv2d) {
-      const cinG = p.inC / p.groups;
-      const weights = p.kh * p.kw * cinG * p.outC;
-      const { y, x } = windowAxes(p);
-      return { ...base, macs: p.outH * p.outW * weights, macsWithoutPadding: p.outC * cinG * validTapsSum(y) * validTapsSum(x), weights, biases: p.bias >= 0 ? p.outC : 0 };
-    }
-    if (p.op === OP.dense) {
-      const weights = p.inC * p.outC;
-      return { ...base, macs: weights, macsWithoutPadding: weights, weights, biases: p.bias >= 0 ? p.outC : 0 };
-    }
-    return { ...base, macs: 0, macsWithoutPadding: 0, weights: 0, biases: 0 };
-  });
-  const totals = { macs: 0, macsWithoutPadding: 0, weights: 0, biases: 0, convMacs: 0, convWeights: 0 };
-  for (const l of layers) {
-    totals.macs += l.macs;
-    totals.macsWithoutPadding += l.macsWithoutPadding;
-    totals.weights += l.weights;
-    totals.biases += l.biases;
-    if (l.type === 'conv2d') {
-      totals.convMacs += l.macs;
-      totals.convWeights += l.weights;
-    }
-  }
-  // Counted, not stored: explicit layers are sized without being written.
-  const mp = planMlp(plan, { format: 'csr', store: false });
-  return { layers, totals, dense: mlpPlanStats(mp, 'dense'), csr: mlpPlanStats(mp, 'csr') };
 }
 
 /** Why the builder stored a layer as it did, from the weight bytes of each form it weighed. */
@@ -179,5 +134,5 @@ export function stats(x: CnnModel | Mlp): CnnStats | MlpStats {
   if (x instanceof Mlp) return builtStats(x);
   if (typeof x !== 'object' || x === null || !('layers' in x))
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected a CnnModel or an Mlp for stats() but received ${describe(x)}`);
-  return cnnStats(x);
+  return cnnStatsModule().cnnStats(x);
 }

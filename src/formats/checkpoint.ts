@@ -15,8 +15,10 @@ import { layoutShape, planModel } from '../model/plan.js';
 import type { CnnModel, Layer, Shape } from '../model/types.js';
 import { openBundle, readFloat32, readTensorBytes, type Bundle, type BundleTensor } from './tf/bundle.js';
 import { architectureFromMetaGraph } from './tf/graph.js';
+import { isOptimizerState } from './tf/optimizer-state.js';
 import type { CheckpointArchitecture, CheckpointBatchNorm, CheckpointConv2d, CheckpointDense, CheckpointLayer } from './tf/architecture.js';
 
+export { isOptimizerState };
 export type { CheckpointArchitecture, CheckpointBatchNorm, CheckpointConv2d, CheckpointDense, CheckpointLayer, CheckpointVariables } from './tf/architecture.js';
 
 /** One tensor of a checkpoint as its index describes it. */
@@ -46,16 +48,6 @@ export interface CheckpointReader {
   readFloat32(name: string): Promise<Float32Array>;
   /** the stored bytes of any tensor */
   readBytes(name: string): Promise<Uint8Array>;
-}
-
-/** Optimiser slots and bookkeeping scalars TensorFlow and Keras save beside the model. */
-export function isOptimizerState(name: string): boolean {
-  return (
-    name.includes('.OPTIMIZER_SLOT') ||
-    /^(optimizer|Adam|training)\//.test(name) ||
-    /\/(Adam|Adam_\d+|Momentum|RMSProp|RMSProp_\d+|Adagrad|Ftrl|Ftrl_\d+)$/.test(name) ||
-    /^(global_step|beta1_power|beta2_power|save_counter(\/.*)?|_CHECKPOINTABLE_OBJECT_GRAPH)$/.test(name)
-  );
 }
 
 /** Accepts a prefix, the `.index` path, or a directory holding a TF `checkpoint` state file. */

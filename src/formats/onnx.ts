@@ -14,17 +14,8 @@ import { walkGraph } from './onnx/graph.js';
 import type { Ctx } from './onnx/tensor.js';
 import { onnx, type OnnxNs } from './onnx-proto.js';
 
-import { ONNX_FOLDED_OPS as FOLDED, ONNX_SUPPORTED_OPS as SUPPORTED } from './onnx/graph.js';
-
-// Re-declared with plain types so the public declarations never reach the protobuf types.
-/** ONNX operators loaded as layers (on data). */
-export const ONNX_SUPPORTED_OPS: readonly string[] = SUPPORTED;
-/** ONNX operators evaluated at load time when all their operands are constants. */
-export const ONNX_FOLDED_OPS: readonly string[] = FOLDED;
-import { ONNX_MAX_OPSET as MAX_OPSET, ONNX_MIN_OPSET as MIN_OPSET } from './onnx/opset.js';
-/** The ONNX opsets cnn2mlp reads (the default domain's version). */
-export const ONNX_MIN_OPSET: number = MIN_OPSET;
-export const ONNX_MAX_OPSET: number = MAX_OPSET;
+// The public lists live in supported.ts, which the package exports without loading this module.
+export { ONNX_FOLDED_OPS, ONNX_MAX_OPSET, ONNX_MIN_OPSET, ONNX_SUPPORTED_OPS } from './supported.js';
 
 /** Reads an ONNX model (path or bytes) into a CnnModel in NCHW. Throws Cnn2MlpError (ERR_BAD_FILE, ERR_UNSUPPORTED). */
 export function loadOnnx(pathOrBytes: string | Uint8Array): CnnModel {

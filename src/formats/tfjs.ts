@@ -9,15 +9,12 @@ import { Cnn2MlpError, describe } from '../errors.js';
 import type { CnnModel } from '../model/types.js';
 import { tidyGraph } from './graph-tidy.js';
 import { validated } from './onnx.js';
-import { graphModel, TFJS_GRAPH_OPS } from './tfjs/graph-model.js';
-import { KERAS_LAYERS } from './tfjs/keras-shape.js';
+import { graphModel } from './tfjs/graph-model.js';
 import { layersModel } from './tfjs/layers-model.js';
 import { bad, isObj, readModelJson, readWeights, unsupported } from './tfjs/weights.js';
 
-/** Keras layer classes loadTfjs maps (Layers models). */
-export const TFJS_SUPPORTED_LAYERS: readonly string[] = ['InputLayer', ...Object.keys(KERAS_LAYERS)];
-/** TensorFlow ops loadTfjs maps (graph models). */
-export { TFJS_GRAPH_OPS };
+// The public lists live in supported.ts, which the package exports without loading this module.
+export { TFJS_GRAPH_OPS, TFJS_SUPPORTED_LAYERS } from './supported.js';
 
 /**
  * Loads a TF.js model (model.json + its weight shards) into a CnnModel in NHWC, input shape

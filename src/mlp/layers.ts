@@ -57,8 +57,14 @@ export interface MlpFromLayersOptions {
 
 const OPTION_KEYS = ['metadata', 'precision', 'threads'];
 
+// The first form of the third argument was the metadata itself; it still is when it has the
+// metadata's shapes and only metadata fields (a misspelt option is still reported).
+const METADATA_KEYS = ['layout', 'inputShape', 'outputShape', 'source'];
+const isBareMetadata = (o: object) => 'inputShape' in o && 'outputShape' in o && Object.keys(o).every((k) => METADATA_KEYS.includes(k));
+
 function checkOptions(options: unknown): Required<Pick<MlpFromLayersOptions, 'precision'>> & MlpFromLayersOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalidArg('an options object { metadata?, precision?, threads? }', 'mlpFromLayers(options)', options);
+  if (isBareMetadata(options)) return checkOptions({ metadata: options });
   const extra = Object.keys(options).filter((k) => !OPTION_KEYS.includes(k));
   if (extra.length)
     throw new Cnn2MlpError('ERR_INVALID_ARG', `Expected only metadata, precision and threads in mlpFromLayers options but received ${extra.map((k) => `'${k}'`).join(', ')} (metadata goes in options.metadata)`);
@@ -74,7 +80,7 @@ function checkOptions(options: unknown): Required<Pick<MlpFromLayersOptions, 'pr
  * Creates an MLP of `layers` (layer i takes inputSize or layer i-1's rows inputs). Validates every
  * field (ERR_INVALID_ARG naming the layer), then copies into native memory.
  */
-export function mlpFromLayers(inputSize: number, layers: readonly MlpLayerSpec[], options: MlpFromLayersOptions = {}): Mlp {
+export function mlpFromLayers(inputSize: number, layers: readonly MlpLayerSpec[], options: MlpFromLayersOptions | MlpMetadata = {}): Mlp {
   if (!Number.isInteger(inputSize) || inputSize < 1 || inputSize > 2 ** 31 - 1) throw invalidArg('a positive integer', 'inputSize', inputSize);
   if (!Array.isArray(layers) || layers.length === 0) throw invalidArg('a non-empty array of layers', 'layers', layers);
   const { metadata, precision, threads: threadOption } = checkOptions(options);

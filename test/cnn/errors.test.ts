@@ -44,6 +44,22 @@ describe('compileCnn / runCnn reject bad models and inputs', () => {
     expect(e.message).toMatch(/layer 0 \(conv2d 'c1'\).*weights.*length 54.*35/);
   });
 
+  it('a NaN or Infinity weight names the layer, field and index (small arrays scanned in JS, large ones by the addon)', () => {
+    const w = new Float32Array(54).fill(0.1);
+    w[17] = NaN;
+    const e = codeOf(() => compileCnn(small({ weights: w })));
+    expect(e.code).toBe('ERR_INVALID_MODEL');
+    expect(e.message).toMatch(/layer 0 \(conv2d 'c1'\): weights .*\[17\] is NaN; weights must be finite/);
+    // 64 filters: 3·3·2·64 = 1152 weights; 512 filters: 9216, past the native scan threshold (4096)
+    for (const [filters, at] of [[64, 1151], [512, 9000], [512, 0]] as const) {
+      const big = new Float32Array(3 * 3 * 2 * filters).fill(0.1);
+      big[at] = -Infinity;
+      const b = codeOf(() => compileCnn(small({ filters, weights: big })));
+      expect(b.code).toBe('ERR_INVALID_MODEL');
+      expect(b.message).toMatch(new RegExp(`weights .*\\[${at}\\] is -Infinity; weights must be finite`));
+    }
+  });
+
   it('stride or dilation ≤ 0', () => {
     expect(codeOf(() => compileCnn(small({ strides: [0, 1] }))).message).toMatch(/layer 0 .*strides/);
     expect(codeOf(() => compileCnn(small({ strides: [1, -2] }))).message).toMatch(/strides/);

@@ -1,5 +1,5 @@
 /**
- * runCnn runs small jobs (at most 2^20 multiply-adds) on the calling thread and larger ones on a
+ * runCnn runs small jobs (at most 2^22 multiply-adds) on the calling thread and larger ones on a
  * job thread. Both paths must give the same answer as runCnnSync and as a float64 reference, and a
  * small job's result must be in `out` when its promise settles; the same model crosses the
  * threshold by batch size alone.
@@ -41,9 +41,9 @@ function expectClose(got: Float32Array, want: Float64Array, inputs: number): voi
 describe('runCnn on and off the calling thread', () => {
   const cases = [
     { name: 'a 2 → 3 dense layer at batch 1 (8 multiply-adds: inline)', inputs: 2, units: 3, batch: 1 },
-    { name: 'the same layer at batch 150000 (1.2 M: a job thread)', inputs: 2, units: 3, batch: 150000 },
-    { name: 'a 1100 → 1000 dense layer at batch 1 (1.1 M: a job thread)', inputs: 1100, units: 1000, batch: 1 },
-    { name: 'a 1000 → 1000 dense layer at batch 1 (just under 2^20: inline)', inputs: 1000, units: 1000, batch: 1 },
+    { name: 'the same layer at batch 600000 (4.8 M: a job thread)', inputs: 2, units: 3, batch: 600000 },
+    { name: 'a 2100 → 2000 dense layer at batch 1 (4.2 M, just over 2^22: a job thread)', inputs: 2100, units: 2000, batch: 1 },
+    { name: 'a 2000 → 2000 dense layer at batch 1 (4.0 M, just under 2^22: inline)', inputs: 2000, units: 2000, batch: 1 },
   ];
   for (const c of cases)
     it(c.name, async () => {

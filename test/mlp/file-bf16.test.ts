@@ -170,7 +170,10 @@ describe('MLP file with bf16 layers', () => {
   it('validates mlpFromLayers options with messages that say what was expected', () => {
     const l = [randomDense(mulberry32(1), 2, 3)];
     expect(() => mlpFromLayers(3, l, { precision: 'fp16' as 'bf16' })).toThrow(/Expected 'f32' or 'bf16' for options.precision but received string 'fp16'/);
-    expect(() => mlpFromLayers(3, l, { layout: 'NHWC', inputShape: [3], outputShape: [2] } as never)).toThrow(/received 'layout', 'inputShape', 'outputShape' \(metadata goes in options.metadata\)/);
+    expect(() => mlpFromLayers(3, l, { layout: 'NHWC', inputShape: [3], outputShape: [2], precison: 'bf16' } as never)).toThrow(/received 'layout', 'inputShape', 'outputShape', 'precison' \(metadata goes in options.metadata\)/);
+    // metadata as the third argument, the earlier form, still works
+    using old = mlpFromLayers(3, l, { layout: 'NCHW', inputShape: [3], outputShape: [2, 1] });
+    expect(old.metadata).toMatchObject({ layout: 'NCHW', inputShape: [3], outputShape: [2, 1] });
     expect(() => mlpFromLayers(3, l, null as never)).toThrow(/Expected an options object/);
     expect(() => mlpFromLayers(3, l, { metadata: 5 as never })).toThrow(/Expected an MlpMetadata object .* for options.metadata but received number 5/);
     expect(() => mlpFromLayers(3, l, { precision: 'bf16', threads: 0 })).toThrow(/Expected an integer from 1 to 256 for options.threads/);

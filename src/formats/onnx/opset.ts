@@ -6,8 +6,7 @@
 import type { Tensor } from './tensor.js';
 import { Attrs, bad, unsupported, type NodeProto } from './tensor.js';
 
-export const ONNX_MIN_OPSET = 1;
-export const ONNX_MAX_OPSET = 21;
+export { ONNX_MAX_OPSET, ONNX_MIN_OPSET } from '../supported.js';
 
 const ints = (t: Tensor | undefined) => (t ? Array.from(t.data as ArrayLike<number>) : undefined);
 
