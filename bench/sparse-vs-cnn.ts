@@ -1,6 +1,6 @@
 // Sparse MLP vs the direct CNN, side by side: npx tsx bench/sparse-vs-cnn.ts [--strides 2,3] [--rounds 15]
 // Seed network, batch 1, threads 1 and 2, every ISA the CPU has (forced in-process with setIsa):
-// runCnn, and runMlp of the CSR, run-CSR and 'auto' conversions. Rounds interleave the engines
+// runCnn, and runMlp of the CSR, run-CSR and 'auto' conversions, and of 'auto' with bf16 weights. Rounds interleave the engines
 // (each round times every engine once, ~reps calls each) so load from other processes hits all
 // of them alike; the table gives medians over rounds and each engine's ratio to the CNN.
 import { convert, stats, type Mlp } from '../src/index.js';
@@ -30,6 +30,7 @@ for (const stride of strides) {
   const x = seededUniform(model.inputShape.reduce((a, b) => a * b, 1), 7, 0, 1);
   const mlps: Record<string, Mlp> = {};
   for (const format of ['csr', 'rcsr', 'auto'] as const) mlps[format] = await convert(model, { format });
+  mlps['auto-bf16'] = await convert(model, { format: 'auto', precision: 'bf16' });
   const sizes = Object.entries(mlps).map(([f, m]) => `${f} ${(m.bytes / 1e6).toFixed(1)} MB`).join(', ');
   console.log(`\nseed stride ${stride}: ${sizes}; auto layers ${stats(mlps.auto).layers.map((l) => l.format).join('/')}`);
   for (const isa of cpu.supportedIsas.filter((i) => i !== 'scalar')) {

@@ -28,7 +28,8 @@ export interface NativeCpuInfo {
   activeIsa: IsaName;
   /**
    * The kernels the active ISA dispatches to, one per kernel op in registry order (conv2d,
-   * dwconv2d, gconv2d, gemv, gemm, spmv, spmm, spmv_rcsr, spmm_rcsr, sum, fma, gemv_bf16, gemm_bf16), e.g. 'f32_gemm_dense_6x16__avx2'.
+   * dwconv2d, gconv2d, gemv, gemm, spmv, spmm, spmv_rcsr, spmm_rcsr, sum, fma, gemv_bf16, gemm_bf16,
+   * spmv_rcsr_bf16, spmm_rcsr_bf16), e.g. 'f32_gemm_dense_6x16__avx2'.
    */
   kernels: string[];
 }
@@ -36,7 +37,7 @@ export interface NativeCpuInfo {
 /** One entry of the kernel registry (native/kernels/registry.cc; names: docs/kernels.md). */
 export interface NativeKernelInfo {
   name: string;
-  op: 'conv2d' | 'dwconv2d' | 'gconv2d' | 'gemv' | 'gemm' | 'spmv' | 'spmm' | 'spmv_rcsr' | 'spmm_rcsr' | 'sum' | 'fma' | 'gemv_bf16' | 'gemm_bf16';
+  op: 'conv2d' | 'dwconv2d' | 'gconv2d' | 'gemv' | 'gemm' | 'spmv' | 'spmm' | 'spmv_rcsr' | 'spmm_rcsr' | 'sum' | 'fma' | 'gemv_bf16' | 'gemm_bf16' | 'spmv_rcsr_bf16' | 'spmm_rcsr_bf16';
   isa: IsaName;
   /** the name's M×N register tile */
   tileM: number;
@@ -168,7 +169,7 @@ export interface NativeAddon {
   // --- MLP handles (native/napi/mlp_handle.cc) ---
   mlpFromLayers(inputSize: number, layers: NativeLayerInput[]): NativeMlpHandle;
   mlpInfo(mlp: NativeMlpHandle): NativeMlpInfo;
-  /** a new MLP whose dense layers hold bf16 weights (round to nearest even); csr/rcsr layers shared as f32 */
+  /** a new MLP whose dense and rcsr layers hold bf16 weights (round to nearest even); csr layers shared as f32 */
   mlpToBf16(mlp: NativeMlpHandle, threads: number): NativeMlpHandle;
   /** dense: Float32Array(rowCount*cols); csr: rows relative to rowStart */
   mlpReadRows(

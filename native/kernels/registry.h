@@ -5,7 +5,7 @@
 //
 // Names: f32_<op>_<layout>_<M>x<N>__<isa>, references f32_<op>_<layout>_1x1__ref. The run-CSR
 // ops are named spmv_rcsr / spmm_rcsr (their own signature, so their own op); kernels on bf16
-// weights are bf16_<op>_..., ops gemv_bf16 / gemm_bf16. M×N is the
+// weights are bf16_<op>_..., ops gemv_bf16 / gemm_bf16 / spmv_rcsr_bf16 / spmm_rcsr_bf16. M×N is the
 // register tile of outputs one inner step produces: M rows (output pixels for convolutions, matrix
 // rows for GEMV/GEMM/SpMV/SpMM, independent accumulator chains for the probes) × N columns (output
 // channels, batch lanes, or vector lanes). A reference computes one output at a time: 1x1.
@@ -35,8 +35,10 @@ enum class KernelOp : int {
   Fma,  // [fma] FMA-throughput probe
   GemvBf16,  // [bgemv] dense W·x with bf16 weights, batch 1
   GemmBf16,  // [bgemm] dense W·X with bf16 weights on feature-major panels
+  SpmvRcsrBf16,  // [rspmv] run-CSR W·x with bf16 values, batch 1
+  SpmmRcsrBf16,  // [rspmm] run-CSR W·X with bf16 values on feature-major panels
 };
-constexpr int kKernelOpCount = 13;
+constexpr int kKernelOpCount = 15;
 const char* kernelOpName(KernelOp op);
 
 // The kernel's function pointer; which member is valid follows from the entry's op.

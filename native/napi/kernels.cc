@@ -106,15 +106,25 @@ Napi::Value runDense(const Kernel& k, Args& a) {
 }
 
 // The run-CSR ops take the CSR arguments and run on the run-CSR form of that matrix (maximal runs
-// per row, a row's pattern shared with the previous row when equal: rcsrArrays in runtime/mlp.h).
+// per row, a row's pattern shared with the previous row when equal: rcsrArrays in runtime/mlp.h;
+// values interleaved per chunk); the bf16 ops on its values rounded to bf16.
 Napi::Value runRcsr(const Kernel& k, Args& a, int64_t rows, int64_t cols, int64_t chunk, const int64_t* rowPtr, const int32_t* colIdx, const float* values,
                     const float* bias) {
   RcsrArrays ra;
   for (int64_t r = 0; r < rows; r++) ra.addRow(colIdx + rowPtr[r], rowPtr[r + 1] - rowPtr[r]);
-  const RcsrView m{rowPtr, ra.rowPat.data(), ra.patPtr.data(), ra.runs.data(), values};
-  const std::string bad = checkRcsr(rows, cols, rowPtr, m.rowPat, ra.patterns(), m.patPtr, ra.numRuns(), m.runs, values, rowPtr[rows]);
+  const int64_t nnz = rowPtr[rows];
+  const std::string bad = checkRcsr(rows, cols, rowPtr, ra.rowPat.data(), ra.patterns(), ra.patPtr.data(), ra.numRuns(), ra.runs.data(), values, nnz);
   if (!bad.empty()) throwRange(a.env, "args (as run-CSR): " + bad);
-  if (k.op == KernelOp::SpmvRcsr) {
+  const bool bf16 = k.op == KernelOp::SpmvRcsrBf16 || k.op == KernelOp::SpmmRcsrBf16;
+  std::vector<float> v32(size_t(std::max<int64_t>(nnz, 1)));
+  std::vector<uint16_t> rounded(bf16 ? size_t(nnz) : 0), v16(bf16 ? size_t(std::max<int64_t>(nnz, 1)) : 0);
+  for (size_t i = 0; i < rounded.size(); i++) rounded[i] = roundToBf16(values[i]);
+  if (bf16)
+    rcsrInterleave(rows, rowPtr, ra.rowPat.data(), rounded.data(), v16.data());
+  else
+    rcsrInterleave(rows, rowPtr, ra.rowPat.data(), values, v32.data());
+  const RcsrView m{rows, rowPtr, ra.rowPat.data(), ra.patPtr.data(), ra.runs.data(), bf16 ? nullptr : v32.data(), bf16 ? v16.data() : nullptr};
+  if (k.op == KernelOp::SpmvRcsr || k.op == KernelOp::SpmvRcsrBf16) {
     const float* x = a.floats("x", cols);
     Napi::Float32Array y = nanArray(a.env, rows);
     inChunks(rows, chunk, [&](int64_t r0, int64_t r1) { k.fn.rspmv(m, x, bias, y.Data(), r0, r1); });
@@ -129,7 +139,7 @@ Napi::Value runRcsr(const Kernel& k, Args& a, int64_t rows, int64_t cols, int64_
 }
 
 // spmv {rowPtr, colIdx, values, rows, cols, x, bias, chunk} → y[rows]; spmm adds {Xt, bp} for x → Yt[rows × bp].
-// spmv_rcsr / spmm_rcsr take the same arguments (runRcsr).
+// spmv_rcsr / spmm_rcsr (and their bf16 ops) take the same arguments (runRcsr).
 Napi::Value runCsr(const Kernel& k, Args& a) {
   const int64_t rows = a.integer("rows", 1, kMaxLen), cols = a.integer("cols", 1, kMaxLen);
   const int64_t chunk = a.integer("chunk", 1, rows);
@@ -150,7 +160,8 @@ Napi::Value runCsr(const Kernel& k, Args& a) {
   const std::string bad = checkCsr(rows, cols, rowPtr.data(), colIdx, values, nnz);
   if (!bad.empty()) throwRange(a.env, "args: " + bad);
   const float* bias = a.floats("bias", rows);
-  if (k.op == KernelOp::SpmvRcsr || k.op == KernelOp::SpmmRcsr) return runRcsr(k, a, rows, cols, chunk, rowPtr.data(), colIdx, values, bias);
+  if (k.op == KernelOp::SpmvRcsr || k.op == KernelOp::SpmmRcsr || k.op == KernelOp::SpmvRcsrBf16 || k.op == KernelOp::SpmmRcsrBf16)
+    return runRcsr(k, a, rows, cols, chunk, rowPtr.data(), colIdx, values, bias);
   if (k.op == KernelOp::Spmv) {
     const float* x = a.floats("x", cols);
     Napi::Float32Array y = nanArray(a.env, rows);
@@ -241,7 +252,9 @@ Napi::Value KernelRun(const Napi::CallbackInfo& info) {
     case KernelOp::Spmv:
     case KernelOp::Spmm:
     case KernelOp::SpmvRcsr:
-    case KernelOp::SpmmRcsr: return runCsr(*k, a);
+    case KernelOp::SpmmRcsr:
+    case KernelOp::SpmvRcsrBf16:
+    case KernelOp::SpmmRcsrBf16: return runCsr(*k, a);
     default: return runProbe(*k, a);
   }
 }

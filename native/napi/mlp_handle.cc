@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include "kernels/bf16_kernels.h"
 #include "runtime/memory.h"
@@ -210,10 +211,17 @@ Napi::Value MlpReadRows(const Napi::CallbackInfo& info) {
           for (int32_t i = 0; i < l.runs[2 * q + 1]; i++) *c++ = l.runs[2 * q] + i;
       }
     }
-    if (l.values16)  // bf16 values expand exactly to fp32
+    if (l.format == MatrixFormat::Csr && l.values16) {  // bf16 values expand exactly to fp32
       for (int64_t j = b; j < e; j++) va.Data()[j - b] = bf16ToFloat(l.values16[j]);
-    else
+    } else if (l.format == MatrixFormat::Csr) {
       std::memcpy(va.Data(), l.values + b, (e - b) * 4);
+    } else if (l.values16) {  // run-CSR: interleaved per chunk
+      std::vector<uint16_t> v16(size_t(e - b));
+      rcsrReadRows(l.rows, l.rowPtr, l.rowPat, l.values16, start, start + count, v16.data());
+      for (size_t i = 0; i < v16.size(); i++) va.Data()[i] = bf16ToFloat(v16[i]);
+    } else {
+      rcsrReadRows(l.rows, l.rowPtr, l.rowPat, l.values, start, start + count, va.Data());
+    }
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("rowPtr", rp);
@@ -250,7 +258,7 @@ Napi::Value AvailableBytes(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), double(availableMemoryBytes(root)));
 }
 
-// mlpToBf16(mlp, threads): a new MLP whose dense layers hold bf16 weights (runtime/mlp.h).
+// mlpToBf16(mlp, threads): a new MLP whose dense and run-CSR layers hold bf16 weights (runtime/mlp.h).
 Napi::Value MlpToBf16(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   expectArgs(info, 2, "mlpToBf16");

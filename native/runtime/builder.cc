@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/errors.h"
+#include "kernels/rcsr_kernels.h"
 #include "runtime/memory.h"
 #include "runtime/thread_pool.h"
 
@@ -297,7 +298,7 @@ void joinPatterns(LayerBuild& b, const std::vector<RcsrArrays>& pats) {
   l.storage.insert(l.storage.end(), {rp, pp, ru});
 }
 
-// Pass 2 of a sparse layer: values (and CSR column indices) in row order.
+// Pass 2 of a sparse layer: values (and CSR column indices).
 void fillSparse(LayerBuild& b, int64_t* rowPtr) {
   MlpLayer& l = b.l;
   const bool csr = l.format == MatrixFormat::Csr;
@@ -309,12 +310,14 @@ void fillSparse(LayerBuild& b, int64_t* rowPtr) {
     b.prog.check();
     auto [r0, r1] = b.range(c);
     auto& e = b.scratch[worker];
+    RcsrRowSlots slots{l.rows, rowPtr, l.rowPat};  // run-CSR: interleaved per chunk
     for (int64_t r = r0; r < r1; r++) {
       b.bias[r] = float(buildRow(b.s, r, e));
-      int64_t k = rowPtr[r];
+      auto [k, stride] = csr ? std::pair<int64_t, int64_t>{rowPtr[r], 1} : slots.row(r);
       for (const auto& x : e) {
         if (colIdx) colIdx[k] = x.first;
-        vals[k++] = float(x.second);
+        vals[k] = float(x.second);
+        k += stride;
       }
     }
     b.prog.add(r1 - r0);

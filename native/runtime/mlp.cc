@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "kernels/bf16_kernels.h"
+#include "kernels/rcsr_kernels.h"
 #include "runtime/memory.h"
 #include "runtime/thread_pool.h"
 
@@ -89,6 +91,32 @@ std::string checkRcsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const i
   return "";
 }
 
+template <class W>
+void rcsrInterleave(int64_t rows, const int64_t* rowPtr, const int32_t* rowPat, const W* rowMajor, W* out) {
+  forEachRcsrChunk(rowPat, rows, 0, rows, [&](int64_t c0, int64_t c1) {
+    const int64_t b = c1 - c0, n = rowPtr[c0 + 1] - rowPtr[c0];
+    W* dst = out + rowPtr[c0];
+    for (int64_t j = 0; j < b; j++)
+      for (int64_t i = 0; i < n; i++) dst[i * b + j] = rowMajor[rowPtr[c0 + j] + i];
+  });
+}
+template void rcsrInterleave<float>(int64_t, const int64_t*, const int32_t*, const float*, float*);
+template void rcsrInterleave<uint16_t>(int64_t, const int64_t*, const int32_t*, const uint16_t*, uint16_t*);
+
+template <class W>
+void rcsrReadRows(int64_t rows, const int64_t* rowPtr, const int32_t* rowPat, const W* values, int64_t r0, int64_t r1, W* dst) {
+  forEachRcsrChunk(rowPat, rows, r0, r1, [&](int64_t c0, int64_t c1) {
+    const int64_t b = c1 - c0, n = rowPtr[c0 + 1] - rowPtr[c0];
+    for (int64_t r = std::max(c0, r0); r < std::min(c1, r1); r++) {
+      const W* src = values + rowPtr[c0] + (r - c0);
+      W* out = dst + (rowPtr[r] - rowPtr[r0]);
+      for (int64_t i = 0; i < n; i++) out[i] = src[i * b];
+    }
+  });
+}
+template void rcsrReadRows<float>(int64_t, const int64_t*, const int32_t*, const float*, int64_t, int64_t, float*);
+template void rcsrReadRows<uint16_t>(int64_t, const int64_t*, const int32_t*, const uint16_t*, int64_t, int64_t, uint16_t*);
+
 void RcsrArrays::addRow(const int32_t* cols, int64_t n) {
   const size_t mark = runs.size();
   for (int64_t j = 0; j < n;) {
@@ -114,30 +142,50 @@ void RcsrArrays::addRow(const int32_t* cols, int64_t n) {
 }  // namespace cnn2mlp
 
 namespace cnn2mlp {
+namespace {
+// Points l's run-CSR index arrays (rowPtr, rowPat, patPtr, runs) at copies l owns.
+void copyRcsrIndex(MlpLayer& l) {
+  auto copy = [&](const auto* src, int64_t n, const char* what) {
+    using T = std::remove_const_t<std::remove_pointer_t<decltype(src)>>;
+    auto buf = Buffer::allocate(size_t(std::max<int64_t>(n, 1)) * sizeof(T), what);
+    std::memcpy(buf->data(), src, size_t(n) * sizeof(T));
+    l.storage.push_back(buf);
+    return static_cast<const T*>(buf->data());
+  };
+  l.rowPtr = copy(l.rowPtr, l.rows + 1, "run-CSR row pointers");
+  l.rowPat = copy(l.rowPat, l.rows, "run-CSR row patterns");
+  l.patPtr = copy(l.patPtr, l.patterns + 1, "run-CSR pattern pointers");
+  l.runs = copy(l.runs, 2 * l.numRuns, "run-CSR runs");
+}
+}  // namespace
+
 std::shared_ptr<Mlp> mlpToBf16(const Mlp& mlp, int threads) {
   auto out = std::make_shared<Mlp>();
   out->inputSize = mlp.inputSize;
   out->outputSize = mlp.outputSize;
   for (const MlpLayer& src : mlp.layers) {
-    if (src.format != MatrixFormat::Dense || src.values16) {
+    if (src.format == MatrixFormat::Csr || src.values16) {
       out->layers.push_back(src);
       continue;
     }
     MlpLayer l = src;
+    const bool dense = l.format == MatrixFormat::Dense;
     l.storage.clear();  // not the fp32 weights: the copy must not keep them alive
+    if (!dense) copyRcsrIndex(l);
     auto biasBuf = Buffer::allocate(size_t(l.rows) * 4, "bias");
     std::memcpy(biasBuf->data(), src.bias, size_t(l.rows) * 4);
     l.bias = biasBuf->as<float>();
-    auto wBuf = Buffer::allocate(size_t(l.rows * l.ld) * 2, "bf16 weights");
+    const int64_t count = dense ? l.rows * l.ld : l.nnz;
+    auto wBuf = Buffer::allocate(size_t(std::max<int64_t>(count, 1)) * 2, "bf16 weights");
     uint16_t* w = wBuf->as<uint16_t>();
-    const int64_t per = 256;
-    parallelFor((l.rows + per - 1) / per, threads, [&](int64_t c, int) {
-      const int64_t i0 = c * per * l.ld, i1 = std::min(l.rows, (c + 1) * per) * l.ld;
-      for (int64_t i = i0; i < i1; i++) w[i] = roundToBf16(src.values[i]);
+    const int64_t per = int64_t(1) << 16;
+    parallelFor((count + per - 1) / per, threads, [&](int64_t c, int) {
+      for (int64_t i = c * per, i1 = std::min(count, (c + 1) * per); i < i1; i++) w[i] = roundToBf16(src.values[i]);
     });
     l.values = nullptr;
     l.values16 = w;
-    l.storage = {biasBuf, wBuf};
+    l.storage.push_back(biasBuf);
+    l.storage.push_back(wBuf);
     out->layers.push_back(std::move(l));
   }
   return out;

@@ -19,13 +19,15 @@ struct MlpLayer {
   // aligned rows); padding columns are zero.
   int64_t ld = 0;
   const float* values = nullptr;  // dense: rows*ld; csr/rcsr: nnz; null when the layer holds bf16 values
-  // bf16 weights (kernels/bf16_kernels.h) in place of `values`, same count and order (dense: rows × ld).
+  // bf16 weights (kernels/bf16_kernels.h) in place of `values`, same count and order (dense: rows × ld;
+  // run-CSR: chunk-interleaved); set for any format means "this layer's values are bf16".
   const uint16_t* values16 = nullptr;
   // CSR: 64-bit row pointers (nnz may exceed 2^31), 32-bit sorted column indices.
   const int64_t* rowPtr = nullptr;  // rows + 1
   const int32_t* colIdx = nullptr;  // nnz
   int64_t nnz = 0;  // csr/rcsr: stored entries; dense: rows*cols
-  // Run-CSR (rowPtr and values as CSR; colIdx null): each row's pattern, the patterns' runs.
+  // Run-CSR (rowPtr as CSR, values chunk-interleaved: kernels/rcsr_kernels.h; colIdx null): each
+  // row's pattern, the patterns' runs.
   const int32_t* rowPat = nullptr;  // rows
   const int32_t* patPtr = nullptr;  // patterns + 1
   const int32_t* runs = nullptr;  // 2 · runs: (start column, length)
@@ -40,11 +42,11 @@ struct MlpLayer {
   int64_t weightBytes() const {
     if (format == MatrixFormat::Dense) return rows * ld * valueBytes();
     if (format == MatrixFormat::Csr) return nnz * (valueBytes() + 4) + (rows + 1) * 8;
-    return rcsrBytes(rows, nnz, patterns, numRuns) - nnz * (4 - valueBytes());
+    return rcsrBytes(rows, nnz, patterns, numRuns, valueBytes());
   }
   // Weight bytes of a run-CSR matrix: values, rowPtr, rowPat, patPtr, runs.
-  static int64_t rcsrBytes(int64_t rows, int64_t nnz, int64_t patterns, int64_t runs) {
-    return nnz * 4 + (rows + 1) * 8 + rows * 4 + (patterns + 1) * 4 + runs * 8;
+  static int64_t rcsrBytes(int64_t rows, int64_t nnz, int64_t patterns, int64_t runs, int64_t valueBytes = 4) {
+    return nnz * valueBytes + (rows + 1) * 8 + rows * 4 + (patterns + 1) * 4 + runs * 8;
   }
   int64_t bytes() const { return weightBytes() + rows * 4; }
 };
@@ -62,12 +64,12 @@ struct Mlp {
   std::string check() const;
 };
 
-// A copy of `mlp` whose dense layers hold bf16 weights (round to nearest even, fp32 bias kept);
-// CSR and run-CSR layers stay fp32 (shared, not copied). Runs on `threads` threads.
+// A copy of `mlp` whose dense and run-CSR layers hold bf16 weights (round to nearest even, same
+// layout, fp32 bias kept); CSR layers stay fp32 (shared, not copied). Runs on `threads` threads.
 std::shared_ptr<Mlp> mlpToBf16(const Mlp& mlp, int threads);
 
 // Formats whose kernels take bf16 values (Mlp::check refuses bf16 values on any other).
-inline bool bf16Runs(MatrixFormat f) { return f == MatrixFormat::Dense; }
+inline bool bf16Runs(MatrixFormat f) { return f == MatrixFormat::Dense || f == MatrixFormat::Rcsr; }
 
 // True when the bf16 bit pattern is an infinity or NaN (exponent all ones).
 inline bool bf16NonFinite(uint16_t v) { return (v & 0x7f80u) == 0x7f80u; }
@@ -87,6 +89,14 @@ std::string checkCsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const in
 // to its pattern's length; values finite (unless null, as for checkCsr). Empty string when valid.
 std::string checkRcsr(int64_t rows, int64_t cols, const int64_t* rowPtr, const int32_t* rowPat, int64_t patterns, const int32_t* patPtr,
                       int64_t numRuns, const int32_t* runs, const float* values, int64_t nnz);
+
+// Run-CSR values in row order (value i of row r at rowMajor[rowPtr[r] + i], as CSR) → the chunk-
+// interleaved layout of rcsr_kernels.h in `out` (nnz values; rowPat already checked by checkRcsr).
+template <class W>
+void rcsrInterleave(int64_t rows, const int64_t* rowPtr, const int32_t* rowPat, const W* rowMajor, W* out);
+// The inverse for rows [r0, r1): their values in row order into dst (rowPtr[r1] − rowPtr[r0] values).
+template <class W>
+void rcsrReadRows(int64_t rows, const int64_t* rowPtr, const int32_t* rowPat, const W* values, int64_t r0, int64_t r1, W* dst);
 
 // Run-CSR arrays built from CSR: maximal runs of consecutive columns per row; a row reuses the
 // previous row's pattern when its runs are the same (rows of one conv output position).

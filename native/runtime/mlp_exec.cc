@@ -100,6 +100,8 @@ struct LayerKernels {
   RcsrSpmmFn rspmm;
   Bf16GemvFn bgemv;
   Bf16GemmFn bgemm;
+  RcsrSpmvFn brspmv;
+  RcsrSpmmFn brspmm;
 };
 
 // dst = act(W·x + b) for one layer in the run's layout (softmax excepted: the caller applies it),
@@ -132,15 +134,21 @@ void runLayer(const MlpLayer& l, const LayerKernels& k, const float* x, float* d
   chunks = std::max<int64_t>(1, std::min(chunks, l.rows));
   bounds.resize(size_t(chunks + 1));
   balancedCsrChunks(l.rowPtr, l.rows, chunks, bounds.data());
-  const RcsrView m{l.rowPtr, l.rowPat, l.patPtr, l.runs, l.values};
+  // Run-CSR: cut on multiples of the value chunk (conv layers' chunks start there), so no chunk is
+  // computed by two threads.
+  if (l.format == MatrixFormat::Rcsr)
+    for (int64_t c = 1; c < chunks; c++) bounds[c] = std::min(l.rows, (bounds[c] + kRcsrChunk / 2) / kRcsrChunk * kRcsrChunk);
+  const RcsrView m{l.rows, l.rowPtr, l.rowPat, l.patPtr, l.runs, l.values, l.values16};
   const bool runs = l.format == MatrixFormat::Rcsr;
+  const RcsrSpmvFn rspmv = l.values16 ? k.brspmv : k.rspmv;
+  const RcsrSpmmFn rspmm = l.values16 ? k.brspmm : k.rspmm;
   parallelFor(chunks, threads, [&](int64_t c, int) {
     const int64_t r0 = bounds[c], r1 = bounds[c + 1];
     if (r0 >= r1) return;
     if (runs && batch == 1)
-      k.rspmv(m, x, l.bias, dst, r0, r1);
+      rspmv(m, x, l.bias, dst, r0, r1);
     else if (runs)
-      k.rspmm(m, x, bp, l.bias, dst, r0, r1);
+      rspmm(m, x, bp, l.bias, dst, r0, r1);
     else if (batch == 1)
       k.spmv(l.rowPtr, l.colIdx, l.values, x, l.bias, dst, r0, r1);
     else
@@ -169,7 +177,8 @@ void mlpExecute(const Mlp& mlp, const float* in, int64_t batch, int threads, flo
   const LayerKernels kernels{activeKernel(KernelOp::Gemv).fn.gemv, activeKernel(KernelOp::Gemm).fn.gemm, activeKernel(KernelOp::Spmv).fn.spmv,
                              activeKernel(KernelOp::Spmm).fn.spmm, activeKernel(KernelOp::SpmvRcsr).fn.rspmv,
                              activeKernel(KernelOp::SpmmRcsr).fn.rspmm, activeKernel(KernelOp::GemvBf16).fn.bgemv,
-                             activeKernel(KernelOp::GemmBf16).fn.bgemm};
+                             activeKernel(KernelOp::GemmBf16).fn.bgemm, activeKernel(KernelOp::SpmvRcsrBf16).fn.rspmv,
+                             activeKernel(KernelOp::SpmmRcsrBf16).fn.rspmm};
   std::vector<int64_t> bounds;
   for (size_t li = 0; li < mlp.layers.size(); li++) {
     const MlpLayer& l = mlp.layers[li];

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/errors.h"
+#include "runtime/memory.h"
 #include "runtime/file_writer.h"
 #include "runtime/thread_pool.h"
 #include "runtime/xxhash64.h"
@@ -21,9 +22,12 @@ namespace {
 
 constexpr char kMagic[8] = {'C', 'N', 'N', '2', 'M', 'L', 'P', '\0'};
 // Version 1: dense and CSR layers. Version 2 adds run-CSR layers (format 2), version 3 bf16 values
-// (value type 1). A file is written with the lowest version that holds it, so older readers keep
+// (value type 1), version 4 stores run-CSR values chunk-interleaved, as the kernels read them
+// (kernels/rcsr_kernels.h; versions 2 and 3 keep them in row order, and loading interleaves them
+// into memory). A file is written with the lowest version that holds it, so older readers keep
 // reading every file they could read before.
-constexpr uint32_t kVersion = 3;
+constexpr uint32_t kVersion = 4;
+constexpr uint32_t kInterleavedRcsrVersion = 4;
 // Layer value types: the stored weights' element type.
 constexpr uint32_t kValueF32 = 0, kValueBf16 = 1;
 constexpr uint64_t kHeaderSize = 128, kEntrySize = 128, kAlign = 64;
@@ -94,7 +98,7 @@ std::vector<FileLayer> layoutFile(const Mlp& mlp, const std::string& metadataJso
   std::memcpy(h.magic, kMagic, 8);
   h.version = 1;
   for (const auto& l : mlp.layers)
-    h.version = std::max(h.version, l.values16 ? 3u : l.format == MatrixFormat::Rcsr ? 2u : 1u);
+    h.version = std::max(h.version, l.format == MatrixFormat::Rcsr ? kInterleavedRcsrVersion : l.values16 ? 3u : 1u);
   h.headerBytes = static_cast<uint32_t>(kHeaderSize + n * kEntrySize);
   h.inputSize = uint64_t(mlp.inputSize);
   h.outputSize = uint64_t(mlp.outputSize);
@@ -244,7 +248,7 @@ struct Loading {
     std::memcpy(&h, base, kHeaderSize);
     if (std::memcmp(h.magic, kMagic, 8) != 0) bad(path, "not a cnn2mlp MLP file (bad magic)");
     if (h.version < 1 || h.version > kVersion)
-      throw CodedError(h.version > kVersion ? "ERR_UNSUPPORTED" : "ERR_BAD_FILE", path + ": MLP file version " + std::to_string(h.version) + " is not supported (this build reads versions 1 to 3)");
+      throw CodedError(h.version > kVersion ? "ERR_UNSUPPORTED" : "ERR_BAD_FILE", path + ": MLP file version " + std::to_string(h.version) + " is not supported (this build reads versions 1 to 4)");
     if (h.fileBytes != size)
       bad(path, (size < h.fileBytes ? "truncated: the header says " : "wrong length: the header says ") + std::to_string(h.fileBytes) + " bytes but the file has " + std::to_string(size));
     if (h.layerCount < 1 || h.layerCount > kMaxLayers) bad(path, "corrupted header: layer count " + std::to_string(h.layerCount));
@@ -356,6 +360,23 @@ void verifyContents(const std::string& path, const Mlp& mlp, const std::vector<S
   if (!why.empty()) bad(path, why);
 }
 
+// Versions 2 and 3 keep run-CSR values (fp32 or bf16) in row order: copy them into the
+// interleaved layout (the structure was checked by verifyContents).
+void interleaveRowOrderValues(Mlp& mlp) {
+  for (MlpLayer& l : mlp.layers) {
+    if (l.format != MatrixFormat::Rcsr || l.nnz == 0) continue;
+    auto buf = Buffer::allocate(size_t(l.nnz) * (l.values16 ? 2 : 4), "run-CSR values");
+    if (l.values16) {
+      rcsrInterleave(l.rows, l.rowPtr, l.rowPat, l.values16, buf->as<uint16_t>());
+      l.values16 = buf->as<uint16_t>();
+    } else {
+      rcsrInterleave(l.rows, l.rowPtr, l.rowPat, l.values, buf->as<float>());
+      l.values = buf->as<float>();
+    }
+    l.storage.push_back(buf);
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::string* metadataJson) {
@@ -390,6 +411,7 @@ std::shared_ptr<Mlp> loadMlpFile(const std::string& path, bool verify, std::stri
   }
   if (width != h.outputSize) bad(path, "the last layer gives " + std::to_string(width) + " outputs but the header says " + std::to_string(h.outputSize));
   verifyContents(path, *mlp, checks);
+  if (h.version < kInterleavedRcsrVersion) interleaveRowOrderValues(*mlp);
   return mlp;
 }
 

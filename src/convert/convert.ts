@@ -29,11 +29,11 @@ export interface ConvertOptions {
    */
   format?: ConvertFormat;
   /**
-   * 'f32' (default): fp32 weights, the MLP is exact. 'bf16': dense layers store their weights as
-   * bfloat16 (rounded to nearest even: relative error ≤ 2^-9 per weight; biases, inputs and
-   * accumulation stay fp32), half the bytes and about half the GEMV time; the result is then no
+   * 'f32' (default): fp32 weights, the MLP is exact. 'bf16': dense and run-CSR layers store their
+   * weights as bfloat16 (rounded to nearest even: relative error ≤ 2^-9 per weight; biases, inputs
+   * and accumulation stay fp32), half the value bytes and about half the time; the result is then no
    * longer exact: each output differs from fp32 by at most about 2^-9 · Σ|w·x| of its row. CSR
-   * and run-CSR layers stay fp32 (stats(mlp) gives each layer's precision). The fp32 MLP is built
+   * layers stay fp32 (stats(mlp) gives each layer's precision). The fp32 MLP is built
    * first and rounded after, so the build needs its memory as well (maxBytes counts the fp32 size).
    */
   precision?: 'f32' | 'bf16';

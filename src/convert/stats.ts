@@ -55,7 +55,7 @@ export interface MlpLayerStats {
   activation: string;
   /** built MLPs: the layer's storage ('dense', 'csr' or 'rcsr') */
   format?: 'dense' | 'csr' | 'rcsr';
-  /** built MLPs: the weight values' type ('bf16': 2-byte weights, only dense layers of a precision 'bf16' convert) */
+  /** built MLPs: the weight values' type ('bf16': 2-byte weights, dense and rcsr layers of a precision 'bf16' convert) */
   precision?: 'f32' | 'bf16';
   /** built MLPs whose builder weighed the forms (sparse and 'auto' converts): why this one, with each form's weight bytes */
   formatReason?: string;

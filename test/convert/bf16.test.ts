@@ -1,5 +1,5 @@
 // precision 'bf16' end to end on the seed network at stride 3 with format 'auto' (dense head, run-CSR
-// convolutions): which layers hold bf16 and their bytes, the stored weights being exactly the fp32
+// convolutions, both rounded to bf16) and 'csr' (stays fp32): which layers hold bf16 and their bytes, the stored weights being exactly the fp32
 // weights rounded to nearest even, runMlp running those weights (batch 1: GEMV, batch 5: GEMM),
 // the difference from the fp32 MLP within the bound the rounding allows, and what is refused.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -60,14 +60,33 @@ function bf16Bound(ref: ReadLayer[], rounded: ReadLayer[], input: Float32Array, 
   return bound;
 }
 
+/** roundBf16 over an array (its bit arithmetic in place; the rare result past the bf16 range through roundBf16). */
+function roundAll(v: Float32Array): Float32Array {
+  const out = Float32Array.from(v);
+  const u = new Uint32Array(out.buffer);
+  for (let i = 0; i < u.length; i++) {
+    const r = (((u[i] + 0x7fff + ((u[i] >>> 16) & 1)) >>> 16) << 16) >>> 0;
+    if ((r & 0x7f800000) === 0x7f800000) out[i] = roundBf16(v[i]);
+    else u[i] = r;
+  }
+  return out;
+}
+
 describe("convert(model, { precision: 'bf16' })", () => {
-  it('stores the dense layers as bf16 (2 bytes a weight), the sparse layers as fp32, and stats() says which', () => {
+  it('stores the dense and run-CSR layers as bf16 (2 bytes a weight), CSR layers as fp32, and stats() says which', async () => {
     expect(bf16.layers.map((l) => l.format)).toEqual(f32.layers.map((l) => l.format));
     bf16.layers.forEach((l, li) => {
-      expect(l.precision, `layer ${li}`).toBe(l.format === 'dense' ? 'bf16' : 'f32');
-      expect(l.weightBytes).toBe(l.format === 'dense' ? l.rows * l.ld * 2 : f32.layers[li].weightBytes);
+      expect(l.precision, `layer ${li}`).toBe('bf16');
+      expect(l.weightBytes).toBe(l.format === 'dense' ? l.rows * l.ld * 2 : f32.layers[li].weightBytes - 2 * l.nnz);
     });
-    expect(bf16.layers.some((l) => l.format === 'dense')).toBe(true);
+    expect(bf16.layers.map((l) => l.format)).toContain('dense');
+    expect(bf16.layers.map((l) => l.format)).toContain('rcsr');
+    const csr = await convert(model, { format: 'csr', precision: 'bf16' });
+    try {
+      expect(csr.layers.map((l) => l.precision)).toEqual(csr.layers.map(() => 'f32'));
+    } finally {
+      csr.dispose();
+    }
     expect(stats(bf16).layers.map((l) => l.precision)).toEqual(bf16.layers.map((l) => l.precision));
     expect(stats(bf16).totals.bytes).toBeLessThan(stats(f32).totals.bytes);
   });
@@ -75,9 +94,10 @@ describe("convert(model, { precision: 'bf16' })", () => {
   it('stores exactly the fp32 weights rounded to nearest even', () => {
     const a = readMlp(f32), b = readMlp(bf16);
     for (let li = 0; li < a.length; li++) {
-      const dense = bf16.layers[li].format === 'dense';
+      expect(Buffer.from(b[li].colIdx.buffer).equals(Buffer.from(a[li].colIdx.buffer)), `layer ${li}: same columns`).toBe(true);
+      const rounded = roundAll(a[li].values);
       for (let j = 0; j < a[li].values.length; j++) {
-        const want = dense ? roundBf16(a[li].values[j]) : a[li].values[j];
+        const want = rounded[j];
         if (b[li].values[j] !== want) expect.fail(`layer ${li} weight ${j}: ${b[li].values[j]}, expected ${want}`);
       }
       expect(Array.from(b[li].bias)).toEqual(Array.from(a[li].bias));

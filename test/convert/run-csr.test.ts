@@ -1,7 +1,8 @@
 // Run-CSR and format 'auto' end to end on the seed network at stride 3: what each layer is stored
 // as and why (stats), the byte formula of docs/run-csr.md, runMlp against the CSR MLP at batch 1
-// and 5 (different kernels, the same matrix), and the .c2m round trip (version 2 only when a
-// run-CSR layer is present; a lying run index is refused).
+// and 5 (different kernels, the same matrix), and the .c2m round trip (version 4 only when a
+// run-CSR layer is present, fp32 or bf16; version 2 and 3 files, run-CSR values in row order, still
+// load; a lying run index is refused).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert, loadMlp, runMlp, saveMlp, stats, type Mlp } from '../../src/index.js';
 import { randomInput } from '../support/random-cnn.js';
 import { readMlp } from '../support/stored-mlp.js';
+import { xxhash64 } from '../support/xxhash64.js';
 import { seedModel } from '../support/seed-model.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cnn2mlp-rcsr-'));
@@ -73,21 +75,68 @@ describe('run-CSR (rcsr)', () => {
     expect(st.totals.bytes).toBeLessThan(stats(rcsr).totals.bytes);
   });
 
-  it('saveMlp/loadMlp keep the format; version 1 without run-CSR layers, 2 with', async () => {
-    const f = path.join(dir, 'auto.c2m');
-    await saveMlp(auto, f);
-    expect(readFileSync(f).readUInt32LE(8)).toBe(2);
-    const back = await loadMlp(f, { verify: true });
+  it('saveMlp/loadMlp keep the format and precision; version 1 without run-CSR layers, 4 with', async () => {
+    const bf16 = await convert(model, { format: 'auto', precision: 'bf16' });
     try {
-      expect(back.layers.map((l) => [l.format, l.patterns, l.runs, l.nnz])).toEqual(auto.layers.map((l) => [l.format, l.patterns, l.runs, l.nnz]));
-      const x = randomInput(auto.inputSize, 2, 3);
-      expect(Array.from(await runMlp(back, x))).toEqual(Array.from(await runMlp(auto, x)));
+      for (const [name, m] of [['auto', auto], ['auto-bf16', bf16]] as const) {
+        const f = path.join(dir, `${name}.c2m`);
+        await saveMlp(m, f);
+        expect(readFileSync(f).readUInt32LE(8)).toBe(4);
+        const back = await loadMlp(f, { verify: true });
+        try {
+          const shape = (x: Mlp) => x.layers.map((l) => [l.format, l.precision, l.patterns, l.runs, l.nnz]);
+          expect(shape(back)).toEqual(shape(m));
+          const x = randomInput(m.inputSize, 2, 3);
+          expect(Array.from(await runMlp(back, x))).toEqual(Array.from(await runMlp(m, x)));
+        } finally {
+          back.dispose();
+        }
+      }
     } finally {
-      back.dispose();
+      bf16.dispose();
     }
     const g = path.join(dir, 'csr.c2m');
     await saveMlp(csr, g);
     expect(readFileSync(g).readUInt32LE(8)).toBe(1);
+  });
+
+  it('loadMlp reads version 2 (fp32) and 3 (bf16) files, run-CSR values in row order, into the same matrices', async () => {
+    const rcsr16 = await convert(model, { format: 'rcsr', precision: 'bf16' });
+    try {
+      for (const [version, m] of [[2, rcsr], [3, rcsr16]] as const) {
+        const f = path.join(dir, `v${version}.c2m`);
+        await saveMlp(m, f);
+        const buf = readFileSync(f);
+        // Rewrite as versions 2 and 3 wrote it: each layer's values section in row order (what
+        // mlpReadRows returns; bf16: the top halves of those exact floats), its values checksum
+        // (entry byte 96), the version and the header checksum (byte 72).
+        const rows = readMlp(m);
+        rows.forEach((l, li) => {
+          const entry = 128 + 128 * li;
+          const off = Number(buf.readBigUInt64LE(entry + 64));
+          const f32 = new Uint8Array(l.values.buffer, l.values.byteOffset, l.values.byteLength);
+          const bytes = version === 2 ? f32 : new Uint8Array(Uint16Array.from(new Uint32Array(l.values.buffer, l.values.byteOffset, l.values.length), (u) => u >>> 16).buffer);
+          buf.set(bytes, off);
+          buf.writeBigUInt64LE(xxhash64(bytes), entry + 96);
+        });
+        buf.writeUInt32LE(version, 8);
+        buf.writeBigUInt64LE(0n, 72);
+        buf.writeBigUInt64LE(xxhash64(buf.subarray(0, 128 + 128 * rows.length)), 72);
+        writeFileSync(f, buf);
+        const back = await loadMlp(f, { verify: true });
+        try {
+          const got = readMlp(back);
+          const bytes = (a: Int32Array | Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+          got.forEach((l, li) => expect([bytes(l.colIdx).equals(bytes(rows[li].colIdx)), bytes(l.values).equals(bytes(rows[li].values))], `v${version} layer ${li}`).toEqual([true, true]));
+          const x = randomInput(m.inputSize, 3, 4);
+          expect(Array.from(await runMlp(back, x))).toEqual(Array.from(await runMlp(m, x)));
+        } finally {
+          back.dispose();
+        }
+      }
+    } finally {
+      rcsr16.dispose();
+    }
   });
 
   it('loadMlp refuses a run index that reads past its row (ERR_BAD_FILE), checksums off', async () => {

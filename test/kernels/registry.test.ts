@@ -59,8 +59,9 @@ describe('kernel registry', () => {
       const m = scheme.exec(k.name);
       expect(m, k.name).not.toBeNull();
       const [, type, op, layout, M, N, isa] = m!;
-      // run-CSR and bf16-weight kernels have their own ops (their own signature): spmv_rcsr, gemv_bf16, ...
-      expect([layout === 'rcsr' ? `${op}_rcsr` : type === 'bf16' ? `${op}_bf16` : op, Number(M), Number(N)], k.name).toEqual([k.op, k.tileM, k.tileN]);
+      // run-CSR and bf16-weight kernels have their own ops (their own signature): spmv_rcsr, gemv_bf16, spmv_rcsr_bf16, ...
+      const kind = (layout === 'rcsr' ? '_rcsr' : '') + (type === 'bf16' ? '_bf16' : '');
+      expect([`${op}${kind}`, Number(M), Number(N)], k.name).toEqual([k.op, k.tileM, k.tileN]);
       expect(isa === 'ref' ? 'scalar' : isa, k.name).toBe(k.isa);
       const ref = byName.get(k.reference);
       expect([ref?.op, ref?.isa, ref?.reference], `${k.name} → ${k.reference}`).toEqual([k.op, 'scalar', k.reference]);

@@ -87,7 +87,7 @@ function denseCase(op: 'gemv' | 'gemm', rows: number, K: number, bp: number, chu
 }
 
 // --- CSR SpMV / SpMM. Row r % 4: 0 empty, 1 a run of consecutive columns, 2 scattered, 3 three columns ---
-type SparseOp = 'spmv' | 'spmm' | 'spmv_rcsr' | 'spmm_rcsr';
+type SparseOp = 'spmv' | 'spmm' | 'spmv_rcsr' | 'spmm_rcsr' | 'spmv_rcsr_bf16' | 'spmm_rcsr_bf16';
 function csrCase(op: SparseOp, rows: number, cols: number, bp: number, chunk: number, seed: number, zero = false): KernelCase {
   const rnd = mulberry32(seed);
   const ptr = [0];
@@ -130,8 +130,9 @@ function convCsrCase(op: SparseOp, h: number, w: number, cin: number, k: number,
 
 function sparseCase(op: SparseOp, rows: number, cols: number, ptr: number[], idx: number[], bp: number, chunk: number, seed: number, note: string, zero: boolean): KernelCase {
   const values = zero ? new Float32Array(idx.length) : seededUniform(idx.length, seed + 1);
+  if (op.endsWith('_bf16')) values.forEach((v, i) => (values[i] = roundBf16(v)));
   const bias = seededUniform(rows, seed + 2);
-  const vector = op === 'spmv' || op === 'spmv_rcsr';
+  const vector = op.startsWith('spmv');
   const lanes = vector ? 1 : bp;
   const X = seededUniform(cols * lanes, seed + 3);
   const exact = new Float64Array(rows * lanes);
@@ -280,18 +281,28 @@ export function casesFor(op: NativeKernelInfo['op']): KernelCase[] {
       return [csrCase(op, 1, 1, 16, 1, 31), csrCase(op, 11, 7, bp, 3, 32), csrCase(op, 29, 70, op === 'spmv' ? 1 : 80, 29, 33), csrCase(op, 9, 40, 16, 4, 34, true)];
     }
     case 'spmv_rcsr':
-    case 'spmm_rcsr': {
-      // runs shorter than a vector (1·3), runs of 7·3 = 21 and 5·5 = 25 (one whole vector or two
-      // plus a tail), runs ending on the last column, padding-clipped and empty rows (pad 3, k 2).
-      const bp = op === 'spmv_rcsr' ? 1 : 48;
+    case 'spmm_rcsr':
+    case 'spmv_rcsr_bf16':
+    case 'spmm_rcsr_bf16': {
+      // Runs shorter than a vector (1·3) and of one column (cin 1, k 1), runs of 7·3 = 21 and
+      // 5·5 = 25, runs ending on the last column, padding-clipped and empty rows (pad 3, k 2).
+      // Value chunks (16 rows sharing a pattern): fewer rows (cout 2, 3, 5), exactly 16, and 40 or
+      // 17 rows per pattern (cut into 16 + 16 + 8, 16 + 1); row ranges (chunk) that start and end
+      // inside a value chunk (5, 7, 11, 13); scattered rows (patterns of one row each).
+      const bp = op.startsWith('spmv') ? 1 : 48;
       return [
         csrCase(op, 1, 1, 16, 1, 41),
-        csrCase(op, 29, 70, op === 'spmv_rcsr' ? 1 : 80, 29, 42),
+        csrCase(op, 29, 70, op.startsWith('spmv') ? 1 : 80, 29, 42),
         csrCase(op, 9, 40, 16, 4, 43, true),
         convCsrCase(op, 5, 6, 3, 1, 1, 0, 2, bp, 7, 44),
         convCsrCase(op, 9, 8, 3, 7, 2, 3, 3, bp, 5, 45),
         convCsrCase(op, 6, 7, 5, 5, 1, 2, 5, 16, 11, 46),
         convCsrCase(op, 3, 3, 2, 2, 3, 3, 2, bp, 4, 47),
+        convCsrCase(op, 6, 5, 3, 3, 1, 1, 40, bp, 13, 48),
+        convCsrCase(op, 4, 4, 1, 1, 1, 0, 17, bp, 5, 49),
+        convCsrCase(op, 5, 5, 2, 3, 2, 1, 16, op.startsWith('spmv') ? 1 : 32, 16, 50),
+        // a full 1100-column pattern on 19 rows: the SpMM's column blocks (1024 columns at bp 16)
+        convCsrCase(op, 1, 1, 1100, 1, 1, 0, 19, op.startsWith('spmv') ? 1 : 16, 7, 51),
       ];
     }
     case 'conv2d':

@@ -1,4 +1,4 @@
-/** loadMlp on mutated saveMlp files (dense, CSR and bf16); loaded MLPs are run. */
+/** loadMlp on mutated saveMlp files (dense, CSR, bf16 and run-CSR); loaded MLPs are run. */
 import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -30,7 +30,7 @@ function refreshHeaderHash(b: Uint8Array): void {
 }
 
 export const mlpFileTarget: FuzzTarget<MlpFileCase> = {
-  describe: 'loadMlp(path) (verify on/off) on mutated saveMlp files (dense, CSR, and bf16 dense with CSR), with the header checksum recomputed half the time so lying sizes/offsets reach the table checks; loaded MLPs are run',
+  describe: 'loadMlp(path) (verify on/off) on mutated saveMlp files (dense, CSR, bf16 dense with CSR, and run-CSR), with the header checksum recomputed half the time so lying sizes/offsets reach the table checks; loaded MLPs are run',
   async setup(dir) {
     const dense = api.mlpFromLayers(5, [
       { format: 'dense', rows: 4, cols: 5, values: Float32Array.from({ length: 20 }, (_, k) => k / 10 - 1), activation: 'relu' },
@@ -49,7 +49,16 @@ export const mlpFileTarget: FuzzTarget<MlpFileCase> = {
       ],
       { precision: 'bf16' },
     );
-    for (const [k, m] of [dense, csr, bf16].entries()) {
+    // run-CSR: a small padded conv (clipped patterns, value chunks of 16 + 2 rows sharing a pattern).
+    const rcsr = await api.convert(
+      {
+        layout: 'NHWC',
+        inputShape: [3, 4, 2],
+        layers: [{ type: 'conv2d', filters: 18, kernelSize: [3, 3], padding: 'same', weights: Float32Array.from({ length: 3 * 3 * 2 * 18 }, (_, k) => (k % 7) / 7 - 0.4), bias: new Float32Array(18), activation: 'relu' }],
+      },
+      { format: 'rcsr' },
+    );
+    for (const [k, m] of [dense, csr, bf16, rcsr].entries()) {
       const f = path.join(dir, `base${k}.mlp`);
       await api.saveMlp(m, f);
       m.dispose();
@@ -59,7 +68,7 @@ export const mlpFileTarget: FuzzTarget<MlpFileCase> = {
       back.dispose();
     }
   },
-  arb: fc.record({ base: fc.integer({ min: 0, max: 2 }), bytes: fc.array(byteMutation, { minLength: 1, maxLength: 3 }), verify: fc.boolean(), fixHeader: fc.boolean() }),
+  arb: fc.record({ base: fc.integer({ min: 0, max: 3 }), bytes: fc.array(byteMutation, { minLength: 1, maxLength: 3 }), verify: fc.boolean(), fixHeader: fc.boolean() }),
   async run(c, dir, index) {
     const b = mutateBytes(mlpFiles[c.base], c.bytes);
     if (c.fixHeader) refreshHeaderHash(b);
