@@ -330,8 +330,8 @@ void fillSparse(LayerBuild& b, int64_t* rowPtr) {
 }
 
 // format 'auto': the form with the fewest bytes, except that dense wins while it is at most 25 %
-// larger than the best sparse form (the dense GEMV streams W at full read bandwidth with no index
-// or run bookkeeping, so a matrix this full runs at least as fast dense).
+// larger than the best sparse form: a matrix this full runs faster as a dense GEMM at batch > 1
+// (at batch 1 run-CSR's single stream is faster; docs/run-csr.md has the figures).
 MatrixFormat chooseFormat(const int64_t bytes[3]) {
   const int64_t sparse = std::min(bytes[1], bytes[2]);
   if (bytes[0] * 4 <= sparse * 5) return MatrixFormat::Dense;

@@ -7,13 +7,14 @@
  */
 import { Command, Option } from 'commander';
 import { cnnRunner } from './api.js';
-import { convert } from '../convert/convert.js';
+import { convert, type ConvertFormat } from '../convert/convert.js';
 import { runMlp } from '../mlp/run.js';
 import { loadCnn, modelKind, readAllInputs, argmaxRows, type ModelOverrides } from './models.js';
 import { CheckFailed, EXIT_INCOMPLETE, Output, table } from './output.js';
 import { addPixelOptions, addSizeGuard, addThreads, guardSize, PIXEL_RULE, pixelRule, threadsOf, type PixelOptions, type SizeOptions, type ThreadsOption } from './options.js';
 import { runOnnxRuntime, runTfjs, type PeerRun } from './peers.js';
 import { planModel } from '../model/plan.js';
+import type { CnnModel } from '../model/types.js';
 import { Cnn2MlpError } from '../errors.js';
 import { seededUniform } from '../util/random.js';
 import { bf16Effect, bf16Table, type Bf16Effect } from './verify-bf16.js';
@@ -140,50 +141,87 @@ export function verifyCommand(): Command {
     } finally {
       cnn.dispose();
     }
-    const results: Comparison[] = [];
-    const bf16: Bf16Effect[] = [];
-    for (const format of formats) {
-      const mlp = (await out.stage(`convert (${format})`, (progress) => convert(model, { format, threads, maxBytes, onProgress: progress }))).value;
-      let y: Float32Array;
-      try {
-        y = await runMlp(mlp, input, { threads });
-        results.push(compare(`${format} MLP`, y, ref, batch, atol, rtol));
-      } finally {
-        mlp.dispose();
-      }
-      if (o.precision !== 'bf16') continue;
-      const half = (await out.stage(`convert (${format}, bf16)`, (progress) => convert(model, { format, precision: 'bf16', threads, maxBytes, onProgress: progress }))).value;
-      try {
-        bf16.push(bf16Effect(`${format} MLP bf16`, half, await runMlp(half, input, { threads }), y, ref, batch));
-      } finally {
-        half.dispose();
-      }
-    }
+    const { results, bf16 } = await checkMlps(out, model, formats, { input, batch, ref, atol, rtol, threads, maxBytes, bf16: o.precision === 'bf16' });
     const peers = o.peers ? (await out.stage('run peers', () => peerResults(file, o, input, batch, model.inputShape))).value : [];
     for (const p of peers) {
       if (p.output) results.push({ ...compare(p.name, p.output, ref, batch, atol, rtol), ...(p.note ? { reason: p.note } : {}) });
       else results.push({ engine: p.name, status: 'not run', reason: p.notRun, maxAbsError: NaN, maxRelError: NaN, failures: 0, argmaxDiffers: 0, ok: false });
     }
-    const failed = results.filter((r) => r.status === 'fail');
-    const notRun = results.filter((r) => r.status === 'not run');
-    const ok = failed.length === 0 && (notRun.length === 0 || !!o.allowMissingPeers);
-    const comparisons = results.map((r) => (r.status === 'not run' ? { engine: r.engine, status: r.status, reason: r.reason, ok: false } : r));
-    out.result({ model: file, samples: batch, outputSize: plan.outputSize, atol, rtol, ok, complete: notRun.length === 0, comparisons, ...(o.precision === 'bf16' ? { bf16 } : {}) });
-    out.line(`${file}: ${batch} inputs, each output element checked as |x − cnn| ≤ ${atol} + ${rtol}·|cnn|`);
-    out.line(table([['vs direct CNN', 'max abs err', 'max rel err', 'failures', 'argmax differs', ''], ...results.map(row)]));
-    if (bf16.length) {
-      out.line();
-      out.line(bf16Table(bf16, batch));
-    }
-    if (failed.length > 0) {
-      const bad = failed.map((r) => `${r.engine} (max abs error ${r.maxAbsError.toExponential(2)}, ${r.failures} elements)`);
-      throw new CheckFailed(`verification failed: ${bad.join('; ')} past |x − cnn| ≤ ${atol} + ${rtol}·|cnn|`);
-    }
-    if (notRun.length > 0 && !o.allowMissingPeers) {
-      throw new CheckFailed(
-        `verification incomplete: ${notRun.map((r) => `${r.engine} did not run (${r.reason})`).join('; ')}; pass --allow-missing-peers to accept the checks that ran`,
-        EXIT_INCOMPLETE,
-      );
-    }
+    report(out, o, { file, batch, outputSize: plan.outputSize, atol, rtol, results, bf16 });
   });
 }
+
+interface MlpCheckRun {
+  input: Float32Array;
+  batch: number;
+  /** the direct CNN's outputs */
+  ref: Float32Array;
+  atol: number;
+  rtol: number;
+  threads: number | undefined;
+  maxBytes: number | undefined;
+  /** also build each MLP with bf16 weights and measure what that changes */
+  bf16: boolean;
+}
+
+/** Converts the model to each format, runs the MLP on the inputs and compares it with the CNN. */
+async function checkMlps(out: Output, model: CnnModel, formats: readonly ConvertFormat[], r: MlpCheckRun): Promise<{ results: Comparison[]; bf16: Bf16Effect[] }> {
+  const { threads, maxBytes } = r;
+  const results: Comparison[] = [];
+  const bf16: Bf16Effect[] = [];
+  for (const format of formats) {
+    const mlp = (await out.stage(`convert (${format})`, (progress) => convert(model, { format, threads, maxBytes, onProgress: progress }))).value;
+    let y: Float32Array;
+    try {
+      y = await runMlp(mlp, r.input, { threads });
+      results.push(compare(`${format} MLP`, y, r.ref, r.batch, r.atol, r.rtol));
+    } finally {
+      mlp.dispose();
+    }
+    if (!r.bf16) continue;
+    const half = (await out.stage(`convert (${format}, bf16)`, (progress) => convert(model, { format, precision: 'bf16', threads, maxBytes, onProgress: progress }))).value;
+    try {
+      bf16.push(bf16Effect(`${format} MLP bf16`, half, await runMlp(half, r.input, { threads }), y, r.ref, r.batch));
+    } finally {
+      half.dispose();
+    }
+  }
+  return { results, bf16 };
+}
+
+interface VerifyOutcome {
+  file: string;
+  batch: number;
+  outputSize: number;
+  atol: number;
+  rtol: number;
+  results: Comparison[];
+  bf16: Bf16Effect[];
+}
+
+/** Prints the table (and the JSON result), then throws CheckFailed for a failed or incomplete check. */
+function report(out: Output, o: VerifyOptions, v: VerifyOutcome): void {
+  const { file, batch, atol, rtol, results, bf16 } = v;
+  const failed = results.filter((r) => r.status === 'fail');
+  const notRun = results.filter((r) => r.status === 'not run');
+  const ok = failed.length === 0 && (notRun.length === 0 || !!o.allowMissingPeers);
+  const comparisons = results.map((r) => (r.status === 'not run' ? { engine: r.engine, status: r.status, reason: r.reason, ok: false } : r));
+  out.result({ model: file, samples: batch, outputSize: v.outputSize, atol, rtol, ok, complete: notRun.length === 0, comparisons, ...(o.precision === 'bf16' ? { bf16 } : {}) });
+  out.line(`${file}: ${batch} inputs, each output element checked as |x − cnn| ≤ ${atol} + ${rtol}·|cnn|`);
+  out.line(table([['vs direct CNN', 'max abs err', 'max rel err', 'failures', 'argmax differs', ''], ...results.map(row)]));
+  if (bf16.length) {
+    out.line();
+    out.line(bf16Table(bf16, batch));
+  }
+  if (failed.length > 0) {
+    const bad = failed.map((r) => `${r.engine} (max abs error ${r.maxAbsError.toExponential(2)}, ${r.failures} elements)`);
+    throw new CheckFailed(`verification failed: ${bad.join('; ')} past |x − cnn| ≤ ${atol} + ${rtol}·|cnn|`);
+  }
+  if (notRun.length > 0 && !o.allowMissingPeers) {
+    throw new CheckFailed(
+      `verification incomplete: ${notRun.map((r) => `${r.engine} did not run (${r.reason})`).join('; ')}; pass --allow-missing-peers to accept the checks that ran`,
+      EXIT_INCOMPLETE,
+    );
+  }
+}
+
