@@ -35,7 +35,7 @@ using FmaFn = int64_t (*)(int64_t iters, float* sink);
 // --- the variants (defined in mlp_kernels_ref.cc, *_avx2.cc, *_avx512.cc) ---
 void f32_gemv_dense_1x1__ref(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
 void f32_gemv_dense_6x1__avx2(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
-void f32_gemv_dense_4x1__avx512(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
+void f32_gemv_dense_6x1__avx512(const float*, int64_t, const float*, const float*, float*, int64_t, int64_t);
 void f32_gemm_dense_1x1__ref(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void f32_gemm_dense_6x16__avx2(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);
 void f32_gemm_dense_12x32__avx512(const float*, int64_t, int64_t, const float*, int64_t, const float*, float*, int64_t, int64_t);

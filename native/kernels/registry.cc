@@ -48,7 +48,7 @@ const Kernel kRegistry[] = {
     {"f32_conv2d_nhwc_6x64__avx512", K::Conv2d, A5, 6, 64, 16, 12, f32_conv2d_nhwc_6x64__avx512, "f32_conv2d_nhwc_1x1__ref"},
     {"f32_dwconv2d_nhwc_1x64__avx512", K::DwConv2d, A5, 1, 64, 16, 1, f32_dwconv2d_nhwc_1x64__avx512, "f32_dwconv2d_nhwc_1x1__ref"},
     {"f32_gconv2d_nhwc_1x16__avx512", K::GConv2d, A5, 1, 16, 16, 1, f32_gconv2d_nhwc_1x16__avx512, "f32_gconv2d_nhwc_1x1__ref"},
-    {"f32_gemv_dense_4x1__avx512", K::Gemv, A5, 4, 1, 16, 4, f32_gemv_dense_4x1__avx512, "f32_gemv_dense_1x1__ref"},
+    {"f32_gemv_dense_6x1__avx512", K::Gemv, A5, 6, 1, 8, 6, f32_gemv_dense_6x1__avx512, "f32_gemv_dense_1x1__ref"},
     {"f32_gemm_dense_12x32__avx512", K::Gemm, A5, 12, 32, 16, 12, f32_gemm_dense_12x32__avx512, "f32_gemm_dense_1x1__ref"},
     {"f32_spmv_csr_1x1__avx512", K::Spmv, A5, 1, 1, 16, 1, f32_spmv_csr_1x1__avx512, "f32_spmv_csr_1x1__ref"},
     {"f32_spmm_csr_1x64__avx512", K::Spmm, A5, 1, 64, 16, 1, f32_spmm_csr_1x64__avx512, "f32_spmm_csr_1x1__ref"},
