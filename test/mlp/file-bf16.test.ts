@@ -11,6 +11,7 @@ import { native } from '../../src/native.js';
 import { mulberry32 } from '../../src/util/random.js';
 import { roundBf16 } from '../support/kernel-cases.js';
 import { randomCsr, randomDense, randomInput } from '../support/mlp-reference.js';
+import { rehash, savedBytes } from '../support/mlp-file.js';
 import { xxhash64 } from '../support/xxhash64.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cnn2mlp-file-bf16-'));
@@ -32,16 +33,7 @@ function sample(): Mlp {
 }
 
 async function saved(name: string): Promise<{ file: string; bytes: Buffer; mlp: Mlp }> {
-  const mlp = sample();
-  const file = path.join(dir, name);
-  await saveMlp(mlp, file);
-  return { file, bytes: readFileSync(file), mlp };
-}
-
-function rehash(bytes: Buffer): void {
-  const head = Buffer.from(bytes.subarray(0, bytes.readUInt32LE(12)));
-  head.writeBigUInt64LE(0n, 72);
-  bytes.writeBigUInt64LE(xxhash64(head), 72);
+  return savedBytes(sample(), path.join(dir, name));
 }
 
 async function loadError(bytes: Buffer, name: string, verify = true): Promise<Cnn2MlpError> {

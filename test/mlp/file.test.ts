@@ -1,7 +1,7 @@
 // The native MLP file: bit-exact round trips (dense and CSR), the documented header fields and
 // checksums checked with an independent TS XXH64, and one test per corruption class (truncation,
 // header byte, section byte, lying offsets, lying CSR structure), each expecting ERR_BAD_FILE.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -10,6 +10,7 @@ import { Cnn2MlpError, loadMlp, mlpFromLayers, runMlpSync, saveMlp, type Mlp } f
 import { native } from '../../src/native.js';
 import { randomCsr, randomDense, randomInput } from '../support/mlp-reference.js';
 import { mulberry32 } from '../../src/util/random.js';
+import { rehash, savedBytes } from '../support/mlp-file.js';
 import { xxhash64 } from '../support/xxhash64.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cnn2mlp-file-'));
@@ -32,18 +33,7 @@ function sample(): Mlp {
 }
 
 async function saved(name: string): Promise<{ file: string; bytes: Buffer; mlp: Mlp }> {
-  const mlp = sample();
-  const file = path.join(dir, name);
-  await saveMlp(mlp, file);
-  return { file, bytes: readFileSync(file), mlp };
-}
-
-/** Rewrites the header checksum (offset 72) so a deliberately lying field passes it. */
-function rehash(bytes: Buffer): void {
-  const headerBytes = bytes.readUInt32LE(12);
-  const head = Buffer.from(bytes.subarray(0, headerBytes));
-  head.writeBigUInt64LE(0n, 72);
-  bytes.writeBigUInt64LE(xxhash64(head), 72);
+  return savedBytes(sample(), path.join(dir, name));
 }
 
 async function expectBad(bytes: Buffer, name: string, message: RegExp, verify = true): Promise<void> {
