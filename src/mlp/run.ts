@@ -41,7 +41,9 @@ function prepare(mlp: Mlp, x: Float32Array, options: RunMlpOptions | undefined, 
 }
 
 /**
- * Runs `mlp` on a batch without blocking the event loop.
+ * Runs `mlp` on a batch without blocking the event loop; a job of at most 2^21 stored
+ * multiply-adds × batch runs on the calling thread and returns a settled promise (the hop to a job
+ * thread would cost about as much as the run).
  * @param x batch × inputSize floats, sample-major (batch = x.length / mlp.inputSize), each sample
  *   flattened in the MLP's metadata layout ([H, W, C] for NHWC).
  * @returns batch × outputSize floats, sample-major.
