@@ -61,26 +61,14 @@ RunArgs runArgs(const Napi::CallbackInfo& info, const char* fn) {
 // Larger jobs keep the event loop free.
 constexpr int64_t kInlineRunWork = int64_t(1) << 22;
 
-// Runs `a` now and settles a promise with the outcome (errors reject, as for a job).
-Napi::Value runInline(Napi::Env env, const RunArgs& a) {
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-  try {
-    runCnn(*a.cnn, a.in, a.batch, a.threads, a.out);
-    deferred.Resolve(env.Undefined());
-  } catch (const CodedError& e) {
-    deferred.Reject(makeError(env, e.what(), e.code).Value());
-  } catch (const std::bad_alloc&) {
-    deferred.Reject(makeError(env, "out of memory for the CNN's activation buffers; use a smaller batch", "ERR_TOO_LARGE").Value());
-  }
-  return deferred.Promise();
-}
-
 Napi::Value CnnRun(const Napi::CallbackInfo& info) {
   expectArgs(info, 5, "cnnRun");
   std::shared_ptr<Cnn> cnn = unwrap<Cnn>(info.Env(), info[0], HandleKind::Cnn, "cnn");
   // Inline runs read and write the caller's arrays before returning, so they need no copies.
-  if (info[2].IsNumber() && info[2].As<Napi::Number>().DoubleValue() * double(cnn->workPerSample) <= double(kInlineRunWork))
-    return runInline(info.Env(), RunArgs{runIoArgs(info, cnn->inputSize, cnn->outputSize, 2147483647LL), cnn});
+  if (info[2].IsNumber() && info[2].As<Napi::Number>().DoubleValue() * double(cnn->workPerSample) <= double(kInlineRunWork)) {
+    const RunArgs a{runIoArgs(info, cnn->inputSize, cnn->outputSize, 2147483647LL), cnn};
+    return runNow(info.Env(), [&] { runCnn(*a.cnn, a.in, a.batch, a.threads, a.out); }, "out of memory for the CNN's activation buffers; use a smaller batch");
+  }
   OwnedRunIo io = ownedRunIo(info, cnn->inputSize, cnn->outputSize, 2147483647LL);
   return startJob(
       info.Env(), "cnnRun", [cnn, io] { runCnn(*cnn, io.input(), io.batch, io.threads, io.output()); }, copyOutputOnDone(info[4], io, "runCnn"), {info[0]});

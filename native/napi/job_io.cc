@@ -1,6 +1,7 @@
 #include "napi/job_io.h"
 
 #include <cstring>
+#include <new>
 
 namespace cnn2mlp {
 
@@ -41,6 +42,19 @@ std::shared_ptr<Buffer> copyFloats(Napi::Float32Array a, const char* what) {
   std::shared_ptr<Buffer> b = Buffer::allocate(bytes, what);
   if (bytes) std::memcpy(b->data(), a.Data(), bytes);
   return b;
+}
+
+Napi::Value runNow(Napi::Env env, const std::function<void()>& work, const char* outOfMemory) {
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  try {
+    work();
+    deferred.Resolve(env.Undefined());
+  } catch (const CodedError& e) {
+    deferred.Reject(makeError(env, e.what(), e.code).Value());
+  } catch (const std::bad_alloc&) {
+    deferred.Reject(makeError(env, outOfMemory, "ERR_TOO_LARGE").Value());
+  }
+  return deferred.Promise();
 }
 
 }  // namespace cnn2mlp

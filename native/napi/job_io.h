@@ -5,6 +5,7 @@
 // into the caller's output array on the JS thread when the job completes (and only if that array
 // still has its full length then).
 #pragma once
+#include <functional>
 #include <memory>
 
 #include "napi/common.h"
@@ -29,6 +30,11 @@ OwnedRunIo ownedRunIo(const Napi::CallbackInfo& info, int64_t inputSize, int64_t
 // The Done step of such a job: copies io.out into `output` (the caller's array, info[4]); rejects
 // with ERR_INVALID_ARG when the array was detached or shrunk while the job ran.
 Done copyOutputOnDone(Napi::Value output, const OwnedRunIo& io, const char* fn);
+
+// A job too small for the hop to a job thread: runs `work` now on the calling thread (reading and
+// writing the caller's arrays directly, so nothing needs copying) and returns a promise already
+// settled with its outcome; a CodedError or out-of-memory rejects, as a job's failure would.
+Napi::Value runNow(Napi::Env env, const std::function<void()>& work, const char* outOfMemory);
 
 // A copy of a Float32Array's contents, taken now (model weights read by an async job).
 std::shared_ptr<Buffer> copyFloats(Napi::Float32Array a, const char* what);

@@ -5,7 +5,6 @@
 // reference during the run is safe; they run on a native copy of the input and copy the result
 // into output on completion (napi/job_io.h), so a transfer or resize() of either is too.
 #include <cstdint>
-#include <new>
 
 #include "napi/common.h"
 #include "napi/job_io.h"
@@ -39,26 +38,14 @@ int64_t workPerSample(const Mlp& mlp) {
   return w;
 }
 
-// Runs `a` now and settles a promise with the outcome (errors reject, as for a job).
-Napi::Value runInline(Napi::Env env, const RunArgs& a) {
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
-  try {
-    mlpExecute(*a.mlp, a.in, a.batch, a.threads, a.out);
-    deferred.Resolve(env.Undefined());
-  } catch (const CodedError& e) {
-    deferred.Reject(makeError(env, e.what(), e.code).Value());
-  } catch (const std::bad_alloc&) {
-    deferred.Reject(makeError(env, "out of memory for the MLP's activation buffers; use a smaller batch", "ERR_TOO_LARGE").Value());
-  }
-  return deferred.Promise();
-}
-
 Napi::Value MlpRun(const Napi::CallbackInfo& info) {
   expectArgs(info, 5, "mlpRun");
   std::shared_ptr<Mlp> mlp = unwrapMlp(info.Env(), info[0]);
   // Inline runs read and write the caller's arrays before returning, so they need no copies.
-  if (info[2].IsNumber() && info[2].As<Napi::Number>().DoubleValue() * double(workPerSample(*mlp)) <= double(kInlineRunWork))
-    return runInline(info.Env(), RunArgs{runIoArgs(info, mlp->inputSize, mlp->outputSize, 1 << 20), mlp});
+  if (info[2].IsNumber() && info[2].As<Napi::Number>().DoubleValue() * double(workPerSample(*mlp)) <= double(kInlineRunWork)) {
+    const RunArgs a{runIoArgs(info, mlp->inputSize, mlp->outputSize, 1 << 20), mlp};
+    return runNow(info.Env(), [&] { mlpExecute(*a.mlp, a.in, a.batch, a.threads, a.out); }, "out of memory for the MLP's activation buffers; use a smaller batch");
+  }
   OwnedRunIo io = ownedRunIo(info, mlp->inputSize, mlp->outputSize, 1 << 20);
   return startJob(
       info.Env(), "cnn2mlp.mlpRun", [mlp, io] { mlpExecute(*mlp, io.input(), io.batch, io.threads, io.output()); },
