@@ -27,6 +27,10 @@ inline float bf16ToFloat(uint16_t h) {
   std::memcpy(&f, &u, 4);
   return f;
 }
+// A stored weight as fp32: fp32 as is, bf16 widened exactly. Kernel bodies templated on the weight
+// type (float or uint16_t bf16) read every scalar weight through this, so one body serves both.
+inline float widenWeight(float w) { return w; }
+inline float widenWeight(uint16_t w) { return bf16ToFloat(w); }
 
 void bf16_gemv_dense_1x1__ref(const uint16_t*, int64_t, const float*, const float*, float*, int64_t, int64_t);
 void bf16_gemv_dense_6x1__avx2(const uint16_t*, int64_t, const float*, const float*, float*, int64_t, int64_t);

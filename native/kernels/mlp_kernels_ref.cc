@@ -1,30 +1,53 @@
 // Naive reference kernels (the oracle, and the scalar dispatch path): the formulas of
 // mlp_kernels.h written as plain loops, accumulating in row order k = 0, 1, 2, ... in float.
-// Layouts and caller guarantees as in mlp_kernels.h.
+// Layouts and caller guarantees as in mlp_kernels.h; the bf16 ones (bf16_kernels.h) too.
+#include "kernels/bf16_kernels.h"
 #include "kernels/mlp_kernels.h"
 
 namespace cnn2mlp {
 
-void f32_gemv_dense_1x1__ref(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+namespace {
+
+// The dense references, on fp32 or bf16 (uint16_t) weights: each weight is widened exactly first
+// (widenWeight), so a bf16 reference computes the fp32 reference's formula on the widened weights.
+template <class W>
+void gemvRef(const W* Wm, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; r++) {
-    const float* w = W + r * ld;
+    const W* w = Wm + r * ld;
     float s = 0.f;
-    for (int64_t k = 0; k < ld; k++) s += w[k] * x[k];
+    for (int64_t k = 0; k < ld; k++) s += widenWeight(w[k]) * x[k];
     y[r] = s + bias[r];
   }
 }
 
-void f32_gemm_dense_1x1__ref(const float* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
+template <class W>
+void gemmRef(const W* Wm, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; r++) {
     float* y = Yt + r * bp;
     for (int64_t b = 0; b < bp; b++) y[b] = 0.f;
     for (int64_t k = 0; k < K; k++) {
-      const float w = W[r * ld + k];
+      const float w = widenWeight(Wm[r * ld + k]);
       const float* xk = Xt + k * bp;
       for (int64_t b = 0; b < bp; b++) y[b] += w * xk[b];
     }
     for (int64_t b = 0; b < bp; b++) y[b] += bias[r];
   }
+}
+
+}  // namespace
+
+void f32_gemv_dense_1x1__ref(const float* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  gemvRef(W, ld, x, bias, y, r0, r1);
+}
+void bf16_gemv_dense_1x1__ref(const uint16_t* W, int64_t ld, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {
+  gemvRef(W, ld, x, bias, y, r0, r1);
+}
+
+void f32_gemm_dense_1x1__ref(const float* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
+  gemmRef(W, ld, K, Xt, bp, bias, Yt, r0, r1);
+}
+void bf16_gemm_dense_1x1__ref(const uint16_t* W, int64_t ld, int64_t K, const float* Xt, int64_t bp, const float* bias, float* Yt, int64_t r0, int64_t r1) {
+  gemmRef(W, ld, K, Xt, bp, bias, Yt, r0, r1);
 }
 
 void f32_spmv_csr_1x1__ref(const int64_t* rowPtr, const int32_t* colIdx, const float* values, const float* x, const float* bias, float* y, int64_t r0, int64_t r1) {

@@ -12,10 +12,8 @@
 namespace cnn2mlp {
 namespace {
 
-// A weight as fp32: fp32 as is, bf16 (bf16_kernels.h) widened exactly. The GEMV and GEMM bodies
-// below are templates on the weight type WT (float or uint16_t bf16), so one body serves both.
-inline float widenWeight(float w) { return w; }
-inline float widenWeight(uint16_t w) { return bf16ToFloat(w); }
+// The GEMV and GEMM bodies below are templates on the weight type WT (float or uint16_t bf16), so
+// one body serves both: scalar weights through widenWeight (bf16_kernels.h), vectors through these.
 template <class V>
 inline typename V::T loadWeights(const float* p) { return V::load(p); }
 template <class V>

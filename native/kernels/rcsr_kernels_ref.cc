@@ -6,9 +6,6 @@
 namespace cnn2mlp {
 namespace {
 
-inline float widen(float v) { return v; }
-inline float widen(uint16_t v) { return bf16ToFloat(v); }
-
 // Calls row(r, v, stride) for every row r in [r0, r1): its values at v[0], v[stride], …
 template <class W, class Fn>
 void forEachRow(const RcsrView& m, const W* values, int64_t r0, int64_t r1, Fn&& row) {
@@ -24,7 +21,7 @@ void spmvRef(const RcsrView& m, const W* values, const float* x, const float* bi
     float s = 0.f;
     for (int32_t q = m.patPtr[p]; q < m.patPtr[p + 1]; q++) {
       const int32_t start = m.runs[2 * q], n = m.runs[2 * q + 1];
-      for (int32_t i = 0; i < n; i++, v += stride) s += widen(*v) * x[start + i];
+      for (int32_t i = 0; i < n; i++, v += stride) s += widenWeight(*v) * x[start + i];
     }
     y[r] = s + bias[r];
   });
@@ -39,7 +36,7 @@ void spmmRef(const RcsrView& m, const W* values, const float* Xt, int64_t bp, co
     for (int32_t q = m.patPtr[p]; q < m.patPtr[p + 1]; q++) {
       const int32_t start = m.runs[2 * q], n = m.runs[2 * q + 1];
       for (int32_t i = 0; i < n; i++, v += stride) {
-        const float w = widen(*v);
+        const float w = widenWeight(*v);
         const float* xk = Xt + int64_t(start + i) * bp;
         for (int64_t b = 0; b < bp; b++) y[b] += w * xk[b];
       }

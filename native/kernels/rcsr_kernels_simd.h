@@ -19,7 +19,6 @@ struct RcsrVals<V, float> {
   static const float* of(const RcsrView& m) { return m.values; }
   static typename V::T load(const float* p) { return V::load(p); }
   static typename V::T loadPart(const float* p, int n) { return V::loadPart(p, n); }
-  static float scalar(float v) { return v; }
 };
 template <class V>
 struct RcsrVals<V, uint16_t> {
@@ -30,7 +29,6 @@ struct RcsrVals<V, uint16_t> {
     for (int j = 0; j < n; j++) t[j] = bf16ToFloat(p[j]);
     return V::load(t);
   }
-  static float scalar(uint16_t v) { return bf16ToFloat(v); }
 };
 
 // SpMV of one chunk (rows [c0, c1), values v column-major, b = c1 − c0 per column): per column,
@@ -103,7 +101,6 @@ template <class V, class W, int RT, int NV>
 inline void rcsrSpmmTile(const int32_t* run, const int32_t* runEnd, int64_t i0, int64_t i1, const W* v, int64_t stride, const float* Xt, int64_t bp,
                          const float* bias, float* Yt, int64_t r, int64_t b0) {
   using T = typename V::T;
-  using VL = RcsrVals<V, W>;
   constexpr int L = V::L;
   T a[RT][NV];
 #pragma GCC unroll 4
@@ -120,7 +117,7 @@ inline void rcsrSpmmTile(const int32_t* run, const int32_t* runEnd, int64_t i0, 
       for (int u = 0; u < NV; u++) xv[u] = V::load(xk + u * L);
 #pragma GCC unroll 4
       for (int t = 0; t < RT; t++) {
-        const T w = V::set1(VL::scalar(v[t]));
+        const T w = V::set1(widenWeight(v[t]));
 #pragma GCC unroll 4
         for (int u = 0; u < NV; u++) a[t][u] = V::fma(w, xv[u], a[t][u]);
       }
