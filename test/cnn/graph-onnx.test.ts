@@ -4,22 +4,17 @@
  * random graph models, and every upsample mode and transposed-conv configuration the op tests use.
  * Tolerance as in graph-support.ts, with the ORT result as the reference.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { cnnToOnnx, runCnnSync, type CnnModel } from '../../src/index.js';
 import { runOrt } from '../support/compare.js';
 import { randomGraph } from '../support/random-graph.js';
-import { EPS32, maxReduction, rand } from './graph-support.js';
+import { expectNear, rand } from './graph-support.js';
 
 async function expectOrt(model: CnnModel, inputSize: number, seed: number) {
   const batch = 2;
   const x = rand(batch * inputSize, seed);
   const want = await runOrt(cnnToOnnx(model), x, [batch, ...model.inputShape]);
-  const got = runCnnSync(model, x);
-  expect(got.length).toBe(want.length);
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < want.length; i++) (maxRef = Math.max(maxRef, Math.abs(want[i]))), (maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i])));
-  expect(maxDiff).toBeLessThanOrEqual(8 * Math.sqrt(maxReduction(model, 1)) * EPS32 * model.layers.length * Math.max(1, maxRef));
+  expectNear(runCnnSync(model, x), want, model, 'runCnn vs onnxruntime');
 }
 
 describe('graph models through ONNX Runtime', () => {

@@ -40,7 +40,8 @@ export function maxReduction(model: CnnModel, inputChannels: number): number {
   return Math.max(k, inputChannels);
 }
 
-export function expectNear(got: Float32Array, want: Float64Array, model: CnnModel, what: string): void {
+/** max |got − want| within the tolerance rule above (want: the float64 reference or a peer runtime's float32 output). */
+export function expectNear(got: Float32Array, want: Float64Array | Float32Array, model: CnnModel, what: string): void {
   expect(got.length, what).toBe(want.length);
   let maxRef = 0;
   let maxDiff = 0;

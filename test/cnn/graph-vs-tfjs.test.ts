@@ -6,18 +6,13 @@
  * the float32 tfjs result as the reference.
  */
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, it } from 'vitest';
 import { runCnnSync, type CnnModel } from '../../src/index.js';
 import { tfReady } from '../support/tfjs-reference.js';
-import { EPS32, maxReduction, rand } from './graph-support.js';
+import { expectNear, rand } from './graph-support.js';
 
 function expectTf(model: CnnModel, x: Float32Array, want: Float32Array) {
-  const got = runCnnSync(model, x);
-  expect(got.length).toBe(want.length);
-  let maxRef = 0;
-  let maxDiff = 0;
-  for (let i = 0; i < want.length; i++) (maxRef = Math.max(maxRef, Math.abs(want[i]))), (maxDiff = Math.max(maxDiff, Math.abs(got[i] - want[i])));
-  expect(maxDiff).toBeLessThanOrEqual(8 * Math.sqrt(maxReduction(model, 1)) * EPS32 * model.layers.length * Math.max(1, maxRef));
+  expectNear(runCnnSync(model, x), want, model, 'runCnn vs tfjs');
 }
 
 describe('graph ops match tfjs', () => {

@@ -13,18 +13,8 @@ import { statsTable } from '../../src/cli/stats.js';
 import { expectClose } from '../support/compare.js';
 import { referenceCnn } from '../support/graph-reference.js';
 import { randomInput } from '../support/random-cnn.js';
-import { randomGraph } from '../support/random-graph.js';
+import { randomGraph, rng } from '../support/random-graph.js';
 
-/** xorshift32 in [0, 1). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 interface T {
   name: string;

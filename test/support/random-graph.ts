@@ -17,7 +17,7 @@ interface Live {
 }
 
 /** xorshift32 in [0, 1). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let s = seed >>> 0 || 0x9e3779b9;
   return () => {
     s ^= s << 13;
